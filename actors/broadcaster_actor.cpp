@@ -1,0 +1,154 @@
+#include "actors/broadcaster_actor.hpp"
+
+#include <deque>
+#include <unordered_map>
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "protocol/errors.hpp"
+
+namespace herald {
+
+namespace {
+
+/// One subscription: `cursor` is the last offset the sink has been given.
+struct subscriber {
+  event_sink_ptr sink;
+  int64_t cursor = 0;
+  bool catching_up = false;  ///< a store read for it is under way; live events wait in the ring
+};
+
+struct broadcaster_state {
+  broadcaster_settings settings;
+  std::string stream_id;
+  store_reader_actor reader;
+  std::deque<stream_event> ring;  ///< the most recent events, contiguous offsets
+  int64_t last_offset = 0;
+  std::unordered_map<event_sink*, subscriber> subscribers;
+
+  static inline const char* name = "broadcaster";
+
+  /// Offset of the first event still in the ring (last_offset + 1 when the ring is empty).
+  int64_t ring_front() const {
+    return ring.empty() ? last_offset + 1 : ring.front().offset;
+  }
+};
+
+using self_ptr = broadcaster_actor::stateful_pointer<broadcaster_state>;
+
+/// Gives `sub` every ring event after its cursor; returns false if the sink refused one.
+bool drain_ring(broadcaster_state& st, subscriber& sub) {
+  if (st.ring.empty() || sub.cursor >= st.last_offset)
+    return true;
+  auto first = st.ring.front().offset;
+  for (auto i = static_cast<size_t>(sub.cursor + 1 - first); i < st.ring.size(); ++i) {
+    if (!sub.sink->push(st.ring[i]))
+      return false;
+    sub.cursor = st.ring[i].offset;
+  }
+  return true;
+}
+
+void drop(self_ptr self, event_sink* key) {
+  self->state.subscribers.erase(key);
+}
+
+/// Brings one subscriber up to date: from the ring if it covers the cursor, else from the store
+/// page by page; live events that arrive meanwhile are taken from the ring afterwards.
+void catch_up(self_ptr self, event_sink* key) {
+  auto& st = self->state;
+  auto i = st.subscribers.find(key);
+  if (i == st.subscribers.end())
+    return;
+  auto& sub = i->second;
+  if (sub.sink->closed()) {
+    drop(self, key);
+    return;
+  }
+  if (sub.cursor + 1 >= st.ring_front()) {
+    sub.catching_up = false;
+    if (!drain_ring(st, sub))
+      drop(self, key);
+    return;
+  }
+  sub.catching_up = true;
+  self
+    ->request(st.reader, std::chrono::seconds(30), caf::get_atom_v, caf::stream_atom_v, st.stream_id,
+              sub.cursor, st.settings.replay_page)
+    .then(
+      [=](std::vector<stream_event>& events) {
+        auto j = self->state.subscribers.find(key);
+        if (j == self->state.subscribers.end())
+          return;
+        auto& s = j->second;
+        for (auto& ev : events) {
+          if (ev.offset <= s.cursor)
+            continue;
+          if (!s.sink->push(ev)) {
+            drop(self, key);
+            return;
+          }
+          s.cursor = ev.offset;
+        }
+        if (events.empty() && s.cursor + 1 < self->state.ring_front()) {
+          // The store has nothing before the ring: the events were removed; skip ahead.
+          s.cursor = self->state.ring_front() - 1;
+        }
+        catch_up(self, key);
+      },
+      [=](caf::error&) { drop(self, key); });
+}
+
+}  // namespace
+
+broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_settings& settings,
+                                    std::string stream_id, int64_t last_offset,
+                                    store_reader_actor reader) {
+  return sys.spawn([settings, stream_id = std::move(stream_id), last_offset,
+                    reader](self_ptr self) -> broadcaster_actor::behavior_type {
+    auto& st = self->state;
+    st.settings = settings;
+    st.stream_id = stream_id;
+    st.last_offset = last_offset;
+    st.reader = reader;
+    return {
+      [=](emit_atom, std::vector<stream_event>& events) {
+        auto& st = self->state;
+        for (auto& ev : events) {
+          if (ev.offset <= st.last_offset)
+            continue;  // already known (a re-sent batch)
+          st.last_offset = ev.offset;
+          st.ring.push_back(std::move(ev));
+          if (st.ring.size() > st.settings.ring_size)
+            st.ring.pop_front();
+        }
+        std::vector<event_sink*> dropped;
+        for (auto& [key, sub] : st.subscribers) {
+          if (sub.catching_up)
+            continue;
+          if (sub.cursor + 1 < st.ring_front()) {
+            // Fell behind the ring (cannot happen while it keeps up); replay from the store.
+            catch_up(self, key);
+            continue;
+          }
+          if (!drain_ring(st, sub))
+            dropped.push_back(key);
+        }
+        for (auto* key : dropped)
+          drop(self, key);
+      },
+      [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
+        if (!sink)
+          return make_herald_error(herald_errc::invalid_argument, "no sink");
+        auto* key = sink.get();
+        self->state.subscribers[key] = subscriber{std::move(sink), std::max<int64_t>(after, 0), false};
+        catch_up(self, key);
+        return caf::ok_atom_v;
+      },
+      [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
+    };
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,402 @@
+#include "actors/registry_actor.hpp"
+
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "protocol/errors.hpp"
+#include "protocol/uuid.hpp"
+
+namespace herald {
+
+namespace {
+
+/// A live task and the workflow it belongs to.
+struct task_entry {
+  task_actor handle;
+  std::string workflow_id;
+};
+
+/// Called with the live actor of a workflow, or with the error that prevented finding it.
+using workflow_continuation = std::function<void(const caf::error&, const workflow_actor&)>;
+
+struct registry_state {
+  engine_context ctx;
+  std::map<std::string, org_record> orgs_by_slug;
+  std::map<std::string, org_record> orgs_by_id;
+  std::unordered_map<std::string, workflow_actor> workflows;
+  std::unordered_map<std::string, task_entry> tasks;
+  std::map<std::pair<std::string, std::string>, queue_actor> queues;
+  /// (org id, idempotency key) -> workflow id, for keys used since start-up.
+  std::map<std::pair<std::string, std::string>, std::string> idempotency;
+  /// Workflows being loaded from the store, with whoever waits for them.
+  std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
+  std::unordered_map<std::string, worker_record> workers;
+
+  static inline const char* name = "registry";
+};
+
+using self_ptr = registry_actor::stateful_pointer<registry_state>;
+
+caf::error not_found(const std::string& what, const std::string& id) {
+  return make_herald_error(herald_errc::not_found, what + " " + id + " not found");
+}
+
+caf::error invalid(std::string msg) {
+  return make_herald_error(herald_errc::invalid_argument, std::move(msg));
+}
+
+/// Returns the error for an id that is not a canonical UUID, or none.
+caf::error check_uuid(const std::string& what, const std::string& id) {
+  if (canonical_uuid(id) != id)
+    return invalid(what + " '" + id + "' is not a canonical UUID");
+  return {};
+}
+
+queue_actor queue_for(self_ptr self, const std::string& org_id, const std::string& queue) {
+  auto& st = self->state;
+  auto key = std::make_pair(org_id, queue);
+  auto i = st.queues.find(key);
+  if (i != st.queues.end())
+    return i->second;
+  auto q = spawn_queue(self->system(), st.ctx.settings.queue);
+  st.queues.emplace(key, q);
+  return q;
+}
+
+workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
+  auto id = init.record.id;
+  auto handle = spawn_workflow(self->system(), self->state.ctx, std::move(init));
+  self->state.workflows.emplace(id, handle);
+  return handle;
+}
+
+/// Finds the live actor of workflow `id`, rehydrating it from the store when needed, and calls
+/// `k` with it. Loads are asynchronous: the registry keeps serving while they run.
+void with_workflow(self_ptr self, const std::string& id, workflow_continuation k) {
+  auto& st = self->state;
+  if (auto err = check_uuid("workflow execution id", id)) {
+    k(err, workflow_actor{});
+    return;
+  }
+  if (auto i = st.workflows.find(id); i != st.workflows.end()) {
+    k(caf::error{}, i->second);
+    return;
+  }
+  auto& waiting = st.loading[id];
+  waiting.push_back(std::move(k));
+  if (waiting.size() > 1)
+    return;
+  auto finish = [self, id](const caf::error& err, workflow_init* init) {
+    auto& st = self->state;
+    auto waiters = std::move(st.loading[id]);
+    st.loading.erase(id);
+    workflow_actor handle;
+    if (!err) {
+      if (auto i = st.workflows.find(id); i != st.workflows.end())
+        handle = i->second;
+      else
+        handle = spawn_and_track(self, std::move(*init));
+    }
+    for (auto& w : waiters)
+      w(err, handle);
+  };
+  auto reader = st.ctx.reader;
+  auto timeout = st.ctx.settings.store_timeout;
+  self->request(reader, timeout, caf::get_atom_v, workflow_atom_v, id)
+    .then(
+      [=](workflow_record& rec) {
+        auto init = std::make_shared<workflow_init>();
+        init->record = std::move(rec);
+        self->request(reader, timeout, caf::get_atom_v, history_atom_v, id)
+          .then(
+            [=](std::vector<history_event>& history) {
+              init->history = std::move(history);
+              self->request(reader, timeout, caf::get_atom_v, tasks_atom_v, id)
+                .then(
+                  [=](std::vector<task_record>& tasks) {
+                    init->tasks = std::move(tasks);
+                    finish(caf::error{}, init.get());
+                  },
+                  [=](caf::error& err) { finish(err, nullptr); });
+            },
+            [=](caf::error& err) { finish(err, nullptr); });
+      },
+      [=](caf::error& err) {
+        if (error_code(err) == herald_errc::not_found)
+          finish(not_found("workflow execution", id), nullptr);
+        else
+          finish(err, nullptr);
+      });
+}
+
+/// Resolves workflow `id` and delegates `xs...` to it; the reply goes straight to the requester.
+template <class Result, class... Ts>
+caf::typed_response_promise<Result> delegate_to_workflow(self_ptr self, const std::string& id,
+                                                         Ts... xs) {
+  auto rp = self->make_response_promise<Result>();
+  with_workflow(self, id, [=](const caf::error& err, const workflow_actor& wf) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.delegate(wf, xs...);
+  });
+  return rp;
+}
+
+/// Delegates `xs...` to the live actor of task `id`. A task that is not live is either finished
+/// (failed_precondition) or unknown (not_found); the store tells which.
+template <class Result, class... Ts>
+caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts... xs) {
+  if (auto err = check_uuid("task execution id", id))
+    return err;
+  auto& st = self->state;
+  if (auto i = st.tasks.find(id); i != st.tasks.end())
+    return self->delegate(i->second.handle, xs...);
+  auto rp = self->make_response_promise<Result>();
+  self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
+    .then(
+      [=](task_record& row) mutable {
+        rp.deliver(make_herald_error(herald_errc::failed_precondition,
+                                     "task execution " + id + " is "
+                                       + to_string(row.status)));
+      },
+      [=](caf::error& err) mutable {
+        rp.deliver(error_code(err) == herald_errc::not_found ? not_found("task execution", id)
+                                                             : err);
+      });
+  return rp;
+}
+
+/// Returns the error for an org id that is malformed or unknown, or none.
+caf::error check_org(const registry_state& st, const std::string& org_id) {
+  if (canonical_uuid(org_id) != org_id)
+    return invalid("org_id '" + org_id + "' is not a canonical UUID");
+  if (st.orgs_by_id.count(org_id) == 0)
+    return not_found("organization", org_id);
+  return {};
+}
+
+caf::error check_poll(const registry_state& st, poll_request& req) {
+  if (auto err = check_org(st, req.org_id))
+    return err;
+  if (req.queue.empty())
+    req.queue = "default";
+  if (req.timeout_ms < 0)
+    return invalid("timeout_seconds is negative");
+  return {};
+}
+
+/// Creates a new execution for `req` and delegates its start to it.
+caf::typed_response_promise<start_workflow_result> create_workflow(self_ptr self,
+                                                                    start_workflow_request& req) {
+  workflow_record rec;
+  rec.id = make_uuid();
+  rec.org_id = req.org_id;
+  rec.kind = req.kind;
+  rec.queue = req.queue.empty() ? "default" : req.queue;
+  rec.input = req.input.empty() ? "null" : req.input;
+  rec.metadata = req.metadata;
+  rec.version = req.version;
+  rec.idempotency_key = req.idempotency_key;
+  rec.parent_id = req.parent_id;
+  rec.priority_ms = int64_t{req.priority_seconds} * 1000;
+  rec.created_ms = now_ms();
+  if (!req.idempotency_key.empty())
+    self->state.idempotency[{req.org_id, req.idempotency_key}] = rec.id;
+  workflow_init init;
+  init.record = std::move(rec);
+  init.is_new = true;
+  auto handle = spawn_and_track(self, std::move(init));
+  auto rp = self->make_response_promise<start_workflow_result>();
+  rp.delegate(handle, start_atom_v);
+  return rp;
+}
+
+}  // namespace
+
+registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
+                              store_writer_actor writer, store_reader_actor reader,
+                              registry_init init) {
+  return sys.spawn([=](self_ptr self) mutable -> registry_actor::behavior_type {
+    auto& st = self->state;
+    st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self)};
+    for (auto& org : init.orgs) {
+      st.orgs_by_id[org.id] = org;
+      st.orgs_by_slug[org.slug] = org;
+    }
+    for (auto& wf : init.workflows) {
+      if (!wf.record.idempotency_key.empty())
+        st.idempotency[{wf.record.org_id, wf.record.idempotency_key}] = wf.record.id;
+      spawn_and_track(self, std::move(wf));
+    }
+    init.workflows.clear();
+    return {
+      [=](start_atom, start_workflow_request& req) -> caf::result<start_workflow_result> {
+        auto& st = self->state;
+        if (auto err = check_org(st, req.org_id))
+          return err;
+        if (req.kind.empty())
+          return invalid("workflow kind is empty");
+        if (req.idempotency_key.empty())
+          return create_workflow(self, req);
+        auto key = std::make_pair(req.org_id, req.idempotency_key);
+        if (auto i = st.idempotency.find(key); i != st.idempotency.end())
+          return delegate_to_workflow<start_workflow_result>(self, i->second, start_atom_v);
+        // Not used since start-up: the store may still know it from an earlier run.
+        auto rp = self->make_response_promise<start_workflow_result>();
+        self
+          ->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
+                    req.org_id, req.idempotency_key)
+          .await(
+            [=](std::string& id) mutable {
+              auto& st = self->state;
+              if (auto i = st.idempotency.find(key); i != st.idempotency.end())
+                id = i->second;
+              if (id.empty()) {
+                rp.delegate(caf::actor_cast<registry_actor>(self), start_atom_v, req);
+                return;
+              }
+              st.idempotency[key] = id;
+              with_workflow(self, id, [=](const caf::error& err, const workflow_actor& wf) mutable {
+                if (err)
+                  rp.deliver(err);
+                else
+                  rp.delegate(wf, start_atom_v);
+              });
+            },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](caf::get_atom, workflow_atom, std::string& id) {
+        return delegate_to_workflow<workflow_record>(self, id, caf::get_atom_v);
+      },
+      [=](caf::get_atom, history_atom, std::string& id) {
+        return delegate_to_workflow<std::vector<history_event>>(self, id, caf::get_atom_v,
+                                                                history_atom_v);
+      },
+      [=](caf::get_atom, tasks_atom, std::string& id) {
+        return delegate_to_workflow<std::vector<task_record>>(self, id, caf::get_atom_v,
+                                                              tasks_atom_v);
+      },
+      [=](caf::get_atom, task_atom, std::string& id) -> caf::result<task_record> {
+        if (auto err = check_uuid("task execution id", id))
+          return err;
+        auto& st = self->state;
+        if (auto i = st.tasks.find(id); i != st.tasks.end())
+          return self->delegate(i->second.handle, caf::get_atom_v);
+        return self->delegate(st.ctx.reader, caf::get_atom_v, task_atom_v, id);
+      },
+      [=](submit_atom, submit_request& req) {
+        return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
+      },
+      [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
+        if (auto err = check_poll(self->state, req))
+          return err;
+        return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, workflow_atom_v,
+                              std::move(req));
+      },
+      [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
+        if (auto err = check_poll(self->state, req))
+          return err;
+        return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
+                              std::move(req));
+      },
+      [=](complete_atom, std::string& id, std::string& output) {
+        return delegate_to_task<caf::ok_atom>(self, id, complete_atom_v, std::move(output));
+      },
+      [=](fail_atom, std::string& id, std::string& error) {
+        return delegate_to_task<caf::ok_atom>(self, id, fail_atom_v, std::move(error));
+      },
+      [=](progress_atom, std::string& id, double progress, std::string& details) {
+        return delegate_to_task<caf::ok_atom>(self, id, progress_atom_v, progress,
+                                              std::move(details));
+      },
+      [=](heartbeat_atom, task_atom, std::string& id) {
+        return delegate_to_task<caf::ok_atom>(self, id, heartbeat_atom_v);
+      },
+      [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
+        if (auto err = check_uuid("task execution id", data.task_id))
+          return err;
+        auto& st = self->state;
+        auto i = st.tasks.find(data.task_id);
+        if (i == st.tasks.end())
+          return not_found("live task execution", data.task_id);
+        if (!data.workflow_id.empty() && data.workflow_id != i->second.workflow_id)
+          return invalid("task execution " + data.task_id + " does not belong to workflow "
+                         + data.workflow_id);
+        return delegate_to_workflow<caf::ok_atom>(self, i->second.workflow_id, emit_atom_v,
+                                                  std::move(data));
+      },
+      [=](log_atom, task_log& log) -> caf::result<caf::ok_atom> {
+        if (auto err = check_uuid("task execution id", log.task_id))
+          return err;
+        if (self->state.tasks.count(log.task_id) == 0)
+          return not_found("live task execution", log.task_id);
+        CAF_LOG_INFO("task" << log.task_id << log.level << log.message);
+        return caf::ok_atom_v;
+      },
+      [=](register_atom, worker_record& worker) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (auto err = check_org(st, worker.org_id))
+          return err;
+        worker.id = make_uuid();
+        worker.registered_ms = worker.heartbeat_ms = now_ms();
+        write_batch batch;
+        batch.workers.push_back(worker);
+        auto rp = self->make_response_promise<std::string>();
+        self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
+          .then(
+            [=](caf::ok_atom) mutable {
+              self->state.workers[worker.id] = worker;
+              rp.deliver(worker.id);
+            },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](heartbeat_atom, worker_atom, std::string& id) -> caf::result<caf::ok_atom> {
+        if (auto err = check_uuid("worker id", id))
+          return err;
+        auto& st = self->state;
+        auto i = st.workers.find(id);
+        if (i == st.workers.end())
+          return not_found("worker", id);
+        i->second.heartbeat_ms = now_ms();
+        return caf::ok_atom_v;
+      },
+      [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
+        auto& st = self->state;
+        auto i = st.orgs_by_slug.find(slug);
+        if (i == st.orgs_by_slug.end())
+          return not_found("organization", "'" + slug + "'");
+        return i->second;
+      },
+      [=](caf::subscribe_atom, std::string& id, int64_t after, event_sink_ptr& sink) {
+        return delegate_to_workflow<caf::ok_atom>(self, id, caf::subscribe_atom_v, after,
+                                                  std::move(sink));
+      },
+      [=](caf::unsubscribe_atom, std::string& id, event_sink_ptr& sink) {
+        auto& st = self->state;
+        if (auto i = st.workflows.find(id); i != st.workflows.end())
+          self->send(i->second, caf::unsubscribe_atom_v, std::move(sink));
+      },
+      [=](enqueue_atom, ready_workflow& work) {
+        auto q = queue_for(self, work.org_id, work.queue);
+        self->send(q, enqueue_atom_v, std::move(work));
+      },
+      [=](enqueue_atom, ready_task& work) {
+        auto q = queue_for(self, work.org_id, work.queue);
+        self->send(q, enqueue_atom_v, std::move(work));
+      },
+      [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
+          task_actor& handle) {
+        self->state.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
+      },
+    };
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/registry_actor.hpp"
+
+namespace grpc {
+class Server;
+}
+
+namespace herald {
+
+/// Knobs of the gRPC front end.
+struct grpc_settings {
+  std::string address = "0.0.0.0";
+  uint16_t port = 9090;
+  std::chrono::milliseconds request_timeout{30000};  ///< bound on any engine request
+  std::chrono::seconds max_poll_timeout{120};        ///< longest long poll honoured
+  size_t max_input_bytes = 1024 * 1024;              ///< larger JSON payloads: RESOURCE_EXHAUSTED
+  size_t max_message_bytes = 8 * 1024 * 1024;        ///< gRPC receive limit
+};
+
+/// The gRPC front end: Flovyn's `flovyn.v1` services (WorkerLifecycle, WorkflowDispatch,
+/// TaskExecution, WorkflowQuery) on the callback API. Each call becomes one registry request.
+class grpc_server {
+public:
+  grpc_server(caf::actor_system& sys, registry_actor registry, grpc_settings settings);
+  ~grpc_server();
+
+  /// Binds and starts serving; returns the bound port (port 0 picks a free one).
+  uint16_t start();
+
+  /// Cancels open calls and stops; the actor system must outlive this call.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace herald

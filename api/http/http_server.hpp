@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/registry_actor.hpp"
+#include "api/http/net.hpp"
+
+namespace herald {
+
+class server_state;
+
+/// Knobs of the HTTP front end (REST and SSE).
+struct http_settings {
+  std::string address = "0.0.0.0";
+  uint16_t port = 8000;  ///< 0 picks a free port
+  std::chrono::milliseconds request_timeout{30000};  ///< reading a request, one actor request, one write
+  std::chrono::seconds keep_alive_interval{15};      ///< SSE keep-alive comment period
+  size_t max_body_bytes = 2 * 1024 * 1024;
+  size_t max_input_bytes = 1024 * 1024;  ///< bound on the compact `input` of a start request
+  size_t sse_queue_bytes = 1 << 20;      ///< unsent bytes after which an SSE subscriber is cut off
+  int retry_ms = 2000;                   ///< SSE `retry:` hint
+  unsigned io_threads = 1;               ///< threads running the io_context
+};
+
+/// The HTTP server: REST under `/api/orgs/{slug}`, SSE streams, `/_/health`. Every request becomes
+/// one or more requests to the registry; no handler blocks.
+class http_server {
+public:
+  http_server(caf::actor_system& sys, registry_actor registry, http_settings settings);
+
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Calls `stop()`.
+  ~http_server();
+
+  /// Binds, listens and starts the I/O threads; returns the bound port. Throws
+  /// `boost::system::system_error` if the address cannot be bound.
+  uint16_t start();
+
+  /// Closes the listener and every connection (SSE streams included), stops the I/O threads and
+  /// joins them. Idempotent; must not be called from an I/O thread.
+  void stop();
+
+private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  http_settings settings_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_;
+  std::shared_ptr<server_state> state_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace herald

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <caf/error.hpp>
+
+#include "api/http/net.hpp"
+#include "api/http/rest_codec.hpp"
+#include "api/http/router.hpp"
+#include "api/http/server_state.hpp"
+#include "protocol/records.hpp"
+
+namespace herald {
+
+/// One HTTP connection: reads requests (with a timeout), routes them, answers JSON, keeps the
+/// connection alive, and hands it to an `sse_session` for a stream request. Members are used on
+/// the connection's strand only; replies from the engine are posted back to it.
+class http_session : public closable_session, public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> state);
+
+  /// Starts reading on the connection's strand.
+  void run();
+
+  void abort() override;
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+private:
+  using request = http::request<http::string_body>;
+  using response = http::response<http::string_body>;
+
+  void do_read();
+  void on_header(beast::error_code ec, size_t);
+  void on_continue(beast::error_code ec, size_t);
+  void read_body();
+  void on_read(beast::error_code ec, size_t);
+  /// Answers a read error: 413/400 for bad requests, or just closes.
+  void fail_read(beast::error_code ec);
+  void handle_request();
+  void send(http::status status, std::string body, bool close = false);
+  void send_error(http::status status, std::string_view message, bool close = false);
+  void send_error(const caf::error& err);
+  void on_write(bool close, beast::error_code ec, size_t);
+  void close();
+
+  /// Sends one request to the registry; `on_reply(*this, reply)` runs on the strand. Errors are
+  /// answered with `send_error` unless `on_error(*this, err)` is given and returns true.
+  template <class Reply, class OnReply, class... Ts>
+  void call(OnReply on_reply, Ts&&... xs);
+  template <class Reply, class OnReply, class OnError, class... Ts>
+  void call_or(OnReply on_reply, OnError on_error, Ts&&... xs);
+
+  // -- routes --
+  void get_org(const route_match& route);
+  void start_workflow(const route_match& route);
+  /// Resolves the org, then the workflow (404 if it belongs to another org), then calls `next`.
+  template <class F>
+  void with_workflow(const route_match& route, F next);
+  /// Resolves the org, then calls `next(*this, org)`.
+  template <class F>
+  void with_org(const std::string& slug, F next);
+  void list_events(const route_match& route, int64_t since);
+  void list_tasks(const route_match& route);
+  void open_stream(const route_match& route, int64_t after);
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<server_state> state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  request req_;
+  std::shared_ptr<response> res_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
+  bool closed_ = false;
+};
+
+}  // namespace herald

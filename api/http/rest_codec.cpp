@@ -1,0 +1,293 @@
+#include "api/http/rest_codec.hpp"
+
+#include <cstdio>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "protocol/errors.hpp"
+#include "protocol/json.hpp"
+#include "protocol/status.hpp"
+
+namespace herald {
+
+http_error to_http_error(const caf::error& err) {
+  http_error result;
+  result.message = error_message(err);
+  switch (error_code(err)) {
+    case herald_errc::invalid_argument:
+      result.status = http::status::bad_request;
+      break;
+    case herald_errc::not_found:
+      result.status = http::status::not_found;
+      break;
+    case herald_errc::failed_precondition:
+    case herald_errc::already_exists:
+      result.status = http::status::conflict;
+      break;
+    case herald_errc::resource_exhausted:
+      // 413 is reserved for bodies too large, which this front end detects itself.
+      result.status = http::status::too_many_requests;
+      break;
+    case herald_errc::unimplemented:
+      result.status = http::status::not_implemented;
+      break;
+    case herald_errc::deadline_exceeded:
+      result.status = http::status::gateway_timeout;
+      break;
+    case herald_errc::unavailable:
+      result.status = http::status::service_unavailable;
+      break;
+    case herald_errc::internal:
+    default:
+      result.status = http::status::internal_server_error;
+      break;
+  }
+  if (result.message.empty())
+    result.message = http::obsolete_reason(result.status).to_string();
+  return result;
+}
+
+std::string error_body(std::string_view message) {
+  return json_object{}.string("error", message).str();
+}
+
+std::string format_iso8601(int64_t epoch_ms) {
+  // Floor division, so times before 1970 format correctly too.
+  auto days = epoch_ms / 86'400'000;
+  auto ms_of_day = epoch_ms % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    --days;
+  }
+  // civil_from_days (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+  auto z = days + 719468;
+  auto era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = z - era * 146097;
+  auto yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  auto year = yoe + era * 400;
+  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  auto mp = (5 * doy + 2) / 153;
+  auto day = doy - (153 * mp + 2) / 5 + 1;
+  auto month = mp < 10 ? mp + 3 : mp - 9;
+  if (month <= 2)
+    ++year;
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day), static_cast<long long>(ms_of_day / 3'600'000),
+                static_cast<long long>(ms_of_day / 60'000 % 60),
+                static_cast<long long>(ms_of_day / 1000 % 60),
+                static_cast<long long>(ms_of_day % 1000));
+  return buf;
+}
+
+namespace {
+
+using json_value = rapidjson::Value;
+
+/// Returns the first member named `a` or `b` whose value is not null, or nullptr.
+const json_value* member(const json_value& obj, const char* a, const char* b = nullptr) {
+  for (auto name : {a, b}) {
+    if (name == nullptr)
+      continue;
+    auto i = obj.FindMember(name);
+    if (i != obj.MemberEnd() && !i->value.IsNull())
+      return &i->value;
+  }
+  return nullptr;
+}
+
+std::string to_compact(const json_value& value) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  value.Accept(writer);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+http_error bad_request(std::string message) {
+  return {http::status::bad_request, std::move(message)};
+}
+
+/// Embeds a timestamp, or null when unset (0).
+void time_field(json_object& obj, std::string_view key, int64_t ms) {
+  if (ms == 0)
+    obj.null(key);
+  else
+    obj.string(key, format_iso8601(ms));
+}
+
+/// Embeds a string, or null when empty.
+void optional_string(json_object& obj, std::string_view key, const std::string& value) {
+  if (value.empty())
+    obj.null(key);
+  else
+    obj.string(key, value);
+}
+
+}  // namespace
+
+std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
+                                              start_workflow_request& out) {
+  rapidjson::Document doc;
+  constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+  doc.Parse<flags>(body.data(), body.size());
+  if (doc.HasParseError())
+    return bad_request(std::string{"malformed JSON body: "}
+                       + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset "
+                       + std::to_string(doc.GetErrorOffset()));
+  if (!doc.IsObject())
+    return bad_request("request body must be a JSON object");
+  // kind
+  auto kind = member(doc, "kind");
+  if (kind == nullptr)
+    return bad_request("kind is required");
+  if (!kind->IsString())
+    return bad_request("kind must be a string");
+  if (kind->GetStringLength() == 0)
+    return bad_request("kind must not be empty");
+  out.kind.assign(kind->GetString(), kind->GetStringLength());
+  // input
+  if (auto input = member(doc, "input"))
+    out.input = to_compact(*input);
+  else
+    out.input = "{}";
+  if (out.input.size() > max_input_bytes)
+    return http_error{http::status::payload_too_large,
+                      "input exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  // queue
+  out.queue = "default";
+  if (auto queue = member(doc, "queue")) {
+    if (!queue->IsString())
+      return bad_request("queue must be a string");
+    if (queue->GetStringLength() > 0)
+      out.queue.assign(queue->GetString(), queue->GetStringLength());
+  }
+  // prioritySeconds
+  out.priority_seconds = 0;
+  if (auto priority = member(doc, "prioritySeconds", "priority_seconds")) {
+    if (!priority->IsInt())
+      return bad_request("prioritySeconds must be a 32-bit integer");
+    out.priority_seconds = priority->GetInt();
+  }
+  // version
+  if (auto version = member(doc, "version")) {
+    if (!version->IsString())
+      return bad_request("version must be a string");
+    out.version.assign(version->GetString(), version->GetStringLength());
+  }
+  // idempotencyKey
+  if (auto key = member(doc, "idempotencyKey", "idempotency_key")) {
+    if (!key->IsString())
+      return bad_request("idempotencyKey must be a string");
+    out.idempotency_key.assign(key->GetString(), key->GetStringLength());
+  }
+  // metadata
+  if (auto metadata = member(doc, "metadata")) {
+    if (!metadata->IsObject())
+      return bad_request("metadata must be an object of strings");
+    for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
+      if (!i->value.IsString())
+        return bad_request("metadata values must be strings");
+      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}] =
+        std::string{i->value.GetString(), i->value.GetStringLength()};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string org_json(const org_record& org) {
+  json_object obj;
+  obj.string("id", org.id).string("slug", org.slug).string("name", org.name);
+  time_field(obj, "createdAt", org.created_ms);
+  return obj.str();
+}
+
+std::string start_reply_json(const start_workflow_result& result, const std::string& kind,
+                             const std::string& slug, bool idempotency_key_used) {
+  const auto& id = result.workflow_id.empty() ? result.record.id : result.workflow_id;
+  auto self = "/api/orgs/" + slug + "/workflow-executions/" + id;
+  auto links = json_object{}.string("self", self).string("events", self + "/events").str();
+  json_object obj;
+  obj.string("workflowExecutionId", id)
+    .string("status", to_string(result.record.status))
+    .string("kind", result.record.kind.empty() ? kind : result.record.kind);
+  time_field(obj, "createdAt", result.record.created_ms);
+  obj.raw("links", links)
+    .boolean("idempotencyKeyUsed", idempotency_key_used)
+    .boolean("idempotencyKeyNew", idempotency_key_used && result.created);
+  return obj.str();
+}
+
+std::string workflow_json(const workflow_record& record) {
+  json_object obj;
+  obj.string("id", record.id)
+    .string("orgId", record.org_id)
+    .string("kind", record.kind)
+    .string("workflowKind", record.kind)
+    .string("status", to_string(record.status))
+    .string("queue", record.queue)
+    .raw("input", record.input.empty() ? std::string_view{"{}"} : record.input)
+    .raw("output", record.output);
+  optional_string(obj, "error", record.error);
+  optional_string(obj, "workerId", record.worker_id);
+  optional_string(obj, "parentWorkflowExecutionId", record.parent_id);
+  obj.map("metadata", record.metadata);
+  optional_string(obj, "version", record.version);
+  time_field(obj, "createdAt", record.created_ms);
+  time_field(obj, "updatedAt", record.updated_ms);
+  time_field(obj, "completedAt", record.completed_ms);
+  return obj.str();
+}
+
+std::string events_json(const std::vector<history_event>& events, int64_t since) {
+  std::string list = "[";
+  for (const auto& event : events) {
+    if (event.sequence <= since)
+      continue;
+    json_object obj;
+    obj.integer("sequence", event.sequence)
+      .integer("sequenceNumber", event.sequence)
+      .string("eventType", event.type)
+      .raw("data", event.data.empty() ? std::string_view{"{}"} : event.data);
+    time_field(obj, "timestamp", event.created_ms);
+    time_field(obj, "createdAt", event.created_ms);
+    if (list.size() > 1)
+      list += ',';
+    list += obj.str();
+  }
+  list += ']';
+  return json_object{}.raw("events", list).str();
+}
+
+std::string tasks_json(const std::vector<task_record>& tasks) {
+  std::string list = "[";
+  for (const auto& task : tasks) {
+    json_object obj;
+    obj.string("id", task.id)
+      .string("kind", task.kind)
+      .string("status", to_string(task.status))
+      .string("queue", task.queue)
+      .integer("executionCount", task.execution_count)
+      .integer("maxRetries", task.max_retries)
+      .raw("input", task.input.empty() ? std::string_view{"{}"} : task.input)
+      .raw("output", task.output);
+    optional_string(obj, "error", task.error);
+    optional_string(obj, "workerId", task.worker_id);
+    optional_string(obj, "workflowExecutionId", task.workflow_id);
+    if (task.progress < 0)
+      obj.null("progress");
+    else
+      obj.number("progress", task.progress);
+    time_field(obj, "createdAt", task.created_ms);
+    time_field(obj, "startedAt", task.started_ms);
+    time_field(obj, "completedAt", task.completed_ms);
+    if (list.size() > 1)
+      list += ',';
+    list += obj.str();
+  }
+  list += ']';
+  return json_object{}.raw("tasks", list).str();
+}
+
+}  // namespace herald

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "api/http/net.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/records.hpp"
+
+namespace herald {
+
+// The JSON side of the REST API: request bodies in, records out, errors to statuses.
+
+/// An error answer: HTTP status plus the human-readable text of `{"error": ...}`.
+struct http_error {
+  http::status status = http::status::internal_server_error;
+  std::string message;
+};
+
+/// Maps an engine error (a `herald_errc` error, a CAF timeout, ...) to its HTTP status and text.
+/// This is the one place where engine errors become HTTP statuses.
+http_error to_http_error(const caf::error& err);
+
+/// Returns `{"error":"<message>"}`.
+std::string error_body(std::string_view message);
+
+/// Formats epoch milliseconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-29T16:26:48.123Z.
+std::string format_iso8601(int64_t epoch_ms);
+
+/// Parses the body of `POST .../workflow-executions` into `out` (everything but `org_id`).
+/// Returns the error to answer with if the body is malformed (400) or the input too large (413).
+std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
+                                              start_workflow_request& out);
+
+/// `{"id","slug","name","createdAt"}`.
+std::string org_json(const org_record& org);
+
+/// The reply of a start request, with links under `/api/orgs/{slug}`.
+std::string start_reply_json(const start_workflow_result& result, const std::string& kind,
+                             const std::string& slug, bool idempotency_key_used);
+
+/// The details of one workflow execution.
+std::string workflow_json(const workflow_record& record);
+
+/// `{"events":[...]}` with the events whose sequence is greater than `since`.
+std::string events_json(const std::vector<history_event>& events, int64_t since);
+
+/// `{"tasks":[...]}`.
+std::string tasks_json(const std::vector<task_record>& tasks);
+
+}  // namespace herald

@@ -1,0 +1,215 @@
+#include "api/http/router.hpp"
+
+#include <charconv>
+#include <vector>
+
+namespace herald {
+
+namespace {
+
+/// One row of the route table. In a pattern, `{}` matches any non-empty segment; the first
+/// two captures are the org slug and the execution (or other entity) id.
+struct route_entry {
+  http::verb method;
+  std::string_view pattern;
+  route_kind kind;
+};
+
+constexpr auto ni = route_kind::not_implemented;
+
+// Literal segments come before `{}` at the same position so that, e.g.,
+// `/workflow-executions/signal-with-start` wins over `/workflow-executions/{}`.
+constexpr route_entry routes[] = {
+  {http::verb::get, "/_/health", route_kind::health},
+  {http::verb::get, "/_/metrics", ni},
+  {http::verb::get, "/api/docs", ni},
+  {http::verb::get, "/api/docs/openapi.json", ni},
+  {http::verb::post, "/api/orgs", ni},
+  {http::verb::get, "/api/orgs/{}", route_kind::get_org},
+  {http::verb::post, "/api/orgs/{}/worker-tokens", ni},
+  // workflow executions
+  {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
+  {http::verb::get, "/api/orgs/{}/workflow-executions", ni},
+  {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", ni},
+  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", ni},
+  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", ni},
+  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
+  // standalone task executions
+  {http::verb::post, "/api/orgs/{}/task-executions", ni},
+  {http::verb::get, "/api/orgs/{}/task-executions", ni},
+  {http::verb::get, "/api/orgs/{}/task-executions/{}", ni},
+  {http::verb::delete_, "/api/orgs/{}/task-executions/{}", ni},
+  {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", ni},
+  {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", ni},
+  {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", ni},
+  // promises
+  {http::verb::post, "/api/orgs/{}/promises/{}/resolve", ni},
+  {http::verb::post, "/api/orgs/{}/promises/{}/reject", ni},
+  // schedules
+  {http::verb::post, "/api/orgs/{}/schedules", ni},
+  {http::verb::get, "/api/orgs/{}/schedules", ni},
+  {http::verb::get, "/api/orgs/{}/schedules/{}", ni},
+  {http::verb::put, "/api/orgs/{}/schedules/{}", ni},
+  {http::verb::delete_, "/api/orgs/{}/schedules/{}", ni},
+  {http::verb::post, "/api/orgs/{}/schedules/{}/pause", ni},
+  {http::verb::post, "/api/orgs/{}/schedules/{}/resume", ni},
+  {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", ni},
+  {http::verb::get, "/api/orgs/{}/schedules/{}/runs", ni},
+  // discovery
+  {http::verb::get, "/api/orgs/{}/workers", ni},
+  {http::verb::get, "/api/orgs/{}/workers/{}", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-definitions", ni},
+  {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", ni},
+  {http::verb::get, "/api/orgs/{}/task-definitions", ni},
+  {http::verb::get, "/api/orgs/{}/task-definitions/{}", ni},
+};
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> result;
+  if (!path.empty() && path.front() == '/')
+    path.remove_prefix(1);
+  while (!path.empty()) {
+    auto pos = path.find('/');
+    result.push_back(path.substr(0, pos));
+    if (pos == std::string_view::npos)
+      break;
+    path.remove_prefix(pos + 1);
+    if (path.empty())
+      result.emplace_back();  // keeps "a//" distinct from "a"
+  }
+  return result;
+}
+
+/// Returns whether `path` matches `pattern`; fills `captures` with the `{}` segments.
+bool match_pattern(const std::vector<std::string_view>& path, std::string_view pattern,
+                   std::vector<std::string_view>& captures) {
+  auto parts = split_path(pattern);
+  if (parts.size() != path.size())
+    return false;
+  captures.clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] == "{}") {
+      if (path[i].empty())
+        return false;
+      captures.push_back(path[i]);
+    } else if (parts[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+route_match match_route(http::verb method, std::string_view path) {
+  if (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
+  auto segments = split_path(path);
+  route_match result;
+  std::string allow;
+  std::vector<std::string_view> captures;
+  for (const auto& entry : routes) {
+    if (!match_pattern(segments, entry.pattern, captures))
+      continue;
+    if (entry.method == method) {
+      result.result = route_match::outcome::matched;
+      result.kind = entry.kind;
+      if (!captures.empty())
+        result.slug = url_decode(captures[0]);
+      if (captures.size() > 1)
+        result.id = url_decode(captures[1]);
+      return result;
+    }
+    auto name = http::to_string(entry.method);
+    if (allow.find(std::string_view{name.data(), name.size()}) == std::string::npos) {
+      if (!allow.empty())
+        allow += ", ";
+      allow.append(name.data(), name.size());
+    }
+  }
+  if (!allow.empty()) {
+    result.result = route_match::outcome::wrong_method;
+    result.allow = std::move(allow);
+  }
+  return result;
+}
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  auto pos = target.find('?');
+  if (pos == std::string_view::npos)
+    return {target, {}};
+  auto query = target.substr(pos + 1);
+  if (auto hash = query.find('#'); hash != std::string_view::npos)
+    query = query.substr(0, hash);
+  return {target.substr(0, pos), query};
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view text, bool plus_is_space) {
+  std::string result;
+  result.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      auto hi = hex_value(text[i + 1]);
+      auto lo = hex_value(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        result.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    result.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return result;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto pos = query.find('&');
+    auto pair = query.substr(0, pos);
+    auto eq = pair.find('=');
+    auto key = url_decode(pair.substr(0, eq), true);
+    if (key == name)
+      return eq == std::string_view::npos ? std::string{}
+                                          : url_decode(pair.substr(eq + 1), true);
+    if (pos == std::string_view::npos)
+      break;
+    query.remove_prefix(pos + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> parse_non_negative(std::string_view text) {
+  if (text.empty())
+    return std::nullopt;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || value < 0 || text.front() == '-'
+      || text.front() == '+')
+    return std::nullopt;
+  return value;
+}
+
+}  // namespace herald

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/http/net.hpp"
+
+namespace herald {
+
+/// The routes the HTTP server knows.
+enum class route_kind {
+  health,
+  get_org,
+  start_workflow,
+  get_workflow,
+  list_events,
+  list_tasks,
+  stream_workflow,
+  not_implemented,  ///< listed by the reference, answered with 501
+};
+
+/// The outcome of matching a request line against the route table.
+struct route_match {
+  enum class outcome { matched, no_route, wrong_method };
+  outcome result = outcome::no_route;
+  route_kind kind = route_kind::not_implemented;
+  std::string slug;   ///< `{slug}` of `/api/orgs/{slug}/...`, percent-decoded
+  std::string id;     ///< the execution id segment, percent-decoded
+  std::string allow;  ///< for wrong_method: the methods the path accepts, e.g. "GET, POST"
+};
+
+/// Matches `method` and `path` (no query string) against the route table. A single trailing
+/// slash is ignored.
+route_match match_route(http::verb method, std::string_view path);
+
+/// Splits a request target into its path and its query string (without '?').
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+/// Decodes %XX escapes (and '+' as a space when `plus_is_space`); invalid escapes are kept.
+std::string url_decode(std::string_view text, bool plus_is_space = false);
+
+/// Returns the decoded value of the first `name` parameter of `query`, if any.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+/// Parses a non-negative decimal integer (no sign, no spaces); returns nullopt for anything else.
+std::optional<int64_t> parse_non_negative(std::string_view text);
+
+}  // namespace herald

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/registry_actor.hpp"
+#include "api/http/http_server.hpp"
+#include "api/http/net.hpp"
+
+namespace herald {
+
+/// A connection the server tears down when it stops.
+class closable_session {
+public:
+  virtual ~closable_session();
+
+  /// Closes the connection at once. Called by `http_server::stop()` after the I/O threads have
+  /// joined, so no handler of the session runs concurrently.
+  virtual void abort() = 0;
+};
+
+/// What the server shares with its sessions and with the CAF threads that answer them: settings,
+/// the registry, the live sessions, and a guarded `post` that stops handing work to the
+/// `io_context` once the server stops (so no foreign thread touches a dead `io_context`).
+class server_state {
+public:
+  server_state(caf::actor_system& sys, registry_actor registry, http_settings settings);
+
+  caf::actor_system& sys() { return sys_; }
+  const registry_actor& registry() const { return registry_; }
+  const http_settings& settings() const { return settings_; }
+
+  /// Keeps `session` alive until `leave`; returns false (and keeps nothing) once stopped.
+  bool join(std::shared_ptr<closable_session> session);
+
+  /// Drops the reference taken by `join`.
+  void leave(closable_session* session);
+
+  /// Marks the server stopped and hands over the live sessions.
+  std::vector<std::shared_ptr<closable_session>> stop();
+
+  bool stopped() const;
+
+  /// Runs `f(session)` on the session's executor unless the server stopped or the session is
+  /// gone; returns whether it was posted. Thread-safe. The strong reference taken here moves
+  /// into the posted handler, so a foreign thread never destroys a session.
+  template <class Session, class F>
+  bool post_to(const std::weak_ptr<Session>& weak, F f) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopped_)
+      return false;
+    auto session = weak.lock();
+    if (!session)
+      return false;
+    auto ex = session->executor();
+    net::post(ex, [session = std::move(session), f = std::move(f)]() mutable { f(*session); });
+    return true;
+  }
+
+private:
+  caf::actor_system& sys_;
+  registry_actor registry_;
+  http_settings settings_;
+  mutable std::mutex mtx_;
+  bool stopped_ = false;
+  std::unordered_map<closable_session*, std::shared_ptr<closable_session>> sessions_;
+};
+
+}  // namespace herald

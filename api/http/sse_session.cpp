@@ -1,0 +1,173 @@
+#include "api/http/sse_session.hpp"
+
+#include <caf/send.hpp>
+
+#include "api/actor_bridge.hpp"
+
+namespace herald {
+
+sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
+                         std::string workflow_id, int64_t after, unsigned version)
+  : stream_(std::move(stream)),
+    state_(std::move(state)),
+    workflow_id_(std::move(workflow_id)),
+    after_(after),
+    chunked_(version >= 11),
+    res_(http::status::ok, version),
+    keep_alive_(stream_.get_executor()) {
+  // nop
+}
+
+void sse_session::run() {
+  auto self = shared_from_this();
+  sink_ = std::make_shared<sse_sink>(weak_from_this(), state_, state_->settings().sse_queue_bytes);
+  if (!state_->join(self)) {
+    close();
+    return;
+  }
+  res_.set(http::field::server, "herald");
+  res_.set(http::field::content_type, "text/event-stream");
+  res_.set(http::field::cache_control, "no-cache");
+  res_.set("X-Accel-Buffering", "no");
+  if (chunked_) {
+    res_.chunked(true);
+    res_.set(http::field::connection, "keep-alive");
+  } else {
+    // HTTP/1.0 has no chunked encoding: the stream ends when the connection closes.
+    res_.set(http::field::connection, "close");
+  }
+  serializer_.emplace(res_);
+  // Reading only notices the client going away; it never times out.
+  stream_.expires_never();
+  do_read();
+  writing_ = true;
+  stream_.expires_after(state_->settings().request_timeout);
+  http::async_write_header(stream_, *serializer_,
+                           beast::bind_front_handler(&sse_session::on_header, self));
+  enqueue("retry: " + std::to_string(state_->settings().retry_ms) + "\n\n", false);
+  arm_keep_alive();
+  std::weak_ptr<sse_session> weak = self;
+  auto state = state_;
+  ask(
+    state_->sys(), state_->registry(), state_->settings().request_timeout,
+    [weak, state](caf::ok_atom) {
+      state->post_to(weak, [](sse_session& session) { session.on_subscribed(); });
+    },
+    [weak, state](caf::error&) {
+      // The client reconnects and then gets a proper status for whatever went wrong.
+      state->post_to(weak, [](sse_session& session) { session.close(); });
+    },
+    caf::subscribe_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
+}
+
+void sse_session::on_subscribed() {
+  // An unsubscribe sent before the subscription was in place may have been a no-op.
+  if (closed_)
+    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
+                   event_sink_ptr{sink_});
+}
+
+void sse_session::deliver(std::string text) {
+  enqueue(std::move(text), true);
+}
+
+void sse_session::overflow() {
+  close();
+}
+
+void sse_session::abort() {
+  close();
+}
+
+void sse_session::enqueue(std::string text, bool counted) {
+  if (closed_)
+    return;
+  queue_.push_back(frame{std::move(text), counted});
+  if (!writing_)
+    write_next();
+}
+
+void sse_session::write_next() {
+  if (closed_ || queue_.empty())
+    return;
+  writing_ = true;
+  stream_.expires_after(state_->settings().request_timeout);
+  auto buf = net::buffer(queue_.front().text);
+  auto handler = beast::bind_front_handler(&sse_session::on_write, shared_from_this());
+  if (chunked_)
+    net::async_write(stream_, http::make_chunk(buf), std::move(handler));
+  else
+    net::async_write(stream_, buf, std::move(handler));
+}
+
+void sse_session::on_header(beast::error_code ec, size_t) {
+  writing_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  write_next();
+}
+
+void sse_session::on_write(beast::error_code ec, size_t) {
+  writing_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  // The buffer had to live until now: pop only after the write completed.
+  if (queue_.front().counted)
+    sink_->release(queue_.front().text.size());
+  queue_.pop_front();
+  write_next();
+}
+
+void sse_session::do_read() {
+  stream_.async_read_some(net::buffer(read_buf_),
+                          beast::bind_front_handler(&sse_session::on_read, shared_from_this()));
+}
+
+void sse_session::on_read(beast::error_code ec, size_t) {
+  if (ec) {
+    close();
+    return;
+  }
+  if (!closed_)
+    do_read();
+}
+
+void sse_session::arm_keep_alive() {
+  auto interval = state_->settings().keep_alive_interval;
+  if (closed_ || interval.count() <= 0)
+    return;
+  keep_alive_.expires_after(interval);
+  keep_alive_.async_wait(beast::bind_front_handler(&sse_session::on_keep_alive, shared_from_this()));
+}
+
+void sse_session::on_keep_alive(beast::error_code ec) {
+  if (ec || closed_)
+    return;
+  // Only an idle connection needs it; pending writes keep proxies awake as well.
+  if (!writing_ && queue_.empty())
+    enqueue(": keep-alive\n\n", false);
+  arm_keep_alive();
+}
+
+void sse_session::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  if (sink_) {
+    sink_->close();
+    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
+                   event_sink_ptr{sink_});
+  }
+  keep_alive_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+  // Every caller holds a strong reference, so this is never the last one.
+  state_->leave(this);
+}
+
+}  // namespace herald

@@ -1,0 +1,79 @@
+#include "api/http/sse_sink.hpp"
+
+#include "api/http/server_state.hpp"
+#include "api/http/sse_session.hpp"
+
+namespace herald {
+
+std::string format_sse_event(const stream_event& event) {
+  std::string frame;
+  frame.reserve(event.payload.size() + event.event.size() + 40);
+  frame += "id: ";
+  frame += std::to_string(event.offset);
+  frame += '\n';
+  if (!event.event.empty()) {
+    frame += "event: ";
+    for (auto c : event.event)
+      if (c != '\n' && c != '\r')  // a line break would end the field early
+        frame += c;
+    frame += '\n';
+  }
+  // SSE lines end with CRLF, LF or CR: each payload line gets its own `data:` field.
+  std::string_view rest = event.payload;
+  for (;;) {
+    auto pos = rest.find_first_of("\r\n");
+    frame += "data: ";
+    frame += rest.substr(0, pos);
+    frame += '\n';
+    if (pos == std::string_view::npos)
+      break;
+    if (rest[pos] == '\r' && pos + 1 < rest.size() && rest[pos + 1] == '\n')
+      ++pos;
+    rest.remove_prefix(pos + 1);
+  }
+  frame += '\n';
+  return frame;
+}
+
+sse_sink::sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
+                   size_t max_queued_bytes)
+  : session_(std::move(session)), state_(std::move(state)), max_queued_bytes_(max_queued_bytes) {
+  // nop
+}
+
+bool sse_sink::push(const stream_event& event) {
+  if (closed_.load())
+    return false;
+  auto frame = format_sse_event(event);
+  auto size = frame.size();
+  auto before = queued_bytes_.fetch_add(size);
+  // An event is always taken when nothing is pending, so that one event larger than the bound
+  // cannot cut off every reconnect at the same place.
+  if (before > 0 && before + size > max_queued_bytes_) {
+    close();
+    state_->post_to(session_, [](sse_session& session) { session.overflow(); });
+    return false;
+  }
+  auto posted = state_->post_to(session_, [frame = std::move(frame)](sse_session& session) mutable {
+    session.deliver(std::move(frame));
+  });
+  if (!posted) {
+    close();
+    return false;
+  }
+  return true;
+}
+
+bool sse_sink::closed() const {
+  return closed_.load();
+}
+
+void sse_sink::close() {
+  closed_.store(true);
+}
+
+void sse_sink::release(size_t bytes) {
+  queued_bytes_.fetch_sub(bytes);
+}
+
+}  // namespace herald

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "protocol/messages.hpp"
+
+namespace herald {
+
+class server_state;
+class sse_session;
+
+/// Formats one SSE frame: `id:`, `event:` (omitted when empty) and one `data:` line per payload
+/// line, ended by a blank line.
+std::string format_sse_event(const stream_event& event);
+
+/// The `event_sink` of one SSE connection. `push` runs on actor threads: it formats the event and
+/// posts it to the session's strand. The unsent bytes are counted here; once they would exceed
+/// the bound, the sink closes, refuses further events and has the session drop the connection
+/// (the client resumes with `Last-Event-ID`).
+class sse_sink : public event_sink {
+public:
+  sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
+           size_t max_queued_bytes);
+
+  bool push(const stream_event& event) override;
+
+  bool closed() const override;
+
+  /// Refuses all further events; called by the session when it closes.
+  void close();
+
+  /// Returns `bytes` to the budget once the session has written them.
+  void release(size_t bytes);
+
+private:
+  std::weak_ptr<sse_session> session_;
+  std::shared_ptr<server_state> state_;
+  size_t max_queued_bytes_;
+  std::atomic<bool> closed_{false};
+  std::atomic<size_t> queued_bytes_{0};
+};
+
+}  // namespace herald

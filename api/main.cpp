@@ -1,0 +1,50 @@
+#include <csignal>
+#include <iostream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "api/server.hpp"
+#include "protocol/caf_types.hpp"
+
+int main(int argc, char** argv) {
+  std::string message;
+  auto cfg = herald::parse_config(argc, argv, message);
+  if (!cfg) {
+    std::cerr << "herald: " << message << "\n(see herald --help)" << std::endl;
+    return 2;
+  }
+  if (cfg->show_help) {
+    std::cout << message << std::endl;
+    return 0;
+  }
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  caf::actor_system_config caf_cfg;
+  if (cfg->caf_threads > 0)
+    caf_cfg.set("scheduler.max-threads", cfg->caf_threads);
+  caf_cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{caf_cfg};
+  int rc = 0;
+  {
+    herald::server srv{sys, *cfg};
+    try {
+      srv.start(std::cout);
+    } catch (const std::exception& e) {
+      std::cerr << "herald: cannot start: " << e.what() << std::endl;
+      srv.stop();
+      return 1;
+    }
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::cout << "herald: stopping (signal " << sig << ")" << std::endl;
+    srv.stop();
+  }
+  return rc;
+}

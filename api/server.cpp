@@ -1,0 +1,88 @@
+#include "api/server.hpp"
+
+#include <ostream>
+
+#include <caf/send.hpp>
+
+#include "persistence/store.hpp"
+#include "protocol/uuid.hpp"
+
+namespace herald {
+
+namespace {
+
+/// Reads what the engine starts from; creates the `default` org on the first start.
+registry_init load_state(store& db, std::ostream& out) {
+  registry_init init;
+  auto org = db.find_org_by_slug("default");
+  if (!org) {
+    org = org_record{make_uuid(), "default", "Default organization", now_ms()};
+    write_batch batch;
+    batch.orgs.push_back(*org);
+    db.commit({batch});
+  }
+  out << "herald: default org " << org->slug << " " << org->id << std::endl;
+  init.orgs.push_back(*org);
+  auto active = db.load_active();
+  std::map<std::string, std::vector<task_record>> tasks;
+  for (auto& row : active.tasks)
+    tasks[row.workflow_id].push_back(std::move(row));
+  for (auto& rec : active.workflows) {
+    workflow_init wf;
+    wf.history = db.load_history(rec.id);
+    wf.tasks = db.load_tasks(rec.id);
+    wf.record = std::move(rec);
+    init.workflows.push_back(std::move(wf));
+  }
+  out << "herald: rehydrated " << init.workflows.size() << " unfinished workflow executions"
+      << std::endl;
+  return init;
+}
+
+}  // namespace
+
+server::server(caf::actor_system& sys, server_config cfg) : sys_(sys), cfg_(std::move(cfg)) {
+  // nop
+}
+
+server::~server() {
+  stop();
+}
+
+void server::start(std::ostream& out) {
+  auto db = open_store(cfg_.database);
+  db->migrate();
+  out << "herald: database " << db->backend() << std::endl;
+  auto init = load_state(*db, out);
+  db.reset();
+  store_settings store_cfg;
+  store_cfg.url = cfg_.database;
+  writer_ = spawn_store_writer(sys_, store_cfg);
+  reader_ = spawn_store_reader(sys_, store_cfg);
+  registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, std::move(init));
+  grpc_ = std::make_unique<grpc_server>(sys_, registry_, cfg_.grpc);
+  auto grpc_port = grpc_->start();
+  out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;
+  http_ = std::make_unique<http_server>(sys_, registry_, cfg_.http);
+  auto http_port = http_->start();
+  out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
+  out << "herald: ready" << std::endl;
+}
+
+void server::stop() {
+  if (http_)
+    http_->stop();
+  if (grpc_)
+    grpc_->stop();
+  http_.reset();
+  grpc_.reset();
+  for (auto hdl : {caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(writer_),
+                   caf::actor_cast<caf::actor>(reader_)})
+    if (hdl)
+      caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  registry_ = nullptr;
+  writer_ = nullptr;
+  reader_ = nullptr;
+}
+
+}  // namespace herald

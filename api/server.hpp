@@ -1,0 +1,35 @@
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+
+#include "api/config.hpp"
+
+namespace herald {
+
+/// The composition root: opens the store, rehydrates the engine and runs both front ends.
+class server {
+public:
+  server(caf::actor_system& sys, server_config cfg);
+  ~server();
+
+  /// Migrates the schema, loads unfinished work, spawns the engine and binds both ports; prints
+  /// what it bound to `out`. Throws on failure (bad database URL, port in use, ...).
+  void start(std::ostream& out);
+
+  /// Stops accepting, closes streams and calls, then stops the engine actors.
+  void stop();
+
+private:
+  caf::actor_system& sys_;
+  server_config cfg_;
+  registry_actor registry_;
+  store_writer_actor writer_;
+  store_reader_actor reader_;
+  std::unique_ptr<grpc_server> grpc_;
+  std::unique_ptr<http_server> http_;
+};
+
+}  // namespace herald

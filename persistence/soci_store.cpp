@@ -1,0 +1,787 @@
+#include "persistence/soci_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include "persistence/schema.hpp"
+#include "protocol/status.hpp"
+
+namespace herald {
+
+store::~store() = default;
+
+std::unique_ptr<store> open_store(const std::string& url) {
+  return std::make_unique<soci_store>(url);
+}
+
+namespace {
+
+// -- URLs ---------------------------------------------------------------------------------------
+
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// Appends `key=value` to the query part of a URI unless the URI sets `key` already.
+void add_uri_parameter(std::string& uri, std::string_view key, std::string_view value) {
+  auto query = uri.find('?');
+  if (query != std::string::npos) {
+    auto params = uri.substr(query + 1);
+    std::string needle{key};
+    needle += '=';
+    for (size_t pos = 0; pos < params.size();) {
+      if (params.compare(pos, needle.size(), needle) == 0)
+        return;
+      auto next = params.find('&', pos);
+      if (next == std::string::npos)
+        break;
+      pos = next + 1;
+    }
+    if (uri.back() != '?' && uri.back() != '&')
+      uri += '&';
+  } else {
+    uri += '?';
+  }
+  uri.append(key);
+  uri += '=';
+  uri.append(value);
+}
+
+// -- JSON columns -------------------------------------------------------------------------------
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::string json_text(const rapidjson::StringBuffer& buf) {
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+/// Renders any JSON value as text (for non-string values where a string is expected).
+std::string json_text(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buf;
+  json_writer writer{buf};
+  value.Accept(writer);
+  return json_text(buf);
+}
+
+std::string string_value(const rapidjson::Value& value) {
+  if (value.IsString())
+    return std::string{value.GetString(), value.GetStringLength()};
+  return json_text(value);
+}
+
+std::string to_json(const std::map<std::string, std::string>& xs) {
+  rapidjson::StringBuffer buf;
+  json_writer writer{buf};
+  writer.StartObject();
+  for (const auto& [key, value] : xs) {
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+  writer.EndObject();
+  return json_text(buf);
+}
+
+std::string to_json(const std::vector<std::string>& xs) {
+  rapidjson::StringBuffer buf;
+  json_writer writer{buf};
+  writer.StartArray();
+  for (const auto& x : xs)
+    writer.String(x.data(), static_cast<rapidjson::SizeType>(x.size()));
+  writer.EndArray();
+  return json_text(buf);
+}
+
+/// Parses a JSON column; "" is an absent value. Throws on malformed text.
+rapidjson::Document parse_json(const std::string& text, const char* column) {
+  rapidjson::Document doc;
+  if (text.empty())
+    return doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError())
+    throw std::runtime_error(std::string{"malformed JSON in column "} + column);
+  return doc;
+}
+
+std::map<std::string, std::string> map_from_json(const std::string& text, const char* column) {
+  std::map<std::string, std::string> result;
+  auto doc = parse_json(text, column);
+  if (doc.IsObject())
+    for (const auto& member : doc.GetObject())
+      result.emplace(string_value(member.name), string_value(member.value));
+  return result;
+}
+
+std::vector<std::string> list_from_json(const std::string& text, const char* column) {
+  std::vector<std::string> result;
+  auto doc = parse_json(text, column);
+  if (doc.IsArray())
+    for (const auto& item : doc.GetArray())
+      result.push_back(string_value(item));
+  return result;
+}
+
+// -- rows ---------------------------------------------------------------------------------------
+// Each row type lists its columns once, in `columns(row, f)`: `f(name, field)` per column. The
+// fields are what SOCI binds (std::string, int, int64_t, double); statuses and JSON live in extra
+// string members of the row.
+
+template <class F>
+void columns(org_record& x, F&& f) {
+  f("id", x.id);
+  f("slug", x.slug);
+  f("name", x.name);
+  f("created_ms", x.created_ms);
+}
+
+struct workflow_row {
+  workflow_record rec;
+  std::string status;
+  std::string metadata;
+};
+
+template <class F>
+void columns(workflow_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("kind", x.kind);
+  f("queue", x.queue);
+  f("status", r.status);
+  f("input", x.input);
+  f("output", x.output);
+  f("error", x.error);
+  f("worker_id", x.worker_id);
+  f("parent_id", x.parent_id);
+  f("version", x.version);
+  f("idempotency_key", x.idempotency_key);
+  f("metadata", r.metadata);
+  f("priority_ms", x.priority_ms);
+  f("current_sequence", x.current_sequence);
+  f("stream_offset", x.stream_offset);
+  f("task_time_ms", x.task_time_ms);
+  f("created_ms", x.created_ms);
+  f("updated_ms", x.updated_ms);
+  f("completed_ms", x.completed_ms);
+}
+
+void encode(const workflow_record& x, workflow_row& r) {
+  r.rec = x;
+  r.rec.metadata.clear();
+  r.status = to_string(x.status);
+  r.metadata = to_json(x.metadata);
+}
+
+workflow_record decode(const workflow_row& r) {
+  auto x = r.rec;
+  if (!from_string(r.status, x.status))
+    throw std::runtime_error("workflow " + x.id + " has an unknown status: " + r.status);
+  x.metadata = map_from_json(r.metadata, "workflow_execution.metadata");
+  return x;
+}
+
+struct task_row {
+  task_record rec;
+  std::string status;
+};
+
+template <class F>
+void columns(task_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("workflow_id", x.workflow_id);
+  f("kind", x.kind);
+  f("queue", x.queue);
+  f("status", r.status);
+  f("input", x.input);
+  f("output", x.output);
+  f("error", x.error);
+  f("worker_id", x.worker_id);
+  f("execution_count", x.execution_count);
+  f("max_retries", x.max_retries);
+  f("timeout_ms", x.timeout_ms);
+  f("progress", x.progress);
+  f("progress_details", x.progress_details);
+  f("created_ms", x.created_ms);
+  f("started_ms", x.started_ms);
+  f("completed_ms", x.completed_ms);
+}
+
+void encode(const task_record& x, task_row& r) {
+  r.rec = x;
+  r.status = to_string(x.status);
+}
+
+task_record decode(const task_row& r) {
+  auto x = r.rec;
+  if (!from_string(r.status, x.status))
+    throw std::runtime_error("task " + x.id + " has an unknown status: " + r.status);
+  return x;
+}
+
+struct worker_row {
+  worker_record rec;
+  std::string workflow_kinds;
+  std::string task_kinds;
+};
+
+template <class F>
+void columns(worker_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("name", x.name);
+  f("version", x.version);
+  f("type", x.type);
+  f("host_name", x.host_name);
+  f("process_id", x.process_id);
+  f("workflow_kinds", r.workflow_kinds);
+  f("task_kinds", r.task_kinds);
+  f("registered_ms", x.registered_ms);
+  f("heartbeat_ms", x.heartbeat_ms);
+}
+
+void encode(const worker_record& x, worker_row& r) {
+  r.rec = x;
+  r.rec.workflow_kinds.clear();
+  r.rec.task_kinds.clear();
+  r.workflow_kinds = to_json(x.workflow_kinds);
+  r.task_kinds = to_json(x.task_kinds);
+}
+
+worker_record decode(const worker_row& r) {
+  auto x = r.rec;
+  x.workflow_kinds = list_from_json(r.workflow_kinds, "worker.workflow_kinds");
+  x.task_kinds = list_from_json(r.task_kinds, "worker.task_kinds");
+  return x;
+}
+
+void encode(const org_record& x, org_record& r) {
+  r = x;
+}
+
+template <class F>
+void columns(history_event& x, F&& f) {
+  f("sequence", x.sequence);
+  f("type", x.type);
+  f("data", x.data);
+  f("created_ms", x.created_ms);
+}
+
+template <class F>
+void columns(keyed_history_event& x, F&& f) {
+  f("workflow_id", x.workflow_id);
+  columns(x.event, f);
+}
+
+void encode(const keyed_history_event& x, keyed_history_event& r) {
+  r = x;
+}
+
+template <class F>
+void columns(stream_event& x, F&& f) {
+  f("offset_", x.offset);
+  f("event", x.event);
+  f("name", x.name);
+  f("payload", x.payload);
+  f("timestamp_ms", x.timestamp_ms);
+}
+
+template <class F>
+void columns(keyed_stream_event& x, F&& f) {
+  f("stream_id", x.stream_id);
+  columns(x.event, f);
+}
+
+void encode(const keyed_stream_event& x, keyed_stream_event& r) {
+  r = x;
+}
+
+/// The single column of an id lookup.
+struct id_row {
+  std::string id;
+};
+
+template <class F>
+void columns(id_row& x, F&& f) {
+  f("id", x.id);
+}
+
+template <class Row>
+std::vector<std::string> column_names() {
+  Row row;
+  std::vector<std::string> names;
+  columns(row, [&](const char* name, auto&) { names.emplace_back(name); });
+  return names;
+}
+
+std::string join(const std::vector<std::string>& xs, std::string_view separator) {
+  std::string result;
+  for (const auto& x : xs) {
+    if (!result.empty())
+      result.append(separator);
+    result += x;
+  }
+  return result;
+}
+
+// -- prepared statements ------------------------------------------------------------------------
+
+/// Prepares `st` for `query` after its into and use elements were added.
+void prepare(soci::statement& st, const std::string& query) {
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+}
+
+/// Multi-row INSERT (or upsert by `id`) statements of one table, prepared on first use for chunk
+/// sizes 1, 2, 4, ... `max_chunk`, each with the rows its parameters are bound to.
+template <class Row>
+class table_writer {
+public:
+  static constexpr size_t max_chunk = 256;
+
+  table_writer(std::string table, bool upsert) : table_(std::move(table)), upsert_(upsert) {
+    // nop
+  }
+
+  /// Writes `items` with as few statements as the chunk sizes allow.
+  template <class Item>
+  void write(soci::session& sql, const std::vector<const Item*>& items) {
+    size_t done = 0;
+    while (done < items.size()) {
+      size_t chunk = max_chunk;
+      while (chunk > items.size() - done)
+        chunk /= 2;
+      auto& stmt = statement_for(sql, chunk);
+      for (size_t i = 0; i < chunk; ++i)
+        encode(*items[done + i], stmt.rows[i]);
+      stmt.st.execute(true);
+      done += chunk;
+    }
+  }
+
+private:
+  struct prepared {
+    explicit prepared(soci::session& sql, size_t size) : rows(size), st(sql) {
+      // nop
+    }
+
+    std::vector<Row> rows;  ///< never resized: the statement holds references into it
+    soci::statement st;
+  };
+
+  prepared& statement_for(soci::session& sql, size_t size) {
+    auto i = by_size_.find(size);
+    if (i != by_size_.end())
+      return *i->second;
+    auto names = column_names<Row>();
+    std::string query = "INSERT INTO " + table_ + " (" + join(names, ", ") + ") VALUES ";
+    for (size_t row = 0; row < size; ++row) {
+      query += row == 0 ? "(" : ", (";
+      for (size_t col = 0; col < names.size(); ++col) {
+        if (col > 0)
+          query += ", ";
+        query += ":r" + std::to_string(row) + "_" + std::to_string(col);
+      }
+      query += ')';
+    }
+    if (upsert_) {
+      query += " ON CONFLICT (id) DO UPDATE SET ";
+      bool first = true;
+      for (const auto& name : names) {
+        if (name == "id")
+          continue;
+        if (!first)
+          query += ", ";
+        first = false;
+        query += name + " = excluded." + name;
+      }
+    }
+    auto stmt = std::make_unique<prepared>(sql, size);
+    for (auto& row : stmt->rows)
+      columns(row, [&](const char*, auto& field) { stmt->st.exchange(soci::use(field)); });
+    prepare(stmt->st, query);
+    return *by_size_.emplace(size, std::move(stmt)).first->second;
+  }
+
+  std::string table_;
+  bool upsert_;
+  std::map<size_t, std::unique_ptr<prepared>> by_size_;
+};
+
+/// A prepared SELECT: its columns go into `row`, its parameters come from `text` then `numbers`.
+template <class Row>
+struct select_query {
+  select_query(soci::session& sql, size_t text_params, size_t number_params)
+    : text(text_params), numbers(number_params), st(sql) {
+    // nop
+  }
+
+  Row row;
+  std::vector<std::string> text;  ///< never resized: the statement holds references into it
+  std::vector<int64_t> numbers;   ///< never resized: the statement holds references into it
+  soci::statement st;
+
+  /// Runs the query and calls `f(row)` for each result row; always reads to the end so that
+  /// SQLite ends the statement's read transaction.
+  template <class F>
+  void run(F&& f) {
+    st.execute();
+    while (st.fetch())
+      f(row);
+  }
+};
+
+/// Prepares (once) `SELECT <columns of Row> <rest>`, whose parameters are `text_params` strings
+/// followed by `number_params` integers.
+template <class Row>
+select_query<Row>& lazy_select(std::unique_ptr<select_query<Row>>& q, soci::session& sql,
+                               const std::string& rest, size_t text_params,
+                               size_t number_params = 0) {
+  if (!q) {
+    auto fresh = std::make_unique<select_query<Row>>(sql, text_params, number_params);
+    columns(fresh->row, [&](const char*, auto& field) { fresh->st.exchange(soci::into(field)); });
+    for (auto& x : fresh->text)
+      fresh->st.exchange(soci::use(x));
+    for (auto& x : fresh->numbers)
+      fresh->st.exchange(soci::use(x));
+    prepare(fresh->st, "SELECT " + join(column_names<Row>(), ", ") + " " + rest);
+    q = std::move(fresh);
+  }
+  return *q;
+}
+
+/// Returns the one row of an id lookup, if any.
+template <class Row>
+std::optional<Row> first_row(select_query<Row>& q) {
+  std::optional<Row> result;
+  q.run([&](const Row& row) {
+    if (!result)
+      result = row;
+  });
+  return result;
+}
+
+// -- batches ------------------------------------------------------------------------------------
+
+/// Returns the rows of one kind across all batches, each id once, with its last version.
+template <class Record>
+std::vector<const Record*> latest_by_id(const std::vector<write_batch>& batches,
+                                        std::vector<Record> write_batch::*member) {
+  std::vector<const Record*> result;
+  std::unordered_map<std::string_view, size_t> index;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.*member) {
+      auto [i, added] = index.emplace(x.id, result.size());
+      if (added)
+        result.push_back(&x);
+      else
+        result[i->second] = &x;
+    }
+  }
+  return result;
+}
+
+/// Returns the appended rows of one kind across all batches, in order.
+template <class Record>
+std::vector<const Record*> all_of(const std::vector<write_batch>& batches,
+                                  std::vector<Record> write_batch::*member) {
+  std::vector<const Record*> result;
+  for (const auto& batch : batches)
+    for (const auto& x : batch.*member)
+      result.push_back(&x);
+  return result;
+}
+
+/// Returns `'A', 'B'` for the statuses whose terminal flag is `terminal`.
+template <class Status, size_t N>
+std::string status_list(const std::array<Status, N>& all, bool terminal) {
+  std::string result;
+  for (auto x : all) {
+    if (is_terminal(x) != terminal)
+      continue;
+    if (!result.empty())
+      result += ", ";
+    result += '\'';
+    result += to_string(x);
+    result += '\'';
+  }
+  return result;
+}
+
+constexpr std::array all_workflow_statuses{
+  workflow_status::pending,   workflow_status::running,    workflow_status::waiting,
+  workflow_status::completed, workflow_status::failed,     workflow_status::cancelling,
+  workflow_status::cancelled,
+};
+
+constexpr std::array all_task_statuses{
+  task_status::pending, task_status::running,   task_status::completed,
+  task_status::failed,  task_status::cancelled,
+};
+
+}  // namespace
+
+database_target parse_database_url(const std::string& url) {
+  if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
+    auto uri = url;
+    add_uri_parameter(uri, "connect_timeout", "10");
+    add_uri_parameter(uri, "application_name", "herald");
+    return {"postgresql", uri};
+  }
+  std::string path;
+  if (starts_with(url, "sqlite://"))
+    path = url.substr(9);
+  else if (starts_with(url, "sqlite:"))
+    path = url.substr(7);
+  else if (url.find("://") != std::string::npos)
+    throw std::invalid_argument("unsupported database URL: " + url);
+  else
+    path = url;
+  if (path.empty())
+    throw std::invalid_argument("the database URL names no SQLite file: " + url);
+  if (path.find('"') != std::string::npos)
+    throw std::invalid_argument("SQLite file names must not contain '\"': " + url);
+  // timeout: seconds to wait for a lock held by another connection (the SQLite busy timeout).
+  return {"sqlite3", "db=\"" + path + "\" timeout=10"};
+}
+
+// -- soci_store ---------------------------------------------------------------------------------
+
+struct soci_store::impl {
+  std::string backend;
+  soci::session sql;  // declared before the statements: they must go first
+
+  table_writer<org_record> org_writer{"organization", true};
+  table_writer<workflow_row> workflow_writer{"workflow_execution", true};
+  table_writer<task_row> task_writer{"task_execution", true};
+  table_writer<worker_row> worker_writer{"worker", true};
+  table_writer<keyed_history_event> event_writer{"workflow_event", false};
+  table_writer<keyed_stream_event> stream_writer{"stream_event", false};
+
+  std::unique_ptr<select_query<org_record>> org_by_slug;
+  std::unique_ptr<select_query<org_record>> org_by_id;
+  std::unique_ptr<select_query<workflow_row>> workflow_by_id;
+  std::unique_ptr<select_query<history_event>> history_of;
+  std::unique_ptr<select_query<task_row>> tasks_of;
+  std::unique_ptr<select_query<task_row>> task_by_id;
+  std::unique_ptr<select_query<stream_event>> stream_of;
+  std::unique_ptr<select_query<id_row>> workflow_by_key;
+  std::unique_ptr<select_query<workflow_row>> active_workflows;
+  std::unique_ptr<select_query<task_row>> active_tasks;
+  std::unique_ptr<select_query<worker_row>> worker_by_id;
+};
+
+soci_store::soci_store(const std::string& url) : impl_(std::make_unique<impl>()) {
+  auto target = parse_database_url(url);
+  auto& sql = impl_->sql;
+  impl_->backend = target.backend;
+  if (target.backend == "postgresql") {
+    sql.open(soci::postgresql, target.connect_string);
+    // Keeps NOTICEs such as "relation already exists, skipping" off stderr.
+    sql << "SET client_min_messages = warning";
+  } else {
+    sql.open(soci::sqlite3, target.connect_string);
+    sql << "PRAGMA journal_mode = WAL";
+    sql << "PRAGMA synchronous = FULL";
+  }
+}
+
+soci_store::~soci_store() = default;
+
+std::string soci_store::backend() const {
+  return impl_->backend;
+}
+
+bool soci_store::connected() const {
+  return impl_->sql.is_connected();
+}
+
+int soci_store::schema_version() {
+  auto& sql = impl_->sql;
+  int64_t tables = 0;
+  if (impl_->backend == "postgresql")
+    sql << "SELECT COUNT(*) FROM information_schema.tables"
+           " WHERE table_schema = current_schema() AND table_name = 'schema_version'",
+      soci::into(tables);
+  else
+    sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+      soci::into(tables);
+  if (tables == 0)
+    return 0;
+  int version = 0;
+  sql << "SELECT COALESCE(MAX(version), 0) FROM schema_version", soci::into(version);
+  return version;
+}
+
+void soci_store::migrate() {
+  auto& sql = impl_->sql;
+  auto migrations = schema_migrations(impl_->backend);
+  if (migrations.empty())
+    throw std::logic_error("no schema migrations embedded for " + impl_->backend);
+  sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+         " name TEXT NOT NULL, applied_ms BIGINT NOT NULL)";
+  auto current = schema_version();
+  auto newest = migrations.back().version;
+  if (current > newest)
+    throw std::runtime_error("the database schema (version " + std::to_string(current)
+                             + ") is newer than this program knows (version "
+                             + std::to_string(newest) + ")");
+  int previous = 0;
+  for (const auto& m : migrations) {
+    if (m.version <= previous)
+      throw std::logic_error("schema migrations out of order at " + std::string{m.name});
+    previous = m.version;
+    if (m.version <= current)
+      continue;
+    soci::transaction tr{sql};
+    for (const auto& statement : split_sql(m.sql))
+      sql << statement;
+    int version = m.version;
+    std::string name{m.name};
+    int64_t applied = now_ms();
+    sql << "INSERT INTO schema_version (version, name, applied_ms) VALUES (:v, :n, :t)",
+      soci::use(version), soci::use(name), soci::use(applied);
+    tr.commit();
+  }
+}
+
+void soci_store::commit(const std::vector<write_batch>& batches) {
+  if (std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.empty(); }))
+    return;
+  auto& d = *impl_;
+  soci::transaction tr{d.sql};
+  d.org_writer.write(d.sql, latest_by_id(batches, &write_batch::orgs));
+  d.workflow_writer.write(d.sql, latest_by_id(batches, &write_batch::workflows));
+  d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
+  d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
+  d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
+  d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
+  tr.commit();
+}
+
+std::optional<org_record> soci_store::find_org_by_slug(const std::string& slug) {
+  auto& q = lazy_select(impl_->org_by_slug, impl_->sql,
+                        "FROM organization WHERE slug = :slug", 1);
+  q.text[0] = slug;
+  return first_row(q);
+}
+
+std::optional<org_record> soci_store::find_org_by_id(const std::string& id) {
+  auto& q = lazy_select(impl_->org_by_id, impl_->sql, "FROM organization WHERE id = :id", 1);
+  q.text[0] = id;
+  return first_row(q);
+}
+
+std::optional<workflow_record> soci_store::load_workflow(const std::string& id) {
+  auto& q = lazy_select(impl_->workflow_by_id, impl_->sql,
+                        "FROM workflow_execution WHERE id = :id", 1);
+  q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+std::vector<history_event> soci_store::load_history(const std::string& workflow_id) {
+  auto& q = lazy_select(impl_->history_of, impl_->sql,
+                        "FROM workflow_event WHERE workflow_id = :workflow_id ORDER BY sequence",
+                        1);
+  q.text[0] = workflow_id;
+  std::vector<history_event> result;
+  q.run([&](const history_event& x) { result.push_back(x); });
+  return result;
+}
+
+std::vector<task_record> soci_store::load_tasks(const std::string& workflow_id) {
+  std::vector<task_record> result;
+  if (workflow_id.empty())
+    return result;
+  auto& q = lazy_select(impl_->tasks_of, impl_->sql,
+                        "FROM task_execution WHERE workflow_id = :workflow_id"
+                        " ORDER BY created_ms, ord",
+                        1);
+  q.text[0] = workflow_id;
+  q.run([&](const task_row& row) { result.push_back(decode(row)); });
+  return result;
+}
+
+std::optional<task_record> soci_store::load_task(const std::string& id) {
+  auto& q = lazy_select(impl_->task_by_id, impl_->sql, "FROM task_execution WHERE id = :id", 1);
+  q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+std::vector<stream_event> soci_store::load_stream(const std::string& stream_id, int64_t after,
+                                                  int64_t limit) {
+  std::vector<stream_event> result;
+  if (limit <= 0)
+    return result;
+  auto& q = lazy_select(impl_->stream_of, impl_->sql,
+                        "FROM stream_event WHERE stream_id = :stream_id AND offset_ > :after"
+                        " ORDER BY offset_ LIMIT :lim",
+                        1, 2);
+  q.text[0] = stream_id;
+  q.numbers[0] = after;
+  q.numbers[1] = limit;
+  q.run([&](const stream_event& x) { result.push_back(x); });
+  return result;
+}
+
+std::optional<std::string>
+soci_store::find_workflow_by_idempotency_key(const std::string& org_id, const std::string& key) {
+  if (key.empty())
+    return std::nullopt;
+  auto& q = lazy_select(impl_->workflow_by_key, impl_->sql,
+                        "FROM workflow_execution WHERE org_id = :org_id"
+                        " AND idempotency_key = :idempotency_key AND idempotency_key <> ''"
+                        " ORDER BY created_ms DESC, id DESC LIMIT 1",
+                        2);
+  q.text[0] = org_id;
+  q.text[1] = key;
+  if (auto row = first_row(q))
+    return row->id;
+  return std::nullopt;
+}
+
+active_state soci_store::load_active() {
+  auto& d = *impl_;
+  auto& workflows
+    = lazy_select(d.active_workflows, d.sql,
+                  "FROM workflow_execution WHERE status IN ("
+                    + status_list(all_workflow_statuses, false) + ") ORDER BY created_ms, id",
+                  0);
+  auto& tasks = lazy_select(d.active_tasks, d.sql,
+                            "FROM task_execution WHERE status IN ("
+                              + status_list(all_task_statuses, false)
+                              + ") ORDER BY created_ms, ord",
+                            0);
+  active_state result;
+  workflows.run([&](const workflow_row& row) { result.workflows.push_back(decode(row)); });
+  tasks.run([&](const task_row& row) { result.tasks.push_back(decode(row)); });
+  return result;
+}
+
+std::optional<worker_record> soci_store::load_worker(const std::string& id) {
+  auto& q = lazy_select(impl_->worker_by_id, impl_->sql, "FROM worker WHERE id = :id", 1);
+  q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+}  // namespace herald

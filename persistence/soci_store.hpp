@@ -1,0 +1,77 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "persistence/store.hpp"
+
+namespace herald {
+
+/// Where a database URL points: the SOCI backend and its connect string.
+struct database_target {
+  std::string backend;         ///< "sqlite3" or "postgresql"
+  std::string connect_string;  ///< what the SOCI backend receives
+};
+
+/// Parses a database URL (see `open_store`). PostgreSQL URIs go to libpq unchanged except that
+/// `connect_timeout=10` and `application_name=herald` are added when absent (SOCI 4.0.3 mangles
+/// a URI without any `=`). Throws `std::invalid_argument` on an unsupported URL.
+database_target parse_database_url(const std::string& url);
+
+/// The `store` of SQLite 3 and PostgreSQL on one `soci::session`. Prepared statements are made on
+/// first use and kept for the connection's lifetime; multi-row writes use multi-row `VALUES`.
+/// Absent strings are stored as '' (no NULLs anywhere). Not thread-safe.
+class soci_store : public store {
+public:
+  /// Connects to the database named by `url`; throws on a bad URL or a failed connection.
+  explicit soci_store(const std::string& url);
+
+  ~soci_store() override;
+
+  soci_store(const soci_store&) = delete;
+  soci_store& operator=(const soci_store&) = delete;
+
+  std::string backend() const override;
+
+  void migrate() override;
+
+  /// Upserts by id (the last version of a row among all batches wins) and appends events; an
+  /// existing (workflow_id, sequence) or (stream_id, offset) fails the whole transaction.
+  void commit(const std::vector<write_batch>& batches) override;
+
+  std::optional<org_record> find_org_by_slug(const std::string& slug) override;
+  std::optional<org_record> find_org_by_id(const std::string& id) override;
+  std::optional<workflow_record> load_workflow(const std::string& id) override;
+  std::vector<history_event> load_history(const std::string& workflow_id) override;
+
+  /// Returns the tasks of a workflow in insertion order; nothing for an empty `workflow_id`
+  /// (standalone tasks are loaded one by one).
+  std::vector<task_record> load_tasks(const std::string& workflow_id) override;
+
+  std::optional<task_record> load_task(const std::string& id) override;
+
+  /// Returns nothing when `limit` is not positive.
+  std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
+                                        int64_t limit) override;
+
+  /// Returns the newest workflow with that key; never matches an empty key.
+  std::optional<std::string> find_workflow_by_idempotency_key(const std::string& org_id,
+                                                              const std::string& key) override;
+
+  active_state load_active() override;
+  std::optional<worker_record> load_worker(const std::string& id) override;
+
+  /// Returns the newest schema version recorded in the database (0 before `migrate`).
+  int schema_version();
+
+  /// Returns whether the connection still works; pings the server on PostgreSQL.
+  bool connected() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace herald

@@ -1,0 +1,250 @@
+#include "persistence/store_actor.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+#include <stdexcept>
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "persistence/soci_store.hpp"
+#include "protocol/errors.hpp"
+
+namespace herald {
+
+namespace {
+
+/// Thrown when no connection to the database can be made.
+class store_unavailable : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The store of one actor: opened in the actor, reopened after its connection broke.
+class store_handle {
+public:
+  explicit store_handle(std::string url) : url_(std::move(url)) {
+    // nop
+  }
+
+  /// (Re)opens the store; returns false and remembers why when that fails.
+  bool open() noexcept {
+    try {
+      db_.reset();
+      db_ = open_store(url_);
+      return true;
+    } catch (const std::exception& e) {
+      db_.reset();
+      error_ = e.what();
+      return false;
+    }
+  }
+
+  /// Runs `f(store&)`. If `f` throws and the connection turns out to be lost, reconnects once
+  /// and runs `f` again when `may_reconnect`. Throws what `f` throws, or `store_unavailable`.
+  template <class F>
+  auto run(F&& f, bool may_reconnect = true) -> decltype(f(std::declval<store&>())) {
+    if (!db_ && !open())
+      throw store_unavailable("database unavailable: " + error_);
+    try {
+      return f(*db_);
+    } catch (const std::exception&) {
+      if (!may_reconnect || connected())
+        throw;
+    }
+    if (!open())
+      throw store_unavailable("database connection lost: " + error_);
+    return f(*db_);
+  }
+
+private:
+  bool connected() const noexcept {
+    auto* db = dynamic_cast<soci_store*>(db_.get());
+    return db == nullptr || db->connected();
+  }
+
+  std::string url_;
+  std::unique_ptr<store> db_;
+  std::string error_;
+};
+
+/// Runs `f(store&)` on `db` and turns exceptions into `caf::error`s.
+template <class F>
+auto guarded(store_handle& db, F&& f, bool may_reconnect = true)
+  -> caf::expected<decltype(f(std::declval<store&>()))> {
+  try {
+    return db.run(std::forward<F>(f), may_reconnect);
+  } catch (const store_unavailable& e) {
+    return make_herald_error(herald_errc::unavailable, e.what());
+  } catch (const std::exception& e) {
+    return make_herald_error(herald_errc::internal, e.what());
+  } catch (...) {
+    return make_herald_error(herald_errc::internal, "unknown error in the store");
+  }
+}
+
+// -- writer -------------------------------------------------------------------------------------
+
+/// The writer's whole interface: the public one plus the flush it sends itself.
+using writer_actor = store_writer_actor::extend<caf::reacts_to<caf::flush_atom>>;
+
+using commit_promise = caf::typed_response_promise<caf::ok_atom>;
+
+struct writer_state {
+  std::unique_ptr<store_handle> db;
+  size_t max_batches = 512;
+  std::vector<write_batch> batches;      ///< waiting for the next flush
+  std::vector<commit_promise> promises;  ///< one per entry of `batches`
+  static inline const char* name = "herald.store_writer";
+};
+
+/// Commits `batches` in one transaction; returns the error, or none.
+caf::error commit_all(store_handle& db, const std::vector<write_batch>& batches,
+                      bool may_reconnect) {
+  auto result = guarded(
+    db,
+    [&](store& s) {
+      s.commit(batches);
+      return true;
+    },
+    may_reconnect);
+  return result ? caf::error{} : std::move(result.error());
+}
+
+/// Commits up to `max_batches` waiting batches in one transaction and answers their promises.
+/// If that transaction fails, each batch is retried alone so that one bad batch fails alone.
+void flush(writer_actor::stateful_pointer<writer_state> self) {
+  auto& st = self->state;
+  auto n = std::min(st.batches.size(), st.max_batches);
+  auto first = st.batches.begin();
+  std::vector<write_batch> group{std::make_move_iterator(first),
+                                 std::make_move_iterator(first + n)};
+  st.batches.erase(first, first + n);
+  auto pfirst = st.promises.begin();
+  std::vector<commit_promise> promises{pfirst, pfirst + n};
+  st.promises.erase(pfirst, pfirst + n);
+  if (!st.batches.empty())
+    self->send(self, caf::flush_atom_v);
+  auto err = commit_all(*st.db, group, true);
+  if (!err) {
+    for (auto& rp : promises)
+      rp.deliver(caf::ok_atom_v);
+    return;
+  }
+  if (group.size() == 1 || error_code(err) == herald_errc::unavailable) {
+    for (auto& rp : promises)
+      rp.deliver(err);
+    return;
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    std::vector<write_batch> one;
+    one.push_back(std::move(group[i]));
+    if (auto single = commit_all(*st.db, one, false))
+      promises[i].deliver(std::move(single));
+    else
+      promises[i].deliver(caf::ok_atom_v);
+  }
+}
+
+writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_state> self,
+                                         store_settings settings) {
+  self->state.db = std::make_unique<store_handle>(settings.url);
+  self->state.db->open();  // on failure, the first flush tries again
+  self->state.max_batches = std::max<size_t>(settings.max_batches, 1);
+  return {
+    [=](commit_atom, write_batch& batch) -> commit_promise {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      if (st.batches.empty())
+        self->send(self, caf::flush_atom_v);
+      st.batches.push_back(std::move(batch));
+      st.promises.push_back(rp);
+      return rp;
+    },
+    [=](caf::flush_atom) {
+      if (!self->state.batches.empty())
+        flush(self);
+    },
+  };
+}
+
+// -- reader -------------------------------------------------------------------------------------
+
+struct reader_state {
+  std::unique_ptr<store_handle> db;
+  static inline const char* name = "herald.store_reader";
+};
+
+/// Turns a read result into a reply.
+template <class T>
+caf::result<T> reply(caf::expected<T>&& x) {
+  if (!x)
+    return std::move(x.error());
+  return std::move(*x);
+}
+
+/// Turns a lookup result into a reply; nothing found is a `not_found` error naming `what`.
+template <class T>
+caf::result<T> reply(caf::expected<std::optional<T>>&& x, const std::string& what) {
+  if (!x)
+    return std::move(x.error());
+  if (!*x)
+    return make_herald_error(herald_errc::not_found, what + " not found");
+  return std::move(**x);
+}
+
+store_reader_actor::behavior_type
+store_reader(store_reader_actor::stateful_pointer<reader_state> self, store_settings settings) {
+  self->state.db = std::make_unique<store_handle>(settings.url);
+  self->state.db->open();  // on failure, the first request tries again
+  auto db = [self]() -> store_handle& { return *self->state.db; };
+  return {
+    [=](caf::get_atom, workflow_atom, const std::string& id) -> caf::result<workflow_record> {
+      return reply(guarded(db(), [&](store& s) { return s.load_workflow(id); }),
+                   "workflow " + id);
+    },
+    [=](caf::get_atom, history_atom,
+        const std::string& id) -> caf::result<std::vector<history_event>> {
+      return reply(guarded(db(), [&](store& s) { return s.load_history(id); }));
+    },
+    [=](caf::get_atom, tasks_atom,
+        const std::string& workflow_id) -> caf::result<std::vector<task_record>> {
+      return reply(guarded(db(), [&](store& s) { return s.load_tasks(workflow_id); }));
+    },
+    [=](caf::get_atom, task_atom, const std::string& id) -> caf::result<task_record> {
+      return reply(guarded(db(), [&](store& s) { return s.load_task(id); }), "task " + id);
+    },
+    [=](caf::get_atom, org_atom, const std::string& slug) -> caf::result<org_record> {
+      return reply(guarded(db(), [&](store& s) { return s.find_org_by_slug(slug); }),
+                   "organization " + slug);
+    },
+    [=](caf::get_atom, org_id_atom, const std::string& id) -> caf::result<org_record> {
+      return reply(guarded(db(), [&](store& s) { return s.find_org_by_id(id); }),
+                   "organization " + id);
+    },
+    [=](caf::get_atom, caf::stream_atom, const std::string& stream_id, int64_t after,
+        int64_t limit) -> caf::result<std::vector<stream_event>> {
+      return reply(
+        guarded(db(), [&](store& s) { return s.load_stream(stream_id, after, limit); }));
+    },
+    [=](caf::get_atom, idem_atom, const std::string& org_id,
+        const std::string& key) -> caf::result<std::string> {
+      return reply(guarded(db(), [&](store& s) {
+        return s.find_workflow_by_idempotency_key(org_id, key).value_or(std::string{});
+      }));
+    },
+  };
+}
+
+}  // namespace
+
+store_writer_actor spawn_store_writer(caf::actor_system& sys, const store_settings& settings) {
+  return caf::actor_cast<store_writer_actor>(sys.spawn<caf::detached>(store_writer, settings));
+}
+
+store_reader_actor spawn_store_reader(caf::actor_system& sys, const store_settings& settings) {
+  return sys.spawn<caf::detached>(store_reader, settings);
+}
+
+}  // namespace herald

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "persistence/store.hpp"
+#include "persistence/write_batch.hpp"
+#include "protocol/caf_types.hpp"
+
+namespace herald {
+
+/// The single writer: commits write batches with group commit (every batch that queued up while
+/// the previous transaction ran goes into the next one). Replies `ok` once the batch is durable,
+/// or an error (the batch is then rolled back alone, other batches are unaffected).
+using store_writer_actor
+  = caf::typed_actor<caf::replies_to<commit_atom, write_batch>::with<caf::ok_atom>>;
+
+/// Read access; not-found answers are `herald_errc::not_found` errors.
+using store_reader_actor = caf::typed_actor<
+  caf::replies_to<caf::get_atom, workflow_atom, std::string>::with<workflow_record>,
+  caf::replies_to<caf::get_atom, history_atom, std::string>::with<std::vector<history_event>>,
+  caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
+  caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
+  caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
+  caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
+  caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
+                  int64_t>::with<std::vector<stream_event>>,
+  caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>>;
+
+/// Knobs of the store actors.
+struct store_settings {
+  std::string url;              ///< database URL, see `open_store`
+  size_t max_batches = 512;     ///< most batches in one group commit
+};
+
+/// Spawns the writer on its own thread (SOCI blocks); it owns its own connection.
+store_writer_actor spawn_store_writer(caf::actor_system& sys, const store_settings& settings);
+
+/// Spawns a reader on its own thread with its own connection.
+store_reader_actor spawn_store_reader(caf::actor_system& sys, const store_settings& settings);
+
+}  // namespace herald

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol/records.hpp"
+
+namespace herald {
+
+/// A history event addressed to its workflow.
+struct keyed_history_event {
+  std::string workflow_id;
+  history_event event;
+};
+
+/// A stream event addressed to its stream (a workflow id, or a standalone task id).
+struct keyed_stream_event {
+  std::string stream_id;
+  stream_event event;
+};
+
+/// Everything one actor step changes, written atomically: all rows or none.
+/// Workflows, tasks, workers and orgs are upserted by id; events are appended.
+struct write_batch {
+  std::vector<org_record> orgs;
+  std::vector<workflow_record> workflows;
+  std::vector<task_record> tasks;
+  std::vector<worker_record> workers;
+  std::vector<keyed_history_event> events;
+  std::vector<keyed_stream_event> stream_events;
+
+  bool empty() const {
+    return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && events.empty()
+           && stream_events.empty();
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, keyed_history_event& x) {
+  return f(caf::meta::type_name("keyed_history_event"), x.workflow_id, x.event);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
+  return f(caf::meta::type_name("keyed_stream_event"), x.stream_id, x.event);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
+  return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
+           x.stream_events);
+}
+
+}  // namespace herald

@@ -1,0 +1,97 @@
+#include "protocol/json.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace herald {
+
+bool is_valid_json(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  return !doc.HasParseError();
+}
+
+std::string compact_json(std::string_view text) {
+  if (text.empty())
+    return "null";
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError())
+    return {};
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  doc.Accept(writer);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string quote_json(std::string_view text) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return {buf.GetString(), buf.GetSize()};
+}
+
+json_object::json_object() : writer_(buffer_) {
+  writer_.StartObject();
+}
+
+void json_object::key(std::string_view key) {
+  writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+json_object& json_object::string(std::string_view k, std::string_view value) {
+  key(k);
+  writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  return *this;
+}
+
+json_object& json_object::integer(std::string_view k, int64_t value) {
+  key(k);
+  writer_.Int64(value);
+  return *this;
+}
+
+json_object& json_object::number(std::string_view k, double value) {
+  key(k);
+  writer_.Double(value);
+  return *this;
+}
+
+json_object& json_object::boolean(std::string_view k, bool value) {
+  key(k);
+  writer_.Bool(value);
+  return *this;
+}
+
+json_object& json_object::null(std::string_view k) {
+  key(k);
+  writer_.Null();
+  return *this;
+}
+
+json_object& json_object::raw(std::string_view k, std::string_view json) {
+  key(k);
+  if (json.empty())
+    writer_.Null();
+  else
+    writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  return *this;
+}
+
+json_object& json_object::map(std::string_view k, const std::map<std::string, std::string>& values) {
+  key(k);
+  writer_.StartObject();
+  for (const auto& [name, value] : values) {
+    writer_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+  writer_.EndObject();
+  return *this;
+}
+
+std::string json_object::str() {
+  writer_.EndObject();
+  return {buffer_.GetString(), buffer_.GetSize()};
+}
+
+}  // namespace herald

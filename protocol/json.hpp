@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace herald {
+
+/// Returns whether `text` is one complete JSON value.
+bool is_valid_json(std::string_view text);
+
+/// Returns `text` re-serialised compactly, or "" if it is not valid JSON. Empty input gives "null".
+std::string compact_json(std::string_view text);
+
+/// Returns `text` as a JSON string literal (with quotes).
+std::string quote_json(std::string_view text);
+
+/// Builds one compact JSON object; values given as JSON text are embedded without re-parsing
+/// (callers validate them at the edge).
+class json_object {
+public:
+  json_object();
+
+  json_object& string(std::string_view key, std::string_view value);
+  json_object& integer(std::string_view key, int64_t value);
+  json_object& number(std::string_view key, double value);
+  json_object& boolean(std::string_view key, bool value);
+  json_object& null(std::string_view key);
+  /// Embeds `json` as the value; "" embeds null.
+  json_object& raw(std::string_view key, std::string_view json);
+  /// Embeds a string map as a JSON object.
+  json_object& map(std::string_view key, const std::map<std::string, std::string>& values);
+
+  /// Closes the object and returns its text; the builder is spent afterwards.
+  std::string str();
+
+private:
+  void key(std::string_view key);
+
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+}  // namespace herald

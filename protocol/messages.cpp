@@ -1,0 +1,31 @@
+#include "protocol/messages.hpp"
+
+#include <array>
+
+namespace herald {
+
+const char* to_string(command_type x) {
+  static constexpr std::array names{"COMMAND_TYPE_UNSPECIFIED",
+                                    "RECORD_OPERATION",
+                                    "SET_STATE",
+                                    "CLEAR_STATE",
+                                    "SCHEDULE_TASK",
+                                    "COMPLETE_WORKFLOW",
+                                    "FAIL_WORKFLOW",
+                                    "SUSPEND_WORKFLOW",
+                                    "CANCEL_WORKFLOW",
+                                    "CREATE_PROMISE",
+                                    "RESOLVE_PROMISE",
+                                    "SCHEDULE_CHILD_WORKFLOW",
+                                    "START_TIMER",
+                                    "CANCEL_TIMER",
+                                    "REQUEST_CANCEL_CHILD_WORKFLOW"};
+  auto i = static_cast<size_t>(x);
+  return i < names.size() ? names[i] : "UNKNOWN";
+}
+
+event_sink::~event_sink() {
+  // nop
+}
+
+}  // namespace herald

@@ -1,0 +1,200 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "protocol/records.hpp"
+
+namespace herald {
+
+// Requests that cross from the front ends into the engine. The front ends translate wire formats
+// (protobuf, JSON) into these and validate syntax (UUIDs, JSON); the engine validates semantics.
+
+/// Command types; the numbers are those of flovyn.v1.CommandType.
+enum class command_type : uint8_t {
+  unspecified = 0,
+  record_operation = 1,
+  set_state = 2,
+  clear_state = 3,
+  schedule_task = 4,
+  complete_workflow = 5,
+  fail_workflow = 6,
+  suspend_workflow = 7,
+  cancel_workflow = 8,
+  create_promise = 9,
+  resolve_promise = 10,
+  schedule_child_workflow = 11,
+  start_timer = 12,
+  cancel_timer = 13,
+  request_cancel_child_workflow = 14,
+};
+
+/// Returns the upper-case name, e.g. "SCHEDULE_TASK".
+const char* to_string(command_type x);
+
+/// One command of a workflow task; only the fields of its type are meaningful.
+/// JSON-valued fields (input, result, value, output) hold compact JSON text.
+struct workflow_command {
+  command_type type = command_type::unspecified;
+  bool has_data = false;  ///< whether the wire command carried command data
+  // RECORD_OPERATION
+  std::string operation_name;
+  std::string result;
+  // SET_STATE, CLEAR_STATE
+  std::string key;
+  std::string value;
+  // SCHEDULE_TASK
+  std::string task_id;
+  std::string kind;
+  std::string input;
+  int32_t max_retries = -1;  ///< -1 = default
+  int64_t timeout_ms = 0;
+  std::string queue;
+  int32_t priority_seconds = 0;
+  std::string idempotency_key;
+  // COMPLETE_WORKFLOW
+  std::string output;
+  // FAIL_WORKFLOW
+  std::string error;
+  std::string stack_trace;
+  std::string failure_type;
+  // SUSPEND_WORKFLOW, CANCEL_WORKFLOW, REQUEST_CANCEL_CHILD_WORKFLOW
+  std::string reason;
+  // CREATE_PROMISE, RESOLVE_PROMISE
+  std::string promise_id;
+  // SCHEDULE_CHILD_WORKFLOW, REQUEST_CANCEL_CHILD_WORKFLOW
+  std::string child_name;
+  std::string child_id;
+  // START_TIMER, CANCEL_TIMER
+  std::string timer_id;
+  int64_t duration_ms = 0;
+};
+
+/// The status a worker reports with a command batch; numbers of flovyn.v1.WorkflowStatus.
+enum class reported_status : uint8_t {
+  unspecified = 0,
+  running = 1,
+  suspended = 2,
+  completed = 3,
+  cancelled = 4,
+  failed = 5,
+};
+
+/// SubmitWorkflowCommands.
+struct submit_request {
+  std::string workflow_id;
+  std::vector<workflow_command> commands;
+  reported_status status = reported_status::unspecified;
+};
+
+/// StartWorkflow (and later SignalWithStart, child workflows).
+struct start_workflow_request {
+  std::string org_id;
+  std::string kind;
+  std::string input;  ///< JSON
+  std::string queue;
+  int32_t priority_seconds = 0;
+  std::map<std::string, std::string> metadata;
+  std::string version;
+  std::string idempotency_key;  ///< "" = none
+  std::string parent_id;
+};
+
+/// The answer to a start: the execution and whether this call created it.
+struct start_workflow_result {
+  std::string workflow_id;
+  bool created = true;
+  workflow_record record;
+};
+
+/// A long poll for workflow or task work on one queue of one org.
+struct poll_request {
+  std::string org_id;
+  std::string queue;
+  std::string worker_id;
+  int64_t timeout_ms = 0;
+  std::vector<std::string> kinds;  ///< empty = any kind
+};
+
+/// One StreamTaskData (or ReportProgress) event for a task's stream.
+struct task_stream_data {
+  std::string task_id;
+  std::string workflow_id;  ///< as reported by the worker; "" for standalone tasks
+  std::string event;        ///< token, progress, data or error
+  std::string payload;      ///< passed through verbatim
+};
+
+/// One LogMessage of a task.
+struct task_log {
+  std::string task_id;
+  std::string level;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, workflow_command& x) {
+  return f(caf::meta::type_name("workflow_command"), x.type, x.has_data, x.operation_name,
+           x.result, x.key, x.value, x.task_id, x.kind, x.input, x.max_retries, x.timeout_ms,
+           x.queue, x.priority_seconds, x.idempotency_key, x.output, x.error, x.stack_trace,
+           x.failure_type, x.reason, x.promise_id, x.child_name, x.child_id, x.timer_id,
+           x.duration_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_request& x) {
+  return f(caf::meta::type_name("submit_request"), x.workflow_id, x.commands, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_workflow_request& x) {
+  return f(caf::meta::type_name("start_workflow_request"), x.org_id, x.kind, x.input, x.queue,
+           x.priority_seconds, x.metadata, x.version, x.idempotency_key, x.parent_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_workflow_result& x) {
+  return f(caf::meta::type_name("start_workflow_result"), x.workflow_id, x.created, x.record);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, poll_request& x) {
+  return f(caf::meta::type_name("poll_request"), x.org_id, x.queue, x.worker_id, x.timeout_ms,
+           x.kinds);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_stream_data& x) {
+  return f(caf::meta::type_name("task_stream_data"), x.task_id, x.workflow_id, x.event,
+           x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_log& x) {
+  return f(caf::meta::type_name("task_log"), x.task_id, x.level, x.message);
+}
+
+/// Receives the events of one stream subscription (an SSE connection, a gRPC stream).
+/// Called from actor threads: implementations must not block and must be thread-safe.
+class event_sink {
+public:
+  virtual ~event_sink();
+
+  /// Hands over one event; returns false when the sink is closed or over its bound, after which
+  /// the publisher drops the subscription (the client resumes from its last id).
+  virtual bool push(const stream_event& event) = 0;
+
+  /// Returns whether the consumer has gone away.
+  virtual bool closed() const = 0;
+};
+
+using event_sink_ptr = std::shared_ptr<event_sink>;
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::event_sink_ptr)

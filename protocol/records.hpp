@@ -1,0 +1,145 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "protocol/status.hpp"
+
+namespace herald {
+
+// Plain records of the domain. They are the rows of the store and the payloads of actor messages.
+// JSON-valued fields hold compact JSON text; "" means absent. Times are epoch milliseconds, 0 = unset.
+
+/// An organisation (tenant); `default` exists from the first start.
+struct org_record {
+  std::string id;
+  std::string slug;
+  std::string name;
+  int64_t created_ms = 0;
+};
+
+/// One durable history event of a workflow; `sequence` is 1, 2, 3, ... per workflow.
+struct history_event {
+  int32_t sequence = 0;
+  std::string type;
+  std::string data;  ///< JSON object
+  int64_t created_ms = 0;
+};
+
+/// One event of a workflow's (or standalone task's) SSE stream; `offset` is 1, 2, 3, ... per stream.
+struct stream_event {
+  int64_t offset = 0;
+  std::string event;  ///< SSE event name: data, token, progress, error
+  std::string name;   ///< state event name (TASK_CREATED, ...) or "" for worker stream data
+  std::string payload;
+  int64_t timestamp_ms = 0;
+};
+
+/// A workflow execution row.
+struct workflow_record {
+  std::string id;
+  std::string org_id;
+  std::string kind;
+  std::string queue;
+  workflow_status status = workflow_status::pending;
+  std::string input;   ///< JSON
+  std::string output;  ///< JSON, "" until completed
+  std::string error;
+  std::string worker_id;
+  std::string parent_id;
+  std::string version;
+  std::string idempotency_key;
+  std::map<std::string, std::string> metadata;
+  int64_t priority_ms = 0;
+  int32_t current_sequence = 0;  ///< last history sequence number
+  int64_t stream_offset = 0;     ///< last stream offset
+  int64_t task_time_ms = 0;      ///< deterministic now() for the current workflow task
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  int64_t completed_ms = 0;
+};
+
+/// A task execution row; `workflow_id` is "" for a standalone task.
+struct task_record {
+  std::string id;
+  std::string org_id;
+  std::string workflow_id;
+  std::string kind;
+  std::string queue;
+  task_status status = task_status::pending;
+  std::string input;   ///< JSON
+  std::string output;  ///< JSON
+  std::string error;
+  std::string worker_id;
+  int32_t execution_count = 0;
+  int32_t max_retries = 3;
+  int64_t timeout_ms = 0;
+  double progress = -1;  ///< 0..1, negative = never reported
+  std::string progress_details;
+  int64_t created_ms = 0;
+  int64_t started_ms = 0;
+  int64_t completed_ms = 0;
+};
+
+/// A registered worker process.
+struct worker_record {
+  std::string id;
+  std::string org_id;
+  std::string name;
+  std::string version;
+  std::string type;
+  std::string host_name;
+  std::string process_id;
+  std::vector<std::string> workflow_kinds;
+  std::vector<std::string> task_kinds;
+  int64_t registered_ms = 0;
+  int64_t heartbeat_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, org_record& x) {
+  return f(caf::meta::type_name("org_record"), x.id, x.slug, x.name, x.created_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_event& x) {
+  return f(caf::meta::type_name("history_event"), x.sequence, x.type, x.data, x.created_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_event& x) {
+  return f(caf::meta::type_name("stream_event"), x.offset, x.event, x.name, x.payload,
+           x.timestamp_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, workflow_record& x) {
+  return f(caf::meta::type_name("workflow_record"), x.id, x.org_id, x.kind, x.queue, x.status,
+           x.input, x.output, x.error, x.worker_id, x.parent_id, x.version, x.idempotency_key,
+           x.metadata, x.priority_ms, x.current_sequence, x.stream_offset, x.task_time_ms,
+           x.created_ms, x.updated_ms, x.completed_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record& x) {
+  return f(caf::meta::type_name("task_record"), x.id, x.org_id, x.workflow_id, x.kind, x.queue,
+           x.status, x.input, x.output, x.error, x.worker_id, x.execution_count, x.max_retries,
+           x.timeout_ms, x.progress, x.progress_details, x.created_ms, x.started_ms,
+           x.completed_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_record& x) {
+  return f(caf::meta::type_name("worker_record"), x.id, x.org_id, x.name, x.version, x.type,
+           x.host_name, x.process_id, x.workflow_kinds, x.task_kinds, x.registered_ms,
+           x.heartbeat_ms);
+}
+
+/// Returns the current wall-clock time in epoch milliseconds.
+int64_t now_ms();
+
+}  // namespace herald
