@@ -141,6 +141,19 @@ caf::result<Record> park(self_ptr self, std::list<parked_poll<Record>>& polls, p
 queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) {
   auto impl = sys.spawn([settings](self_ptr self) -> queue_impl::behavior_type {
     self->state.settings = settings;
+    // Parked polls are answered before the queue goes: a silently dropped promise would leave
+    // each poller waiting for its whole timeout (CAF 0.17 has no broken_promise).
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      auto& st = self->state;
+      auto gone = make_herald_error(herald_errc::unavailable, "the server is shutting down");
+      for (auto& p : st.workflow_polls)
+        p.promise.deliver(gone);
+      for (auto& p : st.task_polls)
+        p.promise.deliver(gone);
+      st.workflow_polls.clear();
+      st.task_polls.clear();
+      self->quit(msg.reason);
+    });
     return {
       [=](enqueue_atom, ready_workflow& work) {
         auto& st = self->state;

@@ -63,6 +63,7 @@ queue_actor queue_for(self_ptr self, const std::string& org_id, const std::strin
   if (i != st.queues.end())
     return i->second;
   auto q = spawn_queue(self->system(), st.ctx.settings.queue);
+  self->link_to(q);
   st.queues.emplace(key, q);
   return q;
 }
@@ -70,6 +71,7 @@ queue_actor queue_for(self_ptr self, const std::string& org_id, const std::strin
 workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
   auto id = init.record.id;
   auto handle = spawn_workflow(self->system(), self->state.ctx, std::move(init));
+  self->link_to(handle);  // the engine goes down as one when the registry stops
   self->state.workflows.emplace(id, handle);
   return handle;
 }

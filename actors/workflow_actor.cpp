@@ -78,6 +78,7 @@ void enqueue(self_ptr self) {
 void spawn_task_actor(self_ptr self, const task_record& row) {
   auto& st = self->state;
   auto handle = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self));
+  self->link_to(handle);
   st.task_actors[row.id] = handle;
   self->send(st.ctx.registry, register_atom_v, task_atom_v, row.id, row.workflow_id, handle);
   if (row.status == task_status::pending)

@@ -350,12 +350,15 @@ void prepare(soci::statement& st, const std::string& query) {
 /// sizes 1, 2, 4, ... `max_chunk`, each with the rows its parameters are bound to.
 template <class Row>
 class table_writer {
-public:
+ public:
   static constexpr size_t max_chunk = 256;
 
   table_writer(std::string table, bool upsert) : table_(std::move(table)), upsert_(upsert) {
     // nop
   }
+
+  /// Drops the prepared statements.
+  void clear() { by_size_.clear(); }
 
   /// Writes `items` with as few statements as the chunk sizes allow.
   template <class Item>
@@ -369,11 +372,13 @@ public:
       for (size_t i = 0; i < chunk; ++i)
         encode(*items[done + i], stmt.rows[i]);
       stmt.st.execute(true);
+      for (size_t i = 0; i < chunk; ++i)
+        stmt.rows[i] = Row{};  // frees large values; the bound objects stay where they are
       done += chunk;
     }
   }
 
-private:
+ private:
   struct prepared {
     explicit prepared(soci::session& sql, size_t size) : rows(size), st(sql) {
       // nop
@@ -426,7 +431,7 @@ private:
 template <class Row>
 struct select_query {
   select_query(soci::session& sql, size_t text_params, size_t number_params)
-    : text(text_params), numbers(number_params), st(sql) {
+      : text(text_params), numbers(number_params), st(sql) {
     // nop
   }
 
@@ -523,14 +528,14 @@ std::string status_list(const std::array<Status, N>& all, bool terminal) {
 }
 
 constexpr std::array all_workflow_statuses{
-  workflow_status::pending,   workflow_status::running,    workflow_status::waiting,
-  workflow_status::completed, workflow_status::failed,     workflow_status::cancelling,
-  workflow_status::cancelled,
+    workflow_status::pending,   workflow_status::running, workflow_status::waiting,
+    workflow_status::completed, workflow_status::failed,  workflow_status::cancelling,
+    workflow_status::cancelled,
 };
 
 constexpr std::array all_task_statuses{
-  task_status::pending, task_status::running,   task_status::completed,
-  task_status::failed,  task_status::cancelled,
+    task_status::pending, task_status::running,   task_status::completed,
+    task_status::failed,  task_status::cancelled,
 };
 
 }  // namespace
@@ -616,10 +621,10 @@ int soci_store::schema_version() {
   if (impl_->backend == "postgresql")
     sql << "SELECT COUNT(*) FROM information_schema.tables"
            " WHERE table_schema = current_schema() AND table_name = 'schema_version'",
-      soci::into(tables);
+        soci::into(tables);
   else
     sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-      soci::into(tables);
+        soci::into(tables);
   if (tables == 0)
     return 0;
   int version = 0;
@@ -654,7 +659,7 @@ void soci_store::migrate() {
     std::string name{m.name};
     int64_t applied = now_ms();
     sql << "INSERT INTO schema_version (version, name, applied_ms) VALUES (:v, :n, :t)",
-      soci::use(version), soci::use(name), soci::use(applied);
+        soci::use(version), soci::use(name), soci::use(applied);
     tr.commit();
   }
 }
@@ -663,19 +668,30 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
   if (std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.empty(); }))
     return;
   auto& d = *impl_;
-  soci::transaction tr{d.sql};
-  d.org_writer.write(d.sql, latest_by_id(batches, &write_batch::orgs));
-  d.workflow_writer.write(d.sql, latest_by_id(batches, &write_batch::workflows));
-  d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
-  d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
-  d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
-  d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
-  tr.commit();
+  try {
+    soci::transaction tr{d.sql};
+    d.org_writer.write(d.sql, latest_by_id(batches, &write_batch::orgs));
+    d.workflow_writer.write(d.sql, latest_by_id(batches, &write_batch::workflows));
+    d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
+    d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
+    d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
+    d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
+    tr.commit();
+  } catch (...) {
+    // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
+    // whose execution failed unless the statement is destroyed: start afresh.
+    d.org_writer.clear();
+    d.workflow_writer.clear();
+    d.task_writer.clear();
+    d.worker_writer.clear();
+    d.event_writer.clear();
+    d.stream_writer.clear();
+    throw;
+  }
 }
 
 std::optional<org_record> soci_store::find_org_by_slug(const std::string& slug) {
-  auto& q = lazy_select(impl_->org_by_slug, impl_->sql,
-                        "FROM organization WHERE slug = :slug", 1);
+  auto& q = lazy_select(impl_->org_by_slug, impl_->sql, "FROM organization WHERE slug = :slug", 1);
   q.text[0] = slug;
   return first_row(q);
 }
@@ -687,8 +703,8 @@ std::optional<org_record> soci_store::find_org_by_id(const std::string& id) {
 }
 
 std::optional<workflow_record> soci_store::load_workflow(const std::string& id) {
-  auto& q = lazy_select(impl_->workflow_by_id, impl_->sql,
-                        "FROM workflow_execution WHERE id = :id", 1);
+  auto& q
+      = lazy_select(impl_->workflow_by_id, impl_->sql, "FROM workflow_execution WHERE id = :id", 1);
   q.text[0] = id;
   if (auto row = first_row(q))
     return decode(*row);
@@ -696,9 +712,9 @@ std::optional<workflow_record> soci_store::load_workflow(const std::string& id) 
 }
 
 std::vector<history_event> soci_store::load_history(const std::string& workflow_id) {
-  auto& q = lazy_select(impl_->history_of, impl_->sql,
-                        "FROM workflow_event WHERE workflow_id = :workflow_id ORDER BY sequence",
-                        1);
+  auto& q
+      = lazy_select(impl_->history_of, impl_->sql,
+                    "FROM workflow_event WHERE workflow_id = :workflow_id ORDER BY sequence", 1);
   q.text[0] = workflow_id;
   std::vector<history_event> result;
   q.run([&](const history_event& x) { result.push_back(x); });
@@ -742,8 +758,8 @@ std::vector<stream_event> soci_store::load_stream(const std::string& stream_id, 
   return result;
 }
 
-std::optional<std::string>
-soci_store::find_workflow_by_idempotency_key(const std::string& org_id, const std::string& key) {
+std::optional<std::string> soci_store::find_workflow_by_idempotency_key(const std::string& org_id,
+                                                                        const std::string& key) {
   if (key.empty())
     return std::nullopt;
   auto& q = lazy_select(impl_->workflow_by_key, impl_->sql,
@@ -761,15 +777,15 @@ soci_store::find_workflow_by_idempotency_key(const std::string& org_id, const st
 active_state soci_store::load_active() {
   auto& d = *impl_;
   auto& workflows
-    = lazy_select(d.active_workflows, d.sql,
-                  "FROM workflow_execution WHERE status IN ("
-                    + status_list(all_workflow_statuses, false) + ") ORDER BY created_ms, id",
-                  0);
-  auto& tasks = lazy_select(d.active_tasks, d.sql,
-                            "FROM task_execution WHERE status IN ("
-                              + status_list(all_task_statuses, false)
-                              + ") ORDER BY created_ms, ord",
-                            0);
+      = lazy_select(d.active_workflows, d.sql,
+                    "FROM workflow_execution WHERE status IN ("
+                        + status_list(all_workflow_statuses, false) + ") ORDER BY created_ms, id",
+                    0);
+  auto& tasks
+      = lazy_select(d.active_tasks, d.sql,
+                    "FROM task_execution WHERE status IN (" + status_list(all_task_statuses, false)
+                        + ") ORDER BY created_ms, ord",
+                    0);
   active_state result;
   workflows.run([&](const workflow_row& row) { result.workflows.push_back(decode(row)); });
   tasks.run([&](const task_row& row) { result.tasks.push_back(decode(row)); });

@@ -17,13 +17,13 @@ namespace {
 
 /// Thrown when no connection to the database can be made.
 class store_unavailable : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
 /// The store of one actor: opened in the actor, reopened after its connection broke.
 class store_handle {
-public:
+ public:
   explicit store_handle(std::string url) : url_(std::move(url)) {
     // nop
   }
@@ -58,7 +58,7 @@ public:
     return f(*db_);
   }
 
-private:
+ private:
   bool connected() const noexcept {
     auto* db = dynamic_cast<soci_store*>(db_.get());
     return db == nullptr || db->connected();
@@ -72,7 +72,7 @@ private:
 /// Runs `f(store&)` on `db` and turns exceptions into `caf::error`s.
 template <class F>
 auto guarded(store_handle& db, F&& f, bool may_reconnect = true)
-  -> caf::expected<decltype(f(std::declval<store&>()))> {
+    -> caf::expected<decltype(f(std::declval<store&>()))> {
   try {
     return db.run(std::forward<F>(f), may_reconnect);
   } catch (const store_unavailable& e) {
@@ -103,12 +103,12 @@ struct writer_state {
 caf::error commit_all(store_handle& db, const std::vector<write_batch>& batches,
                       bool may_reconnect) {
   auto result = guarded(
-    db,
-    [&](store& s) {
-      s.commit(batches);
-      return true;
-    },
-    may_reconnect);
+      db,
+      [&](store& s) {
+        s.commit(batches);
+        return true;
+      },
+      may_reconnect);
   return result ? caf::error{} : std::move(result.error());
 }
 
@@ -153,19 +153,19 @@ writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_s
   self->state.db->open();  // on failure, the first flush tries again
   self->state.max_batches = std::max<size_t>(settings.max_batches, 1);
   return {
-    [=](commit_atom, write_batch& batch) -> commit_promise {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      if (st.batches.empty())
-        self->send(self, caf::flush_atom_v);
-      st.batches.push_back(std::move(batch));
-      st.promises.push_back(rp);
-      return rp;
-    },
-    [=](caf::flush_atom) {
-      if (!self->state.batches.empty())
-        flush(self);
-    },
+      [=](commit_atom, write_batch& batch) -> commit_promise {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        if (st.batches.empty())
+          self->send(self, caf::flush_atom_v);
+        st.batches.push_back(std::move(batch));
+        st.promises.push_back(rp);
+        return rp;
+      },
+      [=](caf::flush_atom) {
+        if (!self->state.batches.empty())
+          flush(self);
+      },
   };
 }
 
@@ -194,57 +194,60 @@ caf::result<T> reply(caf::expected<std::optional<T>>&& x, const std::string& wha
   return std::move(**x);
 }
 
-store_reader_actor::behavior_type
-store_reader(store_reader_actor::stateful_pointer<reader_state> self, store_settings settings) {
+store_reader_actor::behavior_type store_reader(
+    store_reader_actor::stateful_pointer<reader_state> self, store_settings settings) {
   self->state.db = std::make_unique<store_handle>(settings.url);
   self->state.db->open();  // on failure, the first request tries again
   auto db = [self]() -> store_handle& { return *self->state.db; };
   return {
-    [=](caf::get_atom, workflow_atom, const std::string& id) -> caf::result<workflow_record> {
-      return reply(guarded(db(), [&](store& s) { return s.load_workflow(id); }),
-                   "workflow " + id);
-    },
-    [=](caf::get_atom, history_atom,
-        const std::string& id) -> caf::result<std::vector<history_event>> {
-      return reply(guarded(db(), [&](store& s) { return s.load_history(id); }));
-    },
-    [=](caf::get_atom, tasks_atom,
-        const std::string& workflow_id) -> caf::result<std::vector<task_record>> {
-      return reply(guarded(db(), [&](store& s) { return s.load_tasks(workflow_id); }));
-    },
-    [=](caf::get_atom, task_atom, const std::string& id) -> caf::result<task_record> {
-      return reply(guarded(db(), [&](store& s) { return s.load_task(id); }), "task " + id);
-    },
-    [=](caf::get_atom, org_atom, const std::string& slug) -> caf::result<org_record> {
-      return reply(guarded(db(), [&](store& s) { return s.find_org_by_slug(slug); }),
-                   "organization " + slug);
-    },
-    [=](caf::get_atom, org_id_atom, const std::string& id) -> caf::result<org_record> {
-      return reply(guarded(db(), [&](store& s) { return s.find_org_by_id(id); }),
-                   "organization " + id);
-    },
-    [=](caf::get_atom, caf::stream_atom, const std::string& stream_id, int64_t after,
-        int64_t limit) -> caf::result<std::vector<stream_event>> {
-      return reply(
-        guarded(db(), [&](store& s) { return s.load_stream(stream_id, after, limit); }));
-    },
-    [=](caf::get_atom, idem_atom, const std::string& org_id,
-        const std::string& key) -> caf::result<std::string> {
-      return reply(guarded(db(), [&](store& s) {
-        return s.find_workflow_by_idempotency_key(org_id, key).value_or(std::string{});
-      }));
-    },
+      [=](caf::get_atom, workflow_atom, const std::string& id) -> caf::result<workflow_record> {
+        return reply(guarded(db(), [&](store& s) { return s.load_workflow(id); }),
+                     "workflow " + id);
+      },
+      [=](caf::get_atom, history_atom,
+          const std::string& id) -> caf::result<std::vector<history_event>> {
+        return reply(guarded(db(), [&](store& s) { return s.load_history(id); }));
+      },
+      [=](caf::get_atom, tasks_atom,
+          const std::string& workflow_id) -> caf::result<std::vector<task_record>> {
+        return reply(guarded(db(), [&](store& s) { return s.load_tasks(workflow_id); }));
+      },
+      [=](caf::get_atom, task_atom, const std::string& id) -> caf::result<task_record> {
+        return reply(guarded(db(), [&](store& s) { return s.load_task(id); }), "task " + id);
+      },
+      [=](caf::get_atom, org_atom, const std::string& slug) -> caf::result<org_record> {
+        return reply(guarded(db(), [&](store& s) { return s.find_org_by_slug(slug); }),
+                     "organization " + slug);
+      },
+      [=](caf::get_atom, org_id_atom, const std::string& id) -> caf::result<org_record> {
+        return reply(guarded(db(), [&](store& s) { return s.find_org_by_id(id); }),
+                     "organization " + id);
+      },
+      [=](caf::get_atom, caf::stream_atom, const std::string& stream_id, int64_t after,
+          int64_t limit) -> caf::result<std::vector<stream_event>> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.load_stream(stream_id, after, limit); }));
+      },
+      [=](caf::get_atom, idem_atom, const std::string& org_id,
+          const std::string& key) -> caf::result<std::string> {
+        return reply(guarded(db(), [&](store& s) {
+          return s.find_workflow_by_idempotency_key(org_id, key).value_or(std::string{});
+        }));
+      },
   };
 }
 
 }  // namespace
 
 store_writer_actor spawn_store_writer(caf::actor_system& sys, const store_settings& settings) {
-  return caf::actor_cast<store_writer_actor>(sys.spawn<caf::detached>(store_writer, settings));
+  auto hdl = settings.detached ? sys.spawn<caf::detached>(store_writer, settings)
+                                    : sys.spawn(store_writer, settings);
+  return caf::actor_cast<store_writer_actor>(hdl);
 }
 
 store_reader_actor spawn_store_reader(caf::actor_system& sys, const store_settings& settings) {
-  return sys.spawn<caf::detached>(store_reader, settings);
+  return settings.detached ? sys.spawn<caf::detached>(store_reader, settings)
+                                : sys.spawn(store_reader, settings);
 }
 
 }  // namespace herald

@@ -38,6 +38,7 @@ using store_reader_actor = caf::typed_actor<
 struct store_settings {
   std::string url;              ///< database URL, see `open_store`
   size_t max_batches = 512;     ///< most batches in one group commit
+  bool detached = true;         ///< own thread; false only on the deterministic test scheduler
 };
 
 /// Spawns the writer on its own thread (SOCI blocks); it owns its own connection.

@@ -21,8 +21,9 @@ class server_state;
 struct http_settings {
   std::string address = "0.0.0.0";
   uint16_t port = 8000;  ///< 0 picks a free port
-  std::chrono::milliseconds request_timeout{30000};  ///< reading a request, one actor request, one write
-  std::chrono::seconds keep_alive_interval{15};      ///< SSE keep-alive comment period
+  std::chrono::milliseconds request_timeout{
+      30000};  ///< reading a request, one actor request, one write
+  std::chrono::seconds keep_alive_interval{15};  ///< SSE keep-alive comment period
   size_t max_body_bytes = 2 * 1024 * 1024;
   size_t max_input_bytes = 1024 * 1024;  ///< bound on the compact `input` of a start request
   size_t sse_queue_bytes = 1 << 20;      ///< unsent bytes after which an SSE subscriber is cut off
@@ -33,7 +34,7 @@ struct http_settings {
 /// The HTTP server: REST under `/api/orgs/{slug}`, SSE streams, `/_/health`. Every request becomes
 /// one or more requests to the registry; no handler blocks.
 class http_server {
-public:
+ public:
   http_server(caf::actor_system& sys, registry_actor registry, http_settings settings);
 
   http_server(const http_server&) = delete;
@@ -50,7 +51,7 @@ public:
   /// joins them. Idempotent; must not be called from an I/O thread.
   void stop();
 
-private:
+ private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
 

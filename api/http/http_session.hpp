@@ -8,7 +8,6 @@
 #include <caf/error.hpp>
 
 #include "api/http/net.hpp"
-#include "api/http/rest_codec.hpp"
 #include "api/http/router.hpp"
 #include "api/http/server_state.hpp"
 #include "protocol/records.hpp"
@@ -19,7 +18,7 @@ namespace herald {
 /// connection alive, and hands it to an `sse_session` for a stream request. Members are used on
 /// the connection's strand only; replies from the engine are posted back to it.
 class http_session : public closable_session, public std::enable_shared_from_this<http_session> {
-public:
+ public:
   http_session(tcp::socket&& socket, std::shared_ptr<server_state> state);
 
   /// Starts reading on the connection's strand.
@@ -29,7 +28,7 @@ public:
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
-private:
+ private:
   using request = http::request<http::string_body>;
   using response = http::response<http::string_body>;
 
@@ -41,6 +40,9 @@ private:
   /// Answers a read error: 413/400 for bad requests, or just closes.
   void fail_read(beast::error_code ec);
   void handle_request();
+  std::shared_ptr<response> make_response(http::status status, std::string body);
+  /// Writes `res`; afterwards reads the next request unless `close` or the request said so.
+  void write(std::shared_ptr<response> res, bool close = false);
   void send(http::status status, std::string body, bool close = false);
   void send_error(http::status status, std::string_view message, bool close = false);
   void send_error(const caf::error& err);
@@ -57,7 +59,8 @@ private:
   // -- routes --
   void get_org(const route_match& route);
   void start_workflow(const route_match& route);
-  /// Resolves the org, then the workflow (404 if it belongs to another org), then calls `next`.
+  /// Validates the id (400), resolves the org and the workflow (404 if it belongs to another
+  /// org), then calls `next(*this, record)`.
   template <class F>
   void with_workflow(const route_match& route, F next);
   /// Resolves the org, then calls `next(*this, org)`.
@@ -65,7 +68,7 @@ private:
   void with_org(const std::string& slug, F next);
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
-  void open_stream(const route_match& route, int64_t after);
+  void open_stream(const std::string& workflow_id, int64_t after);
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_state> state_;

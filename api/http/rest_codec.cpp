@@ -72,7 +72,7 @@ std::string format_iso8601(int64_t epoch_ms) {
   auto month = mp < 10 ? mp + 3 : mp - 9;
   if (month <= 2)
     ++year;
-  char buf[48];
+  char buf[128];
   std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(year), static_cast<long long>(month),
                 static_cast<long long>(day), static_cast<long long>(ms_of_day / 3'600'000),
@@ -189,8 +189,8 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
     for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
       if (!i->value.IsString())
         return bad_request("metadata values must be strings");
-      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}] =
-        std::string{i->value.GetString(), i->value.GetStringLength()};
+      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
+          = std::string{i->value.GetString(), i->value.GetStringLength()};
     }
   }
   return std::nullopt;
@@ -210,25 +210,25 @@ std::string start_reply_json(const start_workflow_result& result, const std::str
   auto links = json_object{}.string("self", self).string("events", self + "/events").str();
   json_object obj;
   obj.string("workflowExecutionId", id)
-    .string("status", to_string(result.record.status))
-    .string("kind", result.record.kind.empty() ? kind : result.record.kind);
+      .string("status", to_string(result.record.status))
+      .string("kind", result.record.kind.empty() ? kind : result.record.kind);
   time_field(obj, "createdAt", result.record.created_ms);
   obj.raw("links", links)
-    .boolean("idempotencyKeyUsed", idempotency_key_used)
-    .boolean("idempotencyKeyNew", idempotency_key_used && result.created);
+      .boolean("idempotencyKeyUsed", idempotency_key_used)
+      .boolean("idempotencyKeyNew", idempotency_key_used && result.created);
   return obj.str();
 }
 
 std::string workflow_json(const workflow_record& record) {
   json_object obj;
   obj.string("id", record.id)
-    .string("orgId", record.org_id)
-    .string("kind", record.kind)
-    .string("workflowKind", record.kind)
-    .string("status", to_string(record.status))
-    .string("queue", record.queue)
-    .raw("input", record.input.empty() ? std::string_view{"{}"} : record.input)
-    .raw("output", record.output);
+      .string("orgId", record.org_id)
+      .string("kind", record.kind)
+      .string("workflowKind", record.kind)
+      .string("status", to_string(record.status))
+      .string("queue", record.queue)
+      .raw("input", record.input.empty() ? std::string_view{"{}"} : record.input)
+      .raw("output", record.output);
   optional_string(obj, "error", record.error);
   optional_string(obj, "workerId", record.worker_id);
   optional_string(obj, "parentWorkflowExecutionId", record.parent_id);
@@ -247,9 +247,9 @@ std::string events_json(const std::vector<history_event>& events, int64_t since)
       continue;
     json_object obj;
     obj.integer("sequence", event.sequence)
-      .integer("sequenceNumber", event.sequence)
-      .string("eventType", event.type)
-      .raw("data", event.data.empty() ? std::string_view{"{}"} : event.data);
+        .integer("sequenceNumber", event.sequence)
+        .string("eventType", event.type)
+        .raw("data", event.data.empty() ? std::string_view{"{}"} : event.data);
     time_field(obj, "timestamp", event.created_ms);
     time_field(obj, "createdAt", event.created_ms);
     if (list.size() > 1)
@@ -265,13 +265,13 @@ std::string tasks_json(const std::vector<task_record>& tasks) {
   for (const auto& task : tasks) {
     json_object obj;
     obj.string("id", task.id)
-      .string("kind", task.kind)
-      .string("status", to_string(task.status))
-      .string("queue", task.queue)
-      .integer("executionCount", task.execution_count)
-      .integer("maxRetries", task.max_retries)
-      .raw("input", task.input.empty() ? std::string_view{"{}"} : task.input)
-      .raw("output", task.output);
+        .string("kind", task.kind)
+        .string("status", to_string(task.status))
+        .string("queue", task.queue)
+        .integer("executionCount", task.execution_count)
+        .integer("maxRetries", task.max_retries)
+        .raw("input", task.input.empty() ? std::string_view{"{}"} : task.input)
+        .raw("output", task.output);
     optional_string(obj, "error", task.error);
     optional_string(obj, "workerId", task.worker_id);
     optional_string(obj, "workflowExecutionId", task.workflow_id);

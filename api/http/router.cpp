@@ -20,56 +20,56 @@ constexpr auto ni = route_kind::not_implemented;
 // Literal segments come before `{}` at the same position so that, e.g.,
 // `/workflow-executions/signal-with-start` wins over `/workflow-executions/{}`.
 constexpr route_entry routes[] = {
-  {http::verb::get, "/_/health", route_kind::health},
-  {http::verb::get, "/_/metrics", ni},
-  {http::verb::get, "/api/docs", ni},
-  {http::verb::get, "/api/docs/openapi.json", ni},
-  {http::verb::post, "/api/orgs", ni},
-  {http::verb::get, "/api/orgs/{}", route_kind::get_org},
-  {http::verb::post, "/api/orgs/{}/worker-tokens", ni},
-  // workflow executions
-  {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
-  {http::verb::get, "/api/orgs/{}/workflow-executions", ni},
-  {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", ni},
-  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", ni},
-  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", ni},
-  {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
-  // standalone task executions
-  {http::verb::post, "/api/orgs/{}/task-executions", ni},
-  {http::verb::get, "/api/orgs/{}/task-executions", ni},
-  {http::verb::get, "/api/orgs/{}/task-executions/{}", ni},
-  {http::verb::delete_, "/api/orgs/{}/task-executions/{}", ni},
-  {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", ni},
-  {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", ni},
-  {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", ni},
-  // promises
-  {http::verb::post, "/api/orgs/{}/promises/{}/resolve", ni},
-  {http::verb::post, "/api/orgs/{}/promises/{}/reject", ni},
-  // schedules
-  {http::verb::post, "/api/orgs/{}/schedules", ni},
-  {http::verb::get, "/api/orgs/{}/schedules", ni},
-  {http::verb::get, "/api/orgs/{}/schedules/{}", ni},
-  {http::verb::put, "/api/orgs/{}/schedules/{}", ni},
-  {http::verb::delete_, "/api/orgs/{}/schedules/{}", ni},
-  {http::verb::post, "/api/orgs/{}/schedules/{}/pause", ni},
-  {http::verb::post, "/api/orgs/{}/schedules/{}/resume", ni},
-  {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", ni},
-  {http::verb::get, "/api/orgs/{}/schedules/{}/runs", ni},
-  // discovery
-  {http::verb::get, "/api/orgs/{}/workers", ni},
-  {http::verb::get, "/api/orgs/{}/workers/{}", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-definitions", ni},
-  {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", ni},
-  {http::verb::get, "/api/orgs/{}/task-definitions", ni},
-  {http::verb::get, "/api/orgs/{}/task-definitions/{}", ni},
+    {http::verb::get, "/_/health", route_kind::health},
+    {http::verb::get, "/_/metrics", ni},
+    {http::verb::get, "/api/docs", ni},
+    {http::verb::get, "/api/docs/openapi.json", ni},
+    {http::verb::post, "/api/orgs", ni},
+    {http::verb::get, "/api/orgs/{}", route_kind::get_org},
+    {http::verb::post, "/api/orgs/{}/worker-tokens", ni},
+    // workflow executions
+    {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
+    {http::verb::get, "/api/orgs/{}/workflow-executions", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
+    // standalone task executions
+    {http::verb::post, "/api/orgs/{}/task-executions", ni},
+    {http::verb::get, "/api/orgs/{}/task-executions", ni},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}", ni},
+    {http::verb::delete_, "/api/orgs/{}/task-executions/{}", ni},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", ni},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", ni},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", ni},
+    // promises
+    {http::verb::post, "/api/orgs/{}/promises/{}/resolve", ni},
+    {http::verb::post, "/api/orgs/{}/promises/{}/reject", ni},
+    // schedules
+    {http::verb::post, "/api/orgs/{}/schedules", ni},
+    {http::verb::get, "/api/orgs/{}/schedules", ni},
+    {http::verb::get, "/api/orgs/{}/schedules/{}", ni},
+    {http::verb::put, "/api/orgs/{}/schedules/{}", ni},
+    {http::verb::delete_, "/api/orgs/{}/schedules/{}", ni},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/pause", ni},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/resume", ni},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", ni},
+    {http::verb::get, "/api/orgs/{}/schedules/{}/runs", ni},
+    // discovery
+    {http::verb::get, "/api/orgs/{}/workers", ni},
+    {http::verb::get, "/api/orgs/{}/workers/{}", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-definitions", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", ni},
+    {http::verb::get, "/api/orgs/{}/task-definitions", ni},
+    {http::verb::get, "/api/orgs/{}/task-definitions/{}", ni},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -192,8 +192,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     auto eq = pair.find('=');
     auto key = url_decode(pair.substr(0, eq), true);
     if (key == name)
-      return eq == std::string_view::npos ? std::string{}
-                                          : url_decode(pair.substr(eq + 1), true);
+      return eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
     if (pos == std::string_view::npos)
       break;
     query.remove_prefix(pos + 1);

@@ -7,7 +7,7 @@ closable_session::~closable_session() {
 }
 
 server_state::server_state(caf::actor_system& sys, registry_actor registry, http_settings settings)
-  : sys_(sys), registry_(std::move(registry)), settings_(std::move(settings)) {
+    : sys_(sys), registry_(std::move(registry)), settings_(std::move(settings)) {
   // nop
 }
 

@@ -8,13 +8,13 @@ namespace herald {
 
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
                          std::string workflow_id, int64_t after, unsigned version)
-  : stream_(std::move(stream)),
-    state_(std::move(state)),
-    workflow_id_(std::move(workflow_id)),
-    after_(after),
-    chunked_(version >= 11),
-    res_(http::status::ok, version),
-    keep_alive_(stream_.get_executor()) {
+    : stream_(std::move(stream)),
+      state_(std::move(state)),
+      workflow_id_(std::move(workflow_id)),
+      after_(after),
+      chunked_(version >= 11),
+      res_(http::status::ok, version),
+      keep_alive_(stream_.get_executor()) {
   // nop
 }
 
@@ -49,15 +49,15 @@ void sse_session::run() {
   std::weak_ptr<sse_session> weak = self;
   auto state = state_;
   ask(
-    state_->sys(), state_->registry(), state_->settings().request_timeout,
-    [weak, state](caf::ok_atom) {
-      state->post_to(weak, [](sse_session& session) { session.on_subscribed(); });
-    },
-    [weak, state](caf::error&) {
-      // The client reconnects and then gets a proper status for whatever went wrong.
-      state->post_to(weak, [](sse_session& session) { session.close(); });
-    },
-    caf::subscribe_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
+      state_->sys(), state_->registry(), state_->settings().request_timeout,
+      [weak, state](caf::ok_atom) {
+        state->post_to(weak, [](sse_session& session) { session.on_subscribed(); });
+      },
+      [weak, state](caf::error&) {
+        // The client reconnects and then gets a proper status for whatever went wrong.
+        state->post_to(weak, [](sse_session& session) { session.close(); });
+      },
+      caf::subscribe_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
 }
 
 void sse_session::on_subscribed() {
@@ -76,6 +76,15 @@ void sse_session::overflow() {
 }
 
 void sse_session::abort() {
+  // The server is stopping and its I/O threads are gone: end the chunked body with one
+  // non-blocking write if no frame is half written, so clients see a clean end of stream.
+  if (!closed_ && chunked_ && !writing_) {
+    beast::error_code ec;
+    auto& socket = stream_.socket();
+    socket.non_blocking(true, ec);
+    if (!ec)
+      socket.write_some(http::make_chunk_last(), ec);
+  }
   close();
 }
 
@@ -141,7 +150,8 @@ void sse_session::arm_keep_alive() {
   if (closed_ || interval.count() <= 0)
     return;
   keep_alive_.expires_after(interval);
-  keep_alive_.async_wait(beast::bind_front_handler(&sse_session::on_keep_alive, shared_from_this()));
+  keep_alive_.async_wait(
+      beast::bind_front_handler(&sse_session::on_keep_alive, shared_from_this()));
 }
 
 void sse_session::on_keep_alive(beast::error_code ec) {

@@ -37,7 +37,7 @@ std::string format_sse_event(const stream_event& event) {
 
 sse_sink::sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
                    size_t max_queued_bytes)
-  : session_(std::move(session)), state_(std::move(state)), max_queued_bytes_(max_queued_bytes) {
+    : session_(std::move(session)), state_(std::move(state)), max_queued_bytes_(max_queued_bytes) {
   // nop
 }
 

@@ -21,7 +21,6 @@ size_t deterministic_fixture::run() {
 
 void deterministic_fixture::advance(caf::timespan d) {
   sched.clock().advance_time(d);
-  sched.trigger_timeouts();
   sched.run();
 }
 

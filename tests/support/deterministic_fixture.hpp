@@ -14,7 +14,7 @@ struct deterministic_fixture {
   /// Runs every ready actor until nothing is left to do; returns the number of steps.
   size_t run();
 
-  /// Advances the test clock by `d`, then fires the due timeouts and runs.
+  /// Advances the test clock by `d` (delivering what fell due), then runs.
   void advance(caf::timespan d);
 
   caf::actor_system_config cfg;

@@ -1,0 +1,99 @@
+#include "api/grpc/task_execution_service.hpp"
+
+#include <cmath>
+
+#include "api/grpc/grpc_codec.hpp"
+#include "protocol/errors.hpp"
+
+namespace herald {
+
+task_execution_service::task_execution_service(service_context context)
+    : context_(std::move(context)) {
+  // nop
+}
+
+grpc::ServerUnaryReactor* task_execution_service::PollTask(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::PollTaskRequest* request,
+    flovyn::v1::PollTaskResponse* response) {
+  auto poll = decode(*request, context_.settings, ctx->deadline());
+  if (!poll)
+    return reject(ctx, poll.error());
+  auto timeout = std::chrono::milliseconds{poll->timeout_ms} + context_.settings.request_timeout;
+  return ask_registry<task_record>(
+      context_, timeout,
+      [response](task_record& rec) {
+        if (!rec.id.empty())
+          encode(rec, response->mutable_task());
+        return grpc::Status::OK;
+      },
+      poll_atom_v, task_atom_v, std::move(*poll));
+}
+
+grpc::ServerUnaryReactor* task_execution_service::CompleteTask(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::CompleteTaskRequest* request,
+    google::protobuf::Empty*) {
+  auto id = decode_uuid("task_execution_id", request->task_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  auto output = decode_json("output", request->output(), context_.settings.max_input_bytes);
+  if (!output)
+    return reject(ctx, output.error());
+  return ask_registry_ok(context_, complete_atom_v, std::move(*id), std::move(*output));
+}
+
+grpc::ServerUnaryReactor* task_execution_service::FailTask(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::FailTaskRequest* request,
+    google::protobuf::Empty*) {
+  auto id = decode_uuid("task_execution_id", request->task_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  return ask_registry_ok(context_, fail_atom_v, std::move(*id), request->error());
+}
+
+grpc::ServerUnaryReactor* task_execution_service::ReportProgress(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::ReportProgressRequest* request,
+    google::protobuf::Empty*) {
+  auto id = decode_uuid("task_execution_id", request->task_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  if (!std::isfinite(request->progress()))
+    return reject(
+        ctx, make_herald_error(herald_errc::invalid_argument, "progress must be a finite number"));
+  return ask_registry_ok(context_, progress_atom_v, std::move(*id), request->progress(),
+                         request->details());
+}
+
+grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::StreamTaskDataRequest* request,
+    flovyn::v1::StreamTaskDataResponse* response) {
+  auto data = decode(*request, context_.settings);
+  if (!data)
+    return reject(ctx, data.error());
+  return ask_registry<caf::ok_atom>(
+      context_, context_.settings.request_timeout,
+      [response](caf::ok_atom) {
+        response->set_acknowledged(true);
+        return grpc::Status::OK;
+      },
+      emit_atom_v, std::move(*data));
+}
+
+grpc::ServerUnaryReactor* task_execution_service::Heartbeat(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::HeartbeatRequest* request,
+    google::protobuf::Empty*) {
+  auto id = decode_uuid("task_execution_id", request->task_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  return ask_registry_ok(context_, heartbeat_atom_v, task_atom_v, std::move(*id));
+}
+
+grpc::ServerUnaryReactor* task_execution_service::LogMessage(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::LogMessageRequest* request,
+    google::protobuf::Empty*) {
+  auto log = decode(*request);
+  if (!log)
+    return reject(ctx, log.error());
+  return ask_registry_ok(context_, log_atom_v, std::move(*log));
+}
+
+}  // namespace herald

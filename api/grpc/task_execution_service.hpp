@@ -1,0 +1,49 @@
+#pragma once
+
+#include "api/grpc/unary_reactor.hpp"
+#include "flovyn/v1/flovyn.grpc.pb.h"
+
+namespace herald {
+
+/// flovyn.v1.TaskExecution: task long polls, results, progress, stream data, heartbeats and
+/// logs. The RPCs not overridden here (SubmitTask, CancelTask, the task-state RPCs) answer
+/// UNIMPLEMENTED.
+class task_execution_service final : public flovyn::v1::TaskExecution::CallbackService {
+ public:
+  explicit task_execution_service(service_context context);
+
+  /// Long-polls a queue; an unset `task` means no work arrived in time.
+  grpc::ServerUnaryReactor* PollTask(grpc::CallbackServerContext* ctx,
+                                     const flovyn::v1::PollTaskRequest* request,
+                                     flovyn::v1::PollTaskResponse* response) override;
+
+  grpc::ServerUnaryReactor* CompleteTask(grpc::CallbackServerContext* ctx,
+                                         const flovyn::v1::CompleteTaskRequest* request,
+                                         google::protobuf::Empty* response) override;
+
+  grpc::ServerUnaryReactor* FailTask(grpc::CallbackServerContext* ctx,
+                                     const flovyn::v1::FailTaskRequest* request,
+                                     google::protobuf::Empty* response) override;
+
+  grpc::ServerUnaryReactor* ReportProgress(grpc::CallbackServerContext* ctx,
+                                           const flovyn::v1::ReportProgressRequest* request,
+                                           google::protobuf::Empty* response) override;
+
+  /// Relays one token/progress/data/error event to the task's workflow stream.
+  grpc::ServerUnaryReactor* StreamTaskData(grpc::CallbackServerContext* ctx,
+                                           const flovyn::v1::StreamTaskDataRequest* request,
+                                           flovyn::v1::StreamTaskDataResponse* response) override;
+
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
+                                      const flovyn::v1::HeartbeatRequest* request,
+                                      google::protobuf::Empty* response) override;
+
+  grpc::ServerUnaryReactor* LogMessage(grpc::CallbackServerContext* ctx,
+                                       const flovyn::v1::LogMessageRequest* request,
+                                       google::protobuf::Empty* response) override;
+
+ private:
+  service_context context_;
+};
+
+}  // namespace herald

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+#include <grpcpp/support/status.h>
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+
+#include "actors/registry_actor.hpp"
+#include "api/actor_bridge.hpp"
+#include "api/grpc/grpc_server.hpp"
+#include "api/grpc/grpc_status.hpp"
+
+namespace herald {
+
+/// What every service needs to reach the engine.
+struct service_context {
+  caf::actor_system* sys = nullptr;
+  registry_actor registry;
+  grpc_settings settings;
+};
+
+/// The thread-safe end of one unary RPC: finishes it exactly once, from whichever thread gets
+/// there first (a CAF thread with the engine's reply, or gRPC's with a cancellation).
+class unary_call {
+ public:
+  explicit unary_call(grpc::ServerUnaryReactor* reactor) : reactor_(reactor) {
+    // nop
+  }
+
+  /// Unless the call is already finished, runs `fill` (which writes the response and returns the
+  /// status) and finishes the call with that status. `fill` never runs once the call is finished,
+  /// so it may touch the response, which gRPC frees after finishing.
+  template <class Fill>
+  void finish_with(Fill&& fill) {
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    grpc::Status status;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (reactor_ == nullptr)
+        return;
+      status = fill();
+      reactor = std::exchange(reactor_, nullptr);
+    }
+    reactor->Finish(std::move(status));
+  }
+
+  /// Finishes the call with `status` unless it is already finished.
+  void finish(grpc::Status status);
+
+ private:
+  std::mutex mtx_;
+  grpc::ServerUnaryReactor* reactor_;  ///< null once finished
+};
+
+/// The reactor of a unary RPC that the engine answers. A cancelled call (client gone, deadline
+/// passed, server stopping) finishes at once with CANCELLED and the engine's late reply is
+/// dropped, so `grpc::Server::Shutdown` never waits for a parked long poll.
+class unary_reactor final : public grpc::ServerUnaryReactor {
+ public:
+  unary_reactor();
+
+  const std::shared_ptr<unary_call>& call() const { return call_; }
+
+  void OnCancel() override;
+
+  void OnDone() override;
+
+ private:
+  std::shared_ptr<unary_call> call_;
+};
+
+/// Finishes an RPC at once with the status of `err`; nothing reaches the engine.
+grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::error& err);
+
+/// Answers a unary RPC with one registry request, without blocking: `fill(reply)` writes the
+/// response and returns the status (`Reply` is the registry's exact reply type); an error
+/// finishes the call with `to_grpc_status(err)`.
+template <class Reply, class Fill, class... Ts>
+grpc::ServerUnaryReactor* ask_registry(const service_context& context,
+                                       std::chrono::milliseconds timeout, Fill fill, Ts&&... xs) {
+  auto* reactor = new unary_reactor;
+  auto call = reactor->call();
+  ask(
+      *context.sys, context.registry, timeout,
+      [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
+      [call](caf::error& err) { call->finish(to_grpc_status(err)); }, std::forward<Ts>(xs)...);
+  return reactor;
+}
+
+/// `ask_registry` for requests answered with `ok_atom`: the response stays as it is.
+template <class... Ts>
+grpc::ServerUnaryReactor* ask_registry_ok(const service_context& context, Ts&&... xs) {
+  return ask_registry<caf::ok_atom>(
+      context, context.settings.request_timeout, [](caf::ok_atom) { return grpc::Status::OK; },
+      std::forward<Ts>(xs)...);
+}
+
+}  // namespace herald

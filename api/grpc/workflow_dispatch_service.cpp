@@ -1,0 +1,75 @@
+#include "api/grpc/workflow_dispatch_service.hpp"
+
+#include <vector>
+
+#include "api/grpc/grpc_codec.hpp"
+
+namespace herald {
+
+workflow_dispatch_service::workflow_dispatch_service(service_context context)
+    : context_(std::move(context)) {
+  // nop
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::PollWorkflow(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::PollRequest* request,
+    flovyn::v1::PollResponse* response) {
+  auto poll = decode(*request, context_.settings, ctx->deadline());
+  if (!poll)
+    return reject(ctx, poll.error());
+  auto timeout = std::chrono::milliseconds{poll->timeout_ms} + context_.settings.request_timeout;
+  return ask_registry<workflow_record>(
+      context_, timeout,
+      [response](workflow_record& rec) {
+        if (!rec.id.empty())
+          encode(rec, response->mutable_workflow_execution());
+        return grpc::Status::OK;
+      },
+      poll_atom_v, workflow_atom_v, std::move(*poll));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::StartWorkflow(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::StartWorkflowRequest* request,
+    flovyn::v1::StartWorkflowResponse* response) {
+  auto start = decode(*request, context_.settings);
+  if (!start)
+    return reject(ctx, start.error());
+  auto keyed = !start->idempotency_key.empty();
+  return ask_registry<start_workflow_result>(
+      context_, context_.settings.request_timeout,
+      [response, keyed](start_workflow_result& result) {
+        response->set_workflow_execution_id(result.workflow_id);
+        response->set_idempotency_key_used(keyed && !result.created);
+        response->set_idempotency_key_new(keyed && result.created);
+        return grpc::Status::OK;
+      },
+      start_atom_v, std::move(*start));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::GetEvents(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::GetEventsRequest* request,
+    flovyn::v1::GetEventsResponse* response) {
+  auto id = decode_uuid("workflow_execution_id", request->workflow_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  return ask_registry<std::vector<history_event>>(
+      context_, context_.settings.request_timeout,
+      [response](std::vector<history_event>& events) {
+        response->mutable_events()->Reserve(static_cast<int>(events.size()));
+        for (const auto& event : events)
+          encode(event, response->add_events());
+        return grpc::Status::OK;
+      },
+      caf::get_atom_v, history_atom_v, std::move(*id));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::SubmitWorkflowCommands(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitWorkflowCommandsRequest* request,
+    google::protobuf::Empty*) {
+  auto submit = decode(*request, context_.settings);
+  if (!submit)
+    return reject(ctx, submit.error());
+  return ask_registry_ok(context_, submit_atom_v, std::move(*submit));
+}
+
+}  // namespace herald

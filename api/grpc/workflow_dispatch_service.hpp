@@ -1,0 +1,39 @@
+#pragma once
+
+#include "api/grpc/unary_reactor.hpp"
+#include "flovyn/v1/flovyn.grpc.pb.h"
+
+namespace herald {
+
+/// flovyn.v1.WorkflowDispatch: workflow long polls, starts, history and command batches. The
+/// RPCs not overridden here (notifications, promises, signals, child starts, visual
+/// definitions, spans) answer UNIMPLEMENTED.
+class workflow_dispatch_service final : public flovyn::v1::WorkflowDispatch::CallbackService {
+ public:
+  explicit workflow_dispatch_service(service_context context);
+
+  /// Long-polls a queue; an unset `workflow_execution` means no work arrived in time.
+  grpc::ServerUnaryReactor* PollWorkflow(grpc::CallbackServerContext* ctx,
+                                         const flovyn::v1::PollRequest* request,
+                                         flovyn::v1::PollResponse* response) override;
+
+  /// Starts an execution, or returns the one created earlier with the same idempotency key.
+  grpc::ServerUnaryReactor* StartWorkflow(grpc::CallbackServerContext* ctx,
+                                          const flovyn::v1::StartWorkflowRequest* request,
+                                          flovyn::v1::StartWorkflowResponse* response) override;
+
+  /// Returns the full ordered history of an execution.
+  grpc::ServerUnaryReactor* GetEvents(grpc::CallbackServerContext* ctx,
+                                      const flovyn::v1::GetEventsRequest* request,
+                                      flovyn::v1::GetEventsResponse* response) override;
+
+  /// Hands a worker's command batch and reported status to the execution.
+  grpc::ServerUnaryReactor* SubmitWorkflowCommands(
+      grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitWorkflowCommandsRequest* request,
+      google::protobuf::Empty* response) override;
+
+ private:
+  service_context context_;
+};
+
+}  // namespace herald

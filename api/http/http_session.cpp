@@ -1,0 +1,387 @@
+#include "api/http/http_session.hpp"
+
+#include "api/actor_bridge.hpp"
+#include "api/http/rest_codec.hpp"
+#include "api/http/sse_session.hpp"
+#include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/uuid.hpp"
+
+namespace herald {
+
+namespace {
+
+std::string_view to_std(boost::string_view x) {
+  return {x.data(), x.size()};
+}
+
+std::string not_found_message(const std::string& id) {
+  return "workflow execution '" + id + "' not found";
+}
+
+/// Reads a stream cursor (`since_sequence`, `Last-Event-ID`, ...): absent = 0, garbage = nullopt.
+std::optional<int64_t> cursor(const std::optional<std::string>& text) {
+  if (!text)
+    return 0;
+  return parse_non_negative(*text);
+}
+
+}  // namespace
+
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_state> state)
+    : stream_(std::move(socket)), state_(std::move(state)) {
+  // nop
+}
+
+void http_session::run() {
+  auto self = shared_from_this();
+  if (!state_->join(self)) {
+    close();
+    return;
+  }
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, self));
+}
+
+void http_session::abort() {
+  close();
+}
+
+// -- reading ------------------------------------------------------------------
+
+void http_session::do_read() {
+  if (closed_)
+    return;
+  parser_.emplace();
+  parser_->body_limit(state_->settings().max_body_bytes);
+  req_ = {};
+  stream_.expires_after(state_->settings().request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, size_t) {
+  if (ec) {
+    fail_read(ec);
+    return;
+  }
+  auto& req = parser_->get();
+  if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
+    continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                   req.version());
+    http::async_write(stream_, *continue_,
+                      beast::bind_front_handler(&http_session::on_continue, shared_from_this()));
+    return;
+  }
+  read_body();
+}
+
+void http_session::on_continue(beast::error_code ec, size_t) {
+  continue_.reset();
+  if (ec) {
+    close();
+    return;
+  }
+  read_body();
+}
+
+void http_session::read_body() {
+  // The deadline set in do_read covers the whole request.
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, size_t) {
+  if (ec) {
+    fail_read(ec);
+    return;
+  }
+  req_ = parser_->release();
+  handle_request();
+}
+
+void http_session::fail_read(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    // The rest of the body is still on the wire: answer, then close.
+    if (parser_ && parser_->is_header_done())
+      req_.version(parser_->get().version());
+    send_error(
+        http::status::payload_too_large,
+        "request body exceeds " + std::to_string(state_->settings().max_body_bytes) + " bytes",
+        true);
+    return;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_target).category()
+      && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    send_error(http::status::bad_request, "malformed HTTP request: " + ec.message(), true);
+    return;
+  }
+  // end of stream, timeout, reset, aborted: nobody to answer.
+  close();
+}
+
+// -- writing ------------------------------------------------------------------
+
+void http_session::send(http::status status, std::string body, bool close) {
+  write(make_response(status, std::move(body)), close);
+}
+
+std::shared_ptr<http_session::response> http_session::make_response(http::status status,
+                                                                    std::string body) {
+  auto res = std::make_shared<response>(status, req_.version());
+  res->set(http::field::server, "herald");
+  res->set(http::field::content_type, "application/json");
+  res->body() = std::move(body);
+  return res;
+}
+
+void http_session::write(std::shared_ptr<response> res, bool close) {
+  if (closed_)
+    return;
+  res->keep_alive(!close && req_.keep_alive());
+  res->prepare_payload();
+  res_ = std::move(res);
+  stream_.expires_after(state_->settings().request_timeout);
+  http::async_write(
+      stream_, *res_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), res_->need_eof()));
+}
+
+void http_session::send_error(http::status status, std::string_view message, bool close) {
+  send(status, error_body(message), close);
+}
+
+void http_session::send_error(const caf::error& err) {
+  auto mapped = to_http_error(err);
+  send_error(mapped.status, mapped.message);
+}
+
+void http_session::on_write(bool close_after, beast::error_code ec, size_t) {
+  res_.reset();
+  if (ec || close_after) {
+    close();
+    return;
+  }
+  do_read();
+}
+
+void http_session::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.close();
+  // Every caller holds a strong reference, so this is never the last one.
+  state_->leave(this);
+}
+
+// -- engine requests ----------------------------------------------------------
+
+template <class Reply, class OnReply, class OnError, class... Ts>
+void http_session::call_or(OnReply on_reply, OnError on_error, Ts&&... xs) {
+  std::weak_ptr<http_session> weak = shared_from_this();
+  auto state = state_;
+  ask(
+      state_->sys(), state_->registry(), state_->settings().request_timeout,
+      [weak, state, on_reply](Reply& reply) {
+        state->post_to(weak, [on_reply, reply = std::move(reply)](http_session& self) mutable {
+          on_reply(self, reply);
+        });
+      },
+      [weak, state, on_error](caf::error& err) {
+        state->post_to(weak, [on_error, err](http_session& self) mutable {
+          if (!on_error(self, err))
+            self.send_error(err);
+        });
+      },
+      std::forward<Ts>(xs)...);
+}
+
+template <class Reply, class OnReply, class... Ts>
+void http_session::call(OnReply on_reply, Ts&&... xs) {
+  call_or<Reply>(
+      std::move(on_reply), [](http_session&, caf::error&) { return false; },
+      std::forward<Ts>(xs)...);
+}
+
+template <class F>
+void http_session::with_org(const std::string& slug, F next) {
+  call_or<org_record>(
+      std::move(next),
+      [slug](http_session& self, caf::error& err) {
+        if (error_code(err) != herald_errc::not_found)
+          return false;
+        self.send_error(http::status::not_found, "organization '" + slug + "' not found");
+        return true;
+      },
+      caf::get_atom_v, org_atom_v, slug);
+}
+
+template <class F>
+void http_session::with_workflow(const route_match& route, F next) {
+  auto id = canonical_uuid(route.id);
+  if (id.empty()) {
+    send_error(http::status::bad_request,
+               "invalid workflow execution id '" + route.id + "': expected a UUID");
+    return;
+  }
+  with_org(route.slug, [id, next](http_session& self, org_record& org) {
+    self.call_or<workflow_record>(
+        [id, next, org_id = org.id](http_session& self, workflow_record& record) mutable {
+          // Another org's execution is reported exactly like a missing one.
+          if (record.org_id != org_id) {
+            self.send_error(http::status::not_found, not_found_message(id));
+            return;
+          }
+          if (record.id.empty())
+            record.id = id;
+          next(self, record);
+        },
+        [id](http_session& self, caf::error& err) {
+          if (error_code(err) != herald_errc::not_found)
+            return false;
+          self.send_error(http::status::not_found, not_found_message(id));
+          return true;
+        },
+        caf::get_atom_v, workflow_atom_v, id);
+  });
+}
+
+// -- routes -------------------------------------------------------------------
+
+void http_session::handle_request() {
+  auto [path, query] = split_target(to_std(req_.target()));
+  auto route = match_route(req_.method(), path);
+  if (route.result == route_match::outcome::no_route) {
+    send_error(http::status::not_found, "no route for " + std::string{to_std(req_.method_string())}
+                                            + " " + std::string{path});
+    return;
+  }
+  if (route.result == route_match::outcome::wrong_method) {
+    auto res = make_response(http::status::method_not_allowed,
+                             error_body("method " + std::string{to_std(req_.method_string())}
+                                        + " not allowed on " + std::string{path}));
+    res->set(http::field::allow, route.allow);
+    write(std::move(res));
+    return;
+  }
+  switch (route.kind) {
+    case route_kind::health:
+      send(http::status::ok, R"({"status":"UP"})");
+      return;
+    case route_kind::get_org:
+      get_org(route);
+      return;
+    case route_kind::start_workflow:
+      start_workflow(route);
+      return;
+    case route_kind::get_workflow:
+      with_workflow(route, [](http_session& self, workflow_record& record) {
+        self.send(http::status::ok, workflow_json(record));
+      });
+      return;
+    case route_kind::list_events: {
+      auto since = query_param(query, "since_sequence");
+      if (!since)
+        since = query_param(query, "sinceSequence");
+      auto value = cursor(since);
+      if (!value) {
+        send_error(http::status::bad_request, "since_sequence must be a non-negative integer");
+        return;
+      }
+      list_events(route, *value);
+      return;
+    }
+    case route_kind::list_tasks:
+      list_tasks(route);
+      return;
+    case route_kind::stream_workflow: {
+      std::optional<std::string> text;
+      if (auto i = req_.find("Last-Event-ID"); i != req_.end())
+        text = std::string{to_std(i->value())};
+      else
+        text = query_param(query, "lastEventId");
+      if (text) {
+        // Trim the optional whitespace around a header value.
+        auto first = text->find_first_not_of(" \t");
+        auto last = text->find_last_not_of(" \t");
+        *text = first == std::string::npos ? std::string{} : text->substr(first, last - first + 1);
+        if (text->empty())
+          text.reset();
+      }
+      auto after = cursor(text);
+      if (!after) {
+        send_error(http::status::bad_request, "Last-Event-ID must be a non-negative integer");
+        return;
+      }
+      auto value = *after;
+      with_workflow(route, [value](http_session& self, workflow_record& record) {
+        self.open_stream(record.id, value);
+      });
+      return;
+    }
+    case route_kind::not_implemented:
+      send_error(http::status::not_implemented, "not implemented yet");
+      return;
+  }
+}
+
+void http_session::get_org(const route_match& route) {
+  with_org(route.slug,
+           [](http_session& self, org_record& org) { self.send(http::status::ok, org_json(org)); });
+}
+
+void http_session::start_workflow(const route_match& route) {
+  start_workflow_request request;
+  if (auto err = parse_start_request(req_.body(), state_->settings().max_input_bytes, request)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
+    request.org_id = org.id;
+    auto key_used = !request.idempotency_key.empty();
+    auto kind = request.kind;
+    self.call<start_workflow_result>(
+        [key_used, kind, slug = org.slug](http_session& self, start_workflow_result& result) {
+          auto res = self.make_response(result.created ? http::status::created : http::status::ok,
+                                        start_reply_json(result, kind, slug, key_used));
+          auto id = result.workflow_id.empty() ? result.record.id : result.workflow_id;
+          res->set(http::field::location, "/api/orgs/" + slug + "/workflow-executions/" + id);
+          self.write(std::move(res));
+        },
+        start_atom_v, std::move(request));
+  });
+}
+
+void http_session::list_events(const route_match& route, int64_t since) {
+  with_workflow(route, [since](http_session& self, workflow_record& record) {
+    self.call<std::vector<history_event>>(
+        [since](http_session& self, std::vector<history_event>& events) {
+          self.send(http::status::ok, events_json(events, since));
+        },
+        caf::get_atom_v, history_atom_v, record.id);
+  });
+}
+
+void http_session::list_tasks(const route_match& route) {
+  with_workflow(route, [](http_session& self, workflow_record& record) {
+    self.call<std::vector<task_record>>(
+        [](http_session& self, std::vector<task_record>& tasks) {
+          self.send(http::status::ok, tasks_json(tasks));
+        },
+        caf::get_atom_v, tasks_atom_v, record.id);
+  });
+}
+
+void http_session::open_stream(const std::string& workflow_id, int64_t after) {
+  if (closed_)
+    return;
+  // This session ends here; the connection lives on in the SSE session.
+  closed_ = true;
+  auto sse = std::make_shared<sse_session>(std::move(stream_), state_, workflow_id, after,
+                                           req_.version());
+  state_->leave(this);
+  sse->run();
+}
+
+}  // namespace herald

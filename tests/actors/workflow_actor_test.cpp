@@ -1,0 +1,277 @@
+#include <algorithm>
+#include <random>
+
+#include <boost/test/unit_test.hpp>
+
+#include "protocol/errors.hpp"
+#include "protocol/uuid.hpp"
+#include "tests/support/engine_fixture.hpp"
+
+using namespace herald;
+using herald::test::engine_fixture;
+
+namespace {
+
+std::vector<std::string> types(const std::vector<history_event>& events) {
+  std::vector<std::string> out;
+  for (const auto& ev : events)
+    out.push_back(ev.type);
+  return out;
+}
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(workflow_actor, engine_fixture)
+
+BOOST_AUTO_TEST_CASE(start_claim_and_complete_without_tasks) {
+  auto id = start("no-task", R"({"x":1})");
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  BOOST_TEST(history_types(id) == strings{"WORKFLOW_STARTED"}, boost::test_tools::per_element());
+  auto wf = poll_workflow("worker-a");
+  BOOST_TEST(wf.id == id);
+  BOOST_TEST(wf.status == workflow_status::running);
+  BOOST_TEST(wf.worker_id == "worker-a");
+  BOOST_TEST(wf.current_sequence == 1);
+  workflow_command done;
+  done.type = command_type::complete_workflow;
+  done.has_data = true;
+  done.output = R"({"ok":true})";
+  BOOST_REQUIRE(submit(id, {done}, reported_status::completed));
+  auto rec = get(id);
+  BOOST_TEST(rec.status == workflow_status::completed);
+  BOOST_TEST(rec.output == R"({"ok":true})");
+  auto hist = history(id);
+  BOOST_TEST(types(hist) == (strings{"WORKFLOW_STARTED", "WORKFLOW_COMPLETED"}),
+             boost::test_tools::per_element());
+  for (size_t i = 0; i < hist.size(); ++i)
+    BOOST_TEST(hist[i].sequence == static_cast<int32_t>(i + 1));
+  BOOST_TEST(hist[1].data == R"({"output":{"ok":true}})");
+}
+
+BOOST_AUTO_TEST_CASE(task_completion_resumes_a_waiting_workflow) {
+  auto id = start("one-task");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  auto task = poll_task("tw");
+  BOOST_TEST(task.id == task_id);
+  BOOST_TEST(task.execution_count == 1);
+  BOOST_TEST(task.status == task_status::running);
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{R"({"r":2})"}));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto hist = history(id);
+  BOOST_TEST(types(hist)
+               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED",
+                           "TASK_COMPLETED"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(hist[3].data == R"({"taskExecutionId":")" + task_id + R"(","output":{"r":2}})");
+  // The resumed workflow is handed out again with its whole history.
+  auto again = poll_workflow();
+  BOOST_TEST(again.id == id);
+  BOOST_TEST(again.current_sequence == 4);
+}
+
+BOOST_AUTO_TEST_CASE(completion_while_running_is_not_lost) {
+  auto id = start("two-tasks");
+  poll_workflow();
+  auto a = make_uuid();
+  auto b = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(a), schedule(b)}, reported_status::suspended));
+  auto t1 = poll_task();
+  auto t2 = poll_task();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, t1.id, std::string{"1"}));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  poll_workflow();  // RUNNING again
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, t2.id, std::string{"2"}));
+  BOOST_TEST(get(id).status == workflow_status::running);
+  // The worker did not see the second completion and suspends (FFI style: no command).
+  BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  BOOST_TEST(poll_workflow().id == id);
+}
+
+BOOST_AUTO_TEST_CASE(ten_parallel_tasks_completing_in_random_order) {
+  auto id = start("parallel");
+  poll_workflow();
+  std::vector<workflow_command> cmds;
+  for (int i = 0; i < 10; ++i)
+    cmds.push_back(schedule(make_uuid()));
+  BOOST_REQUIRE(submit(id, cmds, reported_status::suspended));
+  std::vector<task_record> tasks;
+  for (int i = 0; i < 10; ++i)
+    tasks.push_back(poll_task());
+  std::shuffle(tasks.begin(), tasks.end(), std::mt19937{42});
+  size_t seen = 0;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, tasks[i].id, std::to_string(i)));
+    // Like an SDK: whenever the workflow is ready, run it; it suspends until all are done.
+    auto rec = get(id);
+    if (rec.status == workflow_status::pending) {
+      poll_workflow();
+      auto completed = 0;
+      for (const auto& ev : history(id))
+        completed += ev.type == "TASK_COMPLETED";
+      seen = static_cast<size_t>(completed);
+      if (seen < tasks.size())
+        BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
+    }
+  }
+  BOOST_TEST(seen == 10u);
+  BOOST_TEST(get(id).status == workflow_status::running);
+  auto hist = history(id);
+  for (size_t i = 0; i < hist.size(); ++i)
+    BOOST_TEST(hist[i].sequence == static_cast<int32_t>(i + 1));
+}
+
+BOOST_AUTO_TEST_CASE(failed_attempts_are_retried_then_fail_for_good) {
+  auto id = start("flaky");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id, "flaky", 2)}, reported_status::suspended));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto t = poll_task();
+    BOOST_TEST(t.id == task_id);
+    BOOST_TEST(t.execution_count == attempt);
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, fail_atom_v, task_id,
+                                     "boom " + std::to_string(attempt)));
+    if (attempt < 3)
+      BOOST_TEST(get(id).status == workflow_status::waiting);
+  }
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto hist = history(id);
+  BOOST_TEST(types(hist)
+               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED",
+                           "TASK_FAILED"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(hist.back().data == R"({"taskExecutionId":")" + task_id + R"(","error":"boom 3"})");
+  auto row = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(row);
+  BOOST_TEST(row->status == task_status::failed);
+  BOOST_TEST(row->execution_count == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_command_rejects_the_whole_batch) {
+  auto id = start("strict");
+  poll_workflow();
+  auto bad = schedule("not-a-uuid");
+  auto res = submit(id, {schedule(make_uuid()), bad}, reported_status::suspended);
+  BOOST_REQUIRE(!res);
+  BOOST_TEST(error_code(res.error()) == herald_errc::invalid_argument);
+  BOOST_TEST(history_types(id) == strings{"WORKFLOW_STARTED"}, boost::test_tools::per_element());
+  BOOST_TEST(get(id).status == workflow_status::running);
+  // Nothing was scheduled: a task poll finds nothing.
+  poll_request req{org_id, "q", "w", 1000, {}};
+  auto polled = call_async<task_record>(registry, poll_atom_v, task_atom_v, req);
+  run();
+  advance(std::chrono::seconds(2));
+  BOOST_REQUIRE(polled->has_value());
+  BOOST_REQUIRE(**polled);
+  BOOST_TEST((***polled).id.empty());
+  // The same workflow still accepts a good batch.
+  BOOST_REQUIRE(submit(id, {schedule(make_uuid())}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+}
+
+BOOST_AUTO_TEST_CASE(task_ids_are_idempotent_per_kind) {
+  auto id = start("ids");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id, "a"), schedule(task_id, "a")},
+                       reported_status::running));
+  BOOST_TEST(history_types(id) == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED"}),
+             boost::test_tools::per_element());
+  auto res = submit(id, {schedule(task_id, "b")}, reported_status::running);
+  BOOST_REQUIRE(!res);
+  BOOST_TEST(error_code(res.error()) == herald_errc::failed_precondition);
+  // Another workflow may not reuse the id either.
+  auto other = start("ids");
+  BOOST_REQUIRE(poll_workflow().id == other);
+  auto clash = submit(other, {schedule(task_id, "a")}, reported_status::suspended);
+  BOOST_REQUIRE(!clash);
+  BOOST_TEST(error_code(clash.error()) == herald_errc::failed_precondition);
+}
+
+BOOST_AUTO_TEST_CASE(unspecified_commands_without_data_are_skipped) {
+  auto id = start("native");
+  poll_workflow();
+  workflow_command skip;  // COMMAND_TYPE_UNSPECIFIED, no data
+  workflow_command suspend;
+  suspend.type = command_type::suspend_workflow;
+  suspend.has_data = true;
+  suspend.reason = "waiting";
+  BOOST_REQUIRE(submit(id, {skip, schedule(make_uuid()), suspend}, reported_status::suspended));
+  BOOST_TEST(history_types(id)
+               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(history(id).back().data == R"({"reason":"waiting"})");
+}
+
+BOOST_AUTO_TEST_CASE(submissions_need_a_running_workflow) {
+  auto id = start("lazy");
+  auto res = submit(id, {}, reported_status::suspended);
+  BOOST_REQUIRE(!res);
+  BOOST_TEST(error_code(res.error()) == herald_errc::failed_precondition);
+  auto unknown = submit(make_uuid(), {}, reported_status::suspended);
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(error_code(unknown.error()) == herald_errc::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(a_parked_poll_is_answered_when_work_arrives_or_times_out) {
+  poll_request req{org_id, "q", "w", 5000, {}};
+  auto polled = call_async<workflow_record>(registry, poll_atom_v, workflow_atom_v, req);
+  run();
+  BOOST_TEST(!polled->has_value());
+  auto id = start("late");
+  BOOST_REQUIRE(polled->has_value());
+  BOOST_REQUIRE(**polled);
+  BOOST_TEST((***polled).id == id);
+  auto idle = call_async<workflow_record>(registry, poll_atom_v, workflow_atom_v, req);
+  run();
+  BOOST_TEST(!idle->has_value());
+  advance(std::chrono::seconds(5));
+  BOOST_REQUIRE(idle->has_value());
+  BOOST_REQUIRE(**idle);
+  BOOST_TEST((***idle).id.empty());
+}
+
+BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
+  auto early = std::make_shared<test::recording_sink>();
+  auto id = start("streamed");
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
+                                   event_sink_ptr{early}));
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  poll_task();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, emit_atom_v,
+                                   task_stream_data{task_id, id, "token", R"({"text":"hi"})"}));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}));
+  auto events = early->events();
+  strings names;
+  for (size_t i = 0; i < events.size(); ++i) {
+    BOOST_TEST(events[i].offset == static_cast<int64_t>(i + 1));
+    names.push_back(events[i].name.empty() ? events[i].event : events[i].name);
+  }
+  BOOST_TEST(names
+               == (strings{"WORKFLOW_CREATED", "WORKFLOW_STARTED", "TASK_CREATED",
+                           "WORKFLOW_SUSPENDED", "TASK_STARTED", "token", "TASK_COMPLETED",
+                           "WORKFLOW_RESUMED"}),
+             boost::test_tools::per_element());
+  // A late subscriber replays everything; one resuming at 5 gets exactly the rest.
+  auto late = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
+                                   event_sink_ptr{late}));
+  BOOST_TEST(late->events().size() == events.size());
+  auto resumed = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{5},
+                                   event_sink_ptr{resumed}));
+  auto rest = resumed->events();
+  BOOST_REQUIRE_EQUAL(rest.size(), events.size() - 5);
+  BOOST_TEST(rest.front().offset == 6);
+  BOOST_TEST(rest.front().payload == R"({"text":"hi"})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

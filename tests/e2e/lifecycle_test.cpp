@@ -1,0 +1,174 @@
+// The process contract: start-up banner, the default org, SIGTERM, and durability across a
+// clean restart and a crash (kill -9).
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "protocol/uuid.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/test_worker.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A server of its own (the shared one is stopped first: one server per database at a time).
+struct own_server_fixture {
+  own_server_fixture() {
+    stop_shared_server();
+    server = std::make_unique<herald_process>(options_from_env());
+  }
+
+  ~own_server_fixture() {
+    if (server)
+      server->stop();
+  }
+
+  std::vector<v1::WorkflowEvent> history(const std::string& id) {
+    auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
+    auto stub = v1::WorkflowDispatch::NewStub(channel);
+    v1::GetEventsRequest req;
+    req.set_workflow_execution_id(id);
+    v1::GetEventsResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = stub->GetEvents(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "GetEvents: " << st.error_code() << " " << st.error_message());
+    return {resp.events().begin(), resp.events().end()};
+  }
+
+  std::string start(const std::string& kind, const std::string& queue) {
+    auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
+    auto stub = v1::WorkflowDispatch::NewStub(channel);
+    v1::StartWorkflowRequest req;
+    req.set_org_id(server->org_id());
+    req.set_workflow_kind(kind);
+    req.set_input(R"({"restart":true})");
+    req.set_queue(queue);
+    v1::StartWorkflowResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = stub->StartWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
+    return resp.workflow_execution_id();
+  }
+
+  /// All SSE events of a finished workflow (a late subscriber's replay).
+  std::vector<sse_event> replay(const std::string& id) {
+    sse_client c{server->http_port(), "/api/orgs/default/workflow-executions/" + id + "/stream"};
+    BOOST_REQUIRE(c.wait_connected());
+    BOOST_REQUIRE_EQUAL(c.status(), 200);
+    BOOST_REQUIRE_MESSAGE(c.wait_for_terminal(10s), dump(c.events()));
+    std::this_thread::sleep_for(200ms);
+    return c.events();
+  }
+
+  /// Runs a worker until `id` has finished.
+  void run_to_end(const std::string& id, const std::string& queue) {
+    test_worker worker{{sdk_style::native, server->grpc_target(), server->org_id(), queue}};
+    worker.start();
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    std::vector<v1::WorkflowEvent> h;
+    while (std::chrono::steady_clock::now() < deadline) {
+      h = history(id);
+      if (!h.empty() && h.back().event_type() == "WORKFLOW_COMPLETED")
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+    worker.stop();
+    BOOST_REQUIRE_MESSAGE(!h.empty() && h.back().event_type() == "WORKFLOW_COMPLETED",
+                          "not completed: " << dump(h));
+    for (auto& e : worker.errors())
+      BOOST_ERROR(e);
+  }
+
+  std::unique_ptr<herald_process> server;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(lifecycle, *boost::unit_test::precondition(backend_available))
+
+BOOST_FIXTURE_TEST_CASE(banner_org_and_clean_stop, own_server_fixture) {
+  auto lines = server->lines();
+  std::vector<std::string> banner;
+  for (auto& l : lines)
+    if (l.rfind("herald: ", 0) == 0)
+      banner.push_back(l);
+  std::string all;
+  for (auto& l : lines)
+    all += "  | " + l + "\n";
+  BOOST_TEST_CONTEXT("output:\n" << all) {
+    static const char* prefixes[]
+        = {"herald: database ",          "herald: default org default ", "herald: rehydrated ",
+           "herald: grpc listening on ", "herald: http listening on ",   "herald: ready"};
+    size_t next = 0;
+    for (auto& l : banner)
+      if (next < std::size(prefixes) && l.rfind(prefixes[next], 0) == 0)
+        ++next;
+    BOOST_CHECK_MESSAGE(next == std::size(prefixes), "banner line missing or out of order: "
+                                                         << prefixes[std::min<size_t>(next, 5)]);
+    auto backend = server->backend() == "postgresql" ? "postgres" : "sqlite";
+    BOOST_CHECK_MESSAGE(!banner.empty() && banner.front().find(backend) != std::string::npos,
+                        "first line does not name the " << backend << " backend");
+    BOOST_CHECK_MESSAGE(is_canonical_uuid(server->org_id()), "org id '" << server->org_id() << "'");
+    BOOST_CHECK_GE(server->rehydrated(), 0);
+  }
+  http_client http{server->http_port()};
+  auto health = http.get("/_/health");
+  BOOST_CHECK_EQUAL(health.status, 200);
+  auto org = http.get("/api/orgs/default");
+  BOOST_REQUIRE_EQUAL(org.status, 200);
+  auto doc = parse_json(org.body);
+  BOOST_CHECK_EQUAL(string_member(doc, "id"), server->org_id());
+  BOOST_CHECK_EQUAL(string_member(doc, "slug"), "default");
+
+  auto org_id = server->org_id();
+  int status = server->stop();
+  BOOST_CHECK_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "SIGTERM did not give a clean exit (wait status " << status << ")\n"
+                                                                        << server->output_tail());
+  server->restart();
+  BOOST_CHECK_EQUAL(server->org_id(), org_id);  // the default org is persisted, not re-created
+}
+
+// A finished workflow survives a restart unchanged (history and stream replay with its ids);
+// an unfinished one is rehydrated and can still run to the end, after a clean stop and a crash.
+BOOST_FIXTURE_TEST_CASE(restart_and_crash_keep_everything, own_server_fixture) {
+  auto queue = "e2e-restart-" + make_uuid();
+  auto done_id = start("one-task", queue);
+  run_to_end(done_id, queue);
+  auto done_history = history(done_id);
+  auto done_stream = replay(done_id);
+  auto pending_id = start("one-task", queue);  // no worker: stays PENDING
+
+  for (bool crash : {false, true}) {
+    BOOST_TEST_CONTEXT((crash ? "after kill -9" : "after SIGTERM")) {
+      if (crash)
+        server->kill9();
+      else
+        server->stop();
+      server->restart();
+      BOOST_CHECK_GE(server->rehydrated(), 1);
+      auto h = history(done_id);
+      BOOST_CHECK_EQUAL(dump(h), dump(done_history));
+      auto s = replay(done_id);
+      BOOST_CHECK_EQUAL(dump(s), dump(done_stream));
+      auto p = history(pending_id);
+      BOOST_CHECK_EQUAL(p.size(), 1u);
+    }
+  }
+  run_to_end(pending_id, queue);
+  // The stream of a workflow that lived through two restarts: ids still 1..N, no gap.
+  auto s = replay(pending_id);
+  for (size_t i = 0; i < s.size(); ++i)
+    BOOST_CHECK_EQUAL(s[i].id, std::to_string(i + 1));
+  auto names = state_event_names(s);
+  BOOST_REQUIRE(!names.empty());
+  BOOST_CHECK_EQUAL(names.front(), "WORKFLOW_CREATED");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace herald::test

@@ -1,0 +1,504 @@
+// The store against SQLite and PostgreSQL: schema, round trips, upserts, reads, atomicity.
+
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <stdexcept>
+
+#include <boost/test/unit_test.hpp>
+
+#include "persistence/soci_store.hpp"
+#include "tests/persistence/sample_records.hpp"
+#include "tests/persistence/test_database.hpp"
+
+using namespace herald;
+using namespace herald::test;
+
+namespace {
+
+int schema_version_of(store& s) {
+  auto* db = dynamic_cast<soci_store*>(&s);
+  BOOST_REQUIRE(db != nullptr);
+  return db->schema_version();
+}
+
+void commit_one(store& s, write_batch batch) {
+  std::vector<write_batch> batches;
+  batches.push_back(std::move(batch));
+  s.commit(batches);
+}
+
+std::vector<int32_t> sequences(const std::vector<history_event>& xs) {
+  std::vector<int32_t> result;
+  for (const auto& x : xs)
+    result.push_back(x.sequence);
+  return result;
+}
+
+std::vector<int64_t> offsets(const std::vector<stream_event>& xs) {
+  std::vector<int64_t> result;
+  for (const auto& x : xs)
+    result.push_back(x.offset);
+  return result;
+}
+
+std::vector<std::string> ids_of(const std::vector<task_record>& xs) {
+  std::vector<std::string> result;
+  for (const auto& x : xs)
+    result.push_back(x.id);
+  return result;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_suite)
+
+HERALD_STORE_TEST(migrate_twice_is_harmless) {
+  auto s = db.open();
+  BOOST_TEST(s->backend() == db.backend());
+  BOOST_TEST(schema_version_of(*s) == 0);
+  s->migrate();
+  BOOST_TEST(schema_version_of(*s) == 1);
+  commit_one(*s, start_batch("wf-1"));
+  s->migrate();
+  BOOST_TEST(schema_version_of(*s) == 1);
+  auto other = db.open();
+  other->migrate();
+  BOOST_TEST(schema_version_of(*other) == 1);
+  BOOST_TEST(other->load_workflow("wf-1").has_value());
+  BOOST_TEST(other->load_history("wf-1").size() == 1u);
+}
+
+HERALD_STORE_TEST(org_roundtrip) {
+  auto s = db.open_migrated();
+  write_batch b;
+  b.orgs.push_back(sample_org("org-1"));
+  b.orgs.push_back(org_record{"org-2", "default", "", 0});
+  commit_one(*s, b);
+  auto by_slug = s->find_org_by_slug("slug-org-1");
+  BOOST_REQUIRE(by_slug.has_value());
+  check_equal(*by_slug, sample_org("org-1"));
+  auto by_id = s->find_org_by_id("org-2");
+  BOOST_REQUIRE(by_id.has_value());
+  check_equal(*by_id, org_record{"org-2", "default", "", 0});
+  BOOST_TEST(s->find_org_by_slug("default")->id == "org-2");
+  BOOST_TEST(!s->find_org_by_slug("nope").has_value());
+  BOOST_TEST(!s->find_org_by_id("slug-org-1").has_value());
+}
+
+HERALD_STORE_TEST(workflow_roundtrip) {
+  auto s = db.open_migrated();
+  write_batch b;
+  auto full = sample_workflow("wf-full");
+  full.output = R"({"result":[1,2,3]})";
+  full.idempotency_key = "key-1";
+  full.completed_ms = 1'700'000'000'999;
+  b.workflows.push_back(full);
+  workflow_record blank;  // every string empty, every number 0, no metadata
+  blank.id = "wf-blank";
+  b.workflows.push_back(blank);
+  auto extremes = sample_workflow("wf-extremes");
+  extremes.priority_ms = std::numeric_limits<int64_t>::min();
+  extremes.stream_offset = std::numeric_limits<int64_t>::max();
+  extremes.current_sequence = std::numeric_limits<int32_t>::max();
+  extremes.metadata = {{"k", std::string(10'000, 'x')}, {"newline", "a\nb\tc\\d"}};
+  b.workflows.push_back(extremes);
+  commit_one(*s, b);
+  for (const auto& expected : b.workflows) {
+    BOOST_TEST_CONTEXT("workflow " << expected.id) {
+      auto loaded = s->load_workflow(expected.id);
+      BOOST_REQUIRE(loaded.has_value());
+      check_equal(*loaded, expected);
+    }
+  }
+  BOOST_TEST(!s->load_workflow("missing").has_value());
+}
+
+HERALD_STORE_TEST(every_status_roundtrips) {
+  auto s = db.open_migrated();
+  const workflow_status workflow_statuses[]
+      = {workflow_status::pending,   workflow_status::running, workflow_status::waiting,
+         workflow_status::completed, workflow_status::failed,  workflow_status::cancelling,
+         workflow_status::cancelled};
+  const task_status task_statuses[]
+      = {task_status::pending, task_status::running, task_status::completed, task_status::failed,
+         task_status::cancelled};
+  write_batch b;
+  for (auto status : workflow_statuses) {
+    auto x = sample_workflow(std::string{"wf-"} + to_string(status));
+    x.status = status;
+    b.workflows.push_back(x);
+  }
+  for (auto status : task_statuses) {
+    auto x = sample_task(std::string{"task-"} + to_string(status));
+    x.status = status;
+    b.tasks.push_back(x);
+  }
+  commit_one(*s, b);
+  for (auto status : workflow_statuses)
+    BOOST_TEST(
+        std::string{to_string(s->load_workflow(std::string{"wf-"} + to_string(status))->status)}
+        == to_string(status));
+  for (auto status : task_statuses)
+    BOOST_TEST(
+        std::string{to_string(s->load_task(std::string{"task-"} + to_string(status))->status)}
+        == to_string(status));
+}
+
+HERALD_STORE_TEST(task_roundtrip) {
+  auto s = db.open_migrated();
+  write_batch b;
+  b.tasks.push_back(sample_task("task-third"));
+  auto never = sample_task("task-never", "");  // standalone, progress never reported
+  never.progress = -1;
+  never.progress_details = "";
+  b.tasks.push_back(never);
+  auto done = sample_task("task-done");
+  done.status = task_status::completed;
+  done.progress = 0.1;
+  done.output = R"({"sent":true})";
+  done.completed_ms = 1'700'000'000'030;
+  b.tasks.push_back(done);
+  auto tiny = sample_task("task-tiny");
+  tiny.progress = 5e-324;  // the smallest subnormal double
+  b.tasks.push_back(tiny);
+  auto negative = sample_task("task-negative");
+  negative.progress = -0.123456789012345678;
+  negative.execution_count = 0;
+  negative.max_retries = 0;
+  b.tasks.push_back(negative);
+  commit_one(*s, b);
+  for (const auto& expected : b.tasks) {
+    BOOST_TEST_CONTEXT("task " << expected.id) {
+      auto loaded = s->load_task(expected.id);
+      BOOST_REQUIRE(loaded.has_value());
+      check_equal(*loaded, expected);
+    }
+  }
+  BOOST_TEST(!s->load_task("missing").has_value());
+}
+
+HERALD_STORE_TEST(worker_roundtrip) {
+  auto s = db.open_migrated();
+  write_batch b;
+  b.workers.push_back(sample_worker("worker-1"));
+  auto bare = sample_worker("worker-2");
+  bare.workflow_kinds = {};
+  bare.task_kinds = {"", "x"};
+  bare.name = "";
+  b.workers.push_back(bare);
+  commit_one(*s, b);
+  for (const auto& expected : b.workers) {
+    BOOST_TEST_CONTEXT("worker " << expected.id) {
+      auto loaded = s->load_worker(expected.id);
+      BOOST_REQUIRE(loaded.has_value());
+      check_equal(*loaded, expected);
+    }
+  }
+  BOOST_TEST(!s->load_worker("missing").has_value());
+}
+
+HERALD_STORE_TEST(events_roundtrip) {
+  auto s = db.open_migrated();
+  write_batch b;
+  b.events.push_back({"wf-1", sample_event(1)});
+  b.events.push_back({"wf-1", history_event{2, "WORKFLOW_SUSPENDED", "", 0}});
+  b.stream_events.push_back({"wf-1", sample_stream_event(1)});
+  b.stream_events.push_back({"wf-1", stream_event{2, "error", "", "", 0}});
+  commit_one(*s, b);
+  auto history = s->load_history("wf-1");
+  BOOST_REQUIRE(history.size() == 2u);
+  check_equal(history[0], sample_event(1));
+  check_equal(history[1], history_event{2, "WORKFLOW_SUSPENDED", "", 0});
+  auto stream = s->load_stream("wf-1", 0, 10);
+  BOOST_REQUIRE(stream.size() == 2u);
+  check_equal(stream[0], sample_stream_event(1));
+  check_equal(stream[1], stream_event{2, "error", "", "", 0});
+}
+
+HERALD_STORE_TEST(upsert_updates) {
+  auto s = db.open_migrated();
+  write_batch first;
+  first.orgs.push_back(sample_org("org-1"));
+  first.workflows.push_back(sample_workflow("wf-1"));
+  first.tasks.push_back(sample_task("task-1"));
+  first.workers.push_back(sample_worker("worker-1"));
+  commit_one(*s, first);
+
+  write_batch second;
+  auto org = sample_org("org-1");
+  org.name = "renamed";
+  second.orgs.push_back(org);
+  auto wf = sample_workflow("wf-1");
+  wf.status = workflow_status::completed;
+  wf.output = R"({"done":true})";
+  wf.metadata = {{"only", "one"}};
+  wf.current_sequence = 20;
+  wf.completed_ms = 1'700'000'009'999;
+  second.workflows.push_back(wf);
+  auto task = sample_task("task-1");
+  task.status = task_status::failed;
+  task.error = "timeout";
+  task.progress = 0.75;
+  task.execution_count = 3;
+  second.tasks.push_back(task);
+  auto worker = sample_worker("worker-1");
+  worker.heartbeat_ms += 5'000;
+  worker.task_kinds = {"new-kind"};
+  second.workers.push_back(worker);
+  commit_one(*s, second);
+
+  check_equal(*s->find_org_by_id("org-1"), org);
+  check_equal(*s->load_workflow("wf-1"), wf);
+  check_equal(*s->load_task("task-1"), task);
+  check_equal(*s->load_worker("worker-1"), worker);
+}
+
+HERALD_STORE_TEST(last_version_wins_within_one_commit) {
+  auto s = db.open_migrated();
+  std::vector<write_batch> batches(3);
+  auto wf = sample_workflow("wf-1");
+  wf.status = workflow_status::pending;
+  batches[0].workflows.push_back(wf);
+  wf.status = workflow_status::running;
+  batches[0].workflows.push_back(wf);  // the same id twice in one batch
+  wf.status = workflow_status::waiting;
+  wf.current_sequence = 3;
+  batches[1].workflows.push_back(wf);
+  auto task = sample_task("task-1");
+  batches[1].tasks.push_back(task);
+  task.progress = 0.5;
+  batches[2].tasks.push_back(task);
+  s->commit(batches);
+  check_equal(*s->load_workflow("wf-1"), wf);
+  check_equal(*s->load_task("task-1"), task);
+}
+
+HERALD_STORE_TEST(history_is_ordered_by_sequence) {
+  auto s = db.open_migrated();
+  // Appended out of order, across commits and batches; 300 events exercise the chunked inserts.
+  std::vector<write_batch> batches(2);
+  for (int32_t seq = 300; seq > 2; --seq)
+    batches[seq % 2].events.push_back({"wf-1", sample_event(seq)});
+  batches[0].events.push_back({"wf-other", sample_event(1)});
+  commit_one(*s, write_batch{{}, {}, {}, {}, {{"wf-1", sample_event(2)}}, {}});
+  s->commit(batches);
+  commit_one(*s, write_batch{{}, {}, {}, {}, {{"wf-1", sample_event(1)}}, {}});
+  auto history = s->load_history("wf-1");
+  std::vector<int32_t> expected;
+  for (int32_t seq = 1; seq <= 300; ++seq)
+    expected.push_back(seq);
+  BOOST_TEST(sequences(history) == expected, boost::test_tools::per_element());
+  check_equal(history[41], sample_event(42));
+  BOOST_TEST(s->load_history("wf-other").size() == 1u);
+  BOOST_TEST(s->load_history("wf-none").empty());
+}
+
+HERALD_STORE_TEST(stream_after_and_limit) {
+  auto s = db.open_migrated();
+  write_batch b;
+  for (int64_t offset = 10; offset >= 1; --offset)
+    b.stream_events.push_back({"wf-1", sample_stream_event(offset)});
+  b.stream_events.push_back({"task-standalone", sample_stream_event(1)});
+  commit_one(*s, b);
+  BOOST_TEST(offsets(s->load_stream("wf-1", 0, 100))
+                 == (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}),
+             boost::test_tools::per_element());
+  BOOST_TEST(offsets(s->load_stream("wf-1", 3, 4)) == (std::vector<int64_t>{4, 5, 6, 7}),
+             boost::test_tools::per_element());
+  BOOST_TEST(offsets(s->load_stream("wf-1", 9, 4)) == (std::vector<int64_t>{10}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s->load_stream("wf-1", 10, 4).empty());
+  BOOST_TEST(s->load_stream("wf-1", 0, 0).empty());
+  BOOST_TEST(s->load_stream("wf-1", -5, std::numeric_limits<int64_t>::max()).size() == 10u);
+  BOOST_TEST(s->load_stream("task-standalone", 0, 10).size() == 1u);
+  check_equal(s->load_stream("wf-1", 6, 1).at(0), sample_stream_event(7));
+}
+
+HERALD_STORE_TEST(duplicate_sequence_rolls_back_the_whole_commit) {
+  auto s = db.open_migrated();
+  commit_one(*s, start_batch("wf-1"));
+
+  // A good batch and a batch that repeats sequence 1: nothing of either may stay.
+  std::vector<write_batch> batches(2);
+  auto wf = sample_workflow("wf-1");
+  wf.status = workflow_status::completed;
+  batches[0].workflows.push_back(wf);
+  batches[0].workflows.push_back(sample_workflow("wf-2"));
+  batches[0].tasks.push_back(sample_task("task-1"));
+  batches[0].workers.push_back(sample_worker("worker-1"));
+  batches[0].orgs.push_back(sample_org("org-9"));
+  batches[0].events.push_back({"wf-1", sample_event(2)});
+  batches[0].stream_events.push_back({"wf-1", sample_stream_event(2)});
+  batches[1].events.push_back({"wf-1", sample_event(1)});
+  BOOST_CHECK_THROW(s->commit(batches), std::exception);
+
+  BOOST_TEST(std::string{to_string(s->load_workflow("wf-1")->status)} == "WAITING");
+  BOOST_TEST(!s->load_workflow("wf-2").has_value());
+  BOOST_TEST(!s->load_task("task-1").has_value());
+  BOOST_TEST(!s->load_worker("worker-1").has_value());
+  BOOST_TEST(!s->find_org_by_id("org-9").has_value());
+  BOOST_TEST(sequences(s->load_history("wf-1")) == (std::vector<int32_t>{1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(offsets(s->load_stream("wf-1", 0, 10)) == (std::vector<int64_t>{1}),
+             boost::test_tools::per_element());
+
+  // The same sequence twice within one commit fails as well.
+  std::vector<write_batch> twice(2);
+  twice[0].events.push_back({"wf-1", sample_event(2)});
+  twice[1].events.push_back({"wf-1", sample_event(2)});
+  BOOST_CHECK_THROW(s->commit(twice), std::exception);
+  BOOST_TEST(s->load_history("wf-1").size() == 1u);
+
+  // A repeated stream offset fails too.
+  write_batch offset_again;
+  offset_again.events.push_back({"wf-1", sample_event(2)});
+  offset_again.stream_events.push_back({"wf-1", sample_stream_event(1)});
+  BOOST_CHECK_THROW(commit_one(*s, offset_again), std::exception);
+  BOOST_TEST(s->load_history("wf-1").size() == 1u);
+
+  // The connection is still usable (PostgreSQL aborted and rolled back the transaction).
+  commit_one(*s, batches[0]);
+  BOOST_TEST(std::string{to_string(s->load_workflow("wf-1")->status)} == "COMPLETED");
+  BOOST_TEST(sequences(s->load_history("wf-1")) == (std::vector<int32_t>{1, 2}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s->load_task("task-1").has_value());
+}
+
+HERALD_STORE_TEST(load_active_filters_terminal_rows) {
+  auto s = db.open_migrated();
+  write_batch b;
+  int64_t created = 1'700'000'000'000;
+  for (auto status : {workflow_status::pending, workflow_status::running, workflow_status::waiting,
+                      workflow_status::completed, workflow_status::failed,
+                      workflow_status::cancelling, workflow_status::cancelled}) {
+    auto x = sample_workflow(std::string{"wf-"} + to_string(status));
+    x.status = status;
+    x.created_ms = created++;
+    b.workflows.push_back(x);
+  }
+  for (auto status : {task_status::pending, task_status::running, task_status::completed,
+                      task_status::failed, task_status::cancelled}) {
+    auto x = sample_task(std::string{"task-"} + to_string(status));
+    x.status = status;
+    x.created_ms = created++;
+    b.tasks.push_back(x);
+  }
+  commit_one(*s, b);
+  auto active = s->load_active();
+  std::vector<std::string> workflow_ids;
+  for (const auto& x : active.workflows)
+    workflow_ids.push_back(x.id);
+  BOOST_TEST(
+      workflow_ids
+          == (std::vector<std::string>{"wf-PENDING", "wf-RUNNING", "wf-WAITING", "wf-CANCELLING"}),
+      boost::test_tools::per_element());
+  BOOST_TEST(ids_of(active.tasks) == (std::vector<std::string>{"task-PENDING", "task-RUNNING"}),
+             boost::test_tools::per_element());
+  check_equal(active.workflows.at(0), b.workflows.at(0));
+  check_equal(active.tasks.at(1), b.tasks.at(1));
+}
+
+HERALD_STORE_TEST(idempotency_key_lookup) {
+  auto s = db.open_migrated();
+  write_batch b;
+  auto a = sample_workflow("wf-a", "org-1");
+  a.idempotency_key = "key-1";
+  b.workflows.push_back(a);
+  auto other_org = sample_workflow("wf-b", "org-2");
+  other_org.idempotency_key = "key-1";
+  b.workflows.push_back(other_org);
+  b.workflows.push_back(sample_workflow("wf-no-key", "org-1"));
+  commit_one(*s, b);
+  BOOST_TEST(s->find_workflow_by_idempotency_key("org-1", "key-1").value_or("") == "wf-a");
+  BOOST_TEST(s->find_workflow_by_idempotency_key("org-2", "key-1").value_or("") == "wf-b");
+  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-3", "key-1").has_value());
+  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-1", "key-2").has_value());
+  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-1", "").has_value());
+
+  // A newer workflow with the same key (after the old one's key expired) wins.
+  auto newer = sample_workflow("wf-newer", "org-1");
+  newer.idempotency_key = "key-1";
+  newer.created_ms = a.created_ms + 1;
+  commit_one(*s, write_batch{{}, {newer}, {}, {}, {}, {}});
+  BOOST_TEST(s->find_workflow_by_idempotency_key("org-1", "key-1").value_or("") == "wf-newer");
+}
+
+HERALD_STORE_TEST(tasks_load_in_creation_order) {
+  auto s = db.open_migrated();
+  // Same created_ms, ids in reverse alphabetical order: insertion order decides.
+  write_batch b;
+  for (auto id : {"task-z", "task-m", "task-a"}) {
+    auto x = sample_task(id, "wf-1");
+    b.tasks.push_back(x);
+  }
+  b.tasks.push_back(sample_task("task-other", "wf-2"));
+  b.tasks.push_back(sample_task("task-standalone", ""));
+  commit_one(*s, b);
+  auto later = sample_task("task-b", "wf-1");
+  later.created_ms += 1;
+  commit_one(*s, write_batch{{}, {}, {later}, {}, {}, {}});
+  // Updating an early task keeps its place.
+  auto updated = sample_task("task-z", "wf-1");
+  updated.status = task_status::completed;
+  commit_one(*s, write_batch{{}, {}, {updated}, {}, {}, {}});
+  BOOST_TEST(ids_of(s->load_tasks("wf-1"))
+                 == (std::vector<std::string>{"task-z", "task-m", "task-a", "task-b"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids_of(s->load_tasks("wf-2")) == (std::vector<std::string>{"task-other"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s->load_tasks("wf-none").empty());
+  BOOST_TEST(s->load_tasks("").empty());
+  BOOST_TEST(s->load_task("task-standalone")->workflow_id.empty());
+}
+
+HERALD_STORE_TEST(many_rows_in_one_commit) {
+  auto s = db.open_migrated();
+  std::vector<write_batch> batches(600);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    auto id = "wf-" + std::to_string(i % 300);  // every workflow twice
+    auto wf = sample_workflow(id);
+    wf.current_sequence = static_cast<int32_t>(i / 300 + 1);
+    batches[i].workflows.push_back(wf);
+    batches[i].events.push_back({id, sample_event(static_cast<int32_t>(i / 300 + 1))});
+    batches[i].stream_events.push_back(
+        {id, sample_stream_event(static_cast<int64_t>(i / 300 + 1))});
+    batches[i].tasks.push_back(sample_task("task-" + std::to_string(i), id));
+  }
+  s->commit(batches);
+  for (size_t i = 0; i < 300; i += 37) {
+    auto id = "wf-" + std::to_string(i);
+    BOOST_TEST(s->load_workflow(id)->current_sequence == 2);
+    BOOST_TEST(s->load_history(id).size() == 2u);
+    BOOST_TEST(s->load_stream(id, 0, 10).size() == 2u);
+    BOOST_TEST(ids_of(s->load_tasks(id))
+                   == (std::vector<std::string>{"task-" + std::to_string(i),
+                                                "task-" + std::to_string(i + 300)}),
+               boost::test_tools::per_element());
+  }
+  BOOST_TEST(s->load_active().workflows.size() == 300u);
+}
+
+HERALD_STORE_TEST(empty_commit_is_a_no_op) {
+  auto s = db.open_migrated();
+  s->commit({});
+  s->commit(std::vector<write_batch>(3));
+  BOOST_TEST(s->load_active().workflows.empty());
+}
+
+HERALD_STORE_TEST(readers_see_commits_of_other_connections) {
+  auto writer = db.open_migrated();
+  auto reader = db.open();
+  BOOST_TEST(!reader->load_workflow("wf-1").has_value());
+  BOOST_TEST(reader->load_history("wf-1").empty());
+  commit_one(*writer, start_batch("wf-1"));
+  BOOST_TEST(reader->load_workflow("wf-1").has_value());
+  BOOST_TEST(reader->load_history("wf-1").size() == 1u);
+  auto wf = sample_workflow("wf-1");
+  wf.status = workflow_status::completed;
+  commit_one(*writer, write_batch{{}, {wf}, {}, {}, {{"wf-1", sample_event(2)}}, {}});
+  BOOST_TEST(std::string{to_string(reader->load_workflow("wf-1")->status)} == "COMPLETED");
+  BOOST_TEST(reader->load_history("wf-1").size() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

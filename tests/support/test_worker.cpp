@@ -1,0 +1,551 @@
+#include "tests/support/test_worker.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "protocol/uuid.hpp"
+
+namespace herald::test {
+
+namespace v1 = flovyn::v1;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto rpc_timeout = 10s;
+
+std::string to_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  value.Accept(writer);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string member_string(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject())
+    return {};
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+uint64_t fnv1a(const std::string& text, uint64_t basis) {
+  uint64_t h = basis;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  // splitmix64 finaliser spreads the bits.
+  h += 0x9e3779b97f4a7c15ULL;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds d) {
+  ctx.set_deadline(std::chrono::system_clock::now() + d);
+}
+
+std::string status_text(const grpc::Status& st) {
+  return std::to_string(static_cast<int>(st.error_code())) + " " + st.error_message();
+}
+
+// --- the test workflows ------------------------------------------------------------------------
+
+workflow_outcome no_task(replay_context& ctx) {
+  return ctx.complete(ctx.input());
+}
+
+workflow_outcome one_task(replay_context& ctx) {
+  auto r = ctx.schedule_task("echo", ctx.input());
+  if (!r)
+    return ctx.suspend();
+  if (r->failed)
+    return ctx.fail(r->error);
+  return ctx.complete(r->output);
+}
+
+workflow_outcome parallel_10(replay_context& ctx) {
+  std::vector<std::optional<task_result>> results;
+  for (int i = 0; i < 10; ++i)
+    results.push_back(ctx.schedule_task("echo", "{\"i\":" + std::to_string(i) + "}"));
+  std::string out = "[";
+  for (auto& r : results) {
+    if (!r)
+      return ctx.suspend();
+    if (r->failed)
+      return ctx.fail(r->error);
+    out += (out.size() > 1 ? "," : "") + r->output;
+  }
+  return ctx.complete(out + "]");
+}
+
+workflow_outcome flaky(replay_context& ctx) {
+  auto r = ctx.schedule_task("fail-twice", ctx.input(), 3);
+  if (!r)
+    return ctx.suspend();
+  if (r->failed)
+    return ctx.fail(r->error);
+  return ctx.complete(r->output);
+}
+
+workflow_outcome always_fails(replay_context& ctx) {
+  auto r = ctx.schedule_task("always-fail", ctx.input(), 2);
+  if (!r)
+    return ctx.suspend();
+  if (r->failed)
+    return ctx.fail("task failed: " + r->error);
+  return ctx.complete(r->output);
+}
+
+}  // namespace
+
+const char* to_string(sdk_style style) {
+  return style == sdk_style::native ? "native" : "ffi";
+}
+
+std::string deterministic_uuid(const std::string& workflow_id, int counter) {
+  auto name = workflow_id + ":" + std::to_string(counter);
+  uint64_t hi = fnv1a(name, 0xcbf29ce484222325ULL);
+  uint64_t lo = fnv1a(name, 0x84222325cbf29ce4ULL);
+  hi = (hi & ~0xF000ULL) | 0x5000ULL;              // version 5
+  lo = (lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);  // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+// --- replay_context ----------------------------------------------------------------------------
+
+replay_context::replay_context(std::string workflow_id, std::string input,
+                               const std::vector<v1::WorkflowEvent>& history)
+    : workflow_id_(std::move(workflow_id)), input_(std::move(input)) {
+  std::map<std::string, int> terminal_seq;
+  for (auto& ev : history) {
+    rapidjson::Document data;
+    data.Parse(ev.event_data().data(), ev.event_data().size());
+    if (data.HasParseError() || !data.IsObject()) {
+      determinism_error_ = "event " + std::to_string(ev.sequence_number()) + " " + ev.event_type()
+                           + ": event_data is not a JSON object";
+      continue;
+    }
+    const auto& type = ev.event_type();
+    if (type == "TASK_SCHEDULED") {
+      scheduled_.push_back({member_string(data, "kind"), member_string(data, "taskExecutionId")});
+    } else if (type == "TASK_COMPLETED" || type == "TASK_FAILED") {
+      auto id = member_string(data, "taskExecutionId");
+      if (terminal_seq.count(id) && terminal_seq[id] > ev.sequence_number())
+        continue;  // max sequence wins
+      terminal_seq[id] = ev.sequence_number();
+      task_result r;
+      r.failed = type == "TASK_FAILED";
+      if (r.failed) {
+        r.error = member_string(data, "error");
+      } else {
+        auto out = data.FindMember("output");
+        r.output = out != data.MemberEnd() ? to_json(out->value) : "null";
+      }
+      terminal_[id] = std::move(r);
+    }
+  }
+}
+
+std::optional<task_result> replay_context::schedule_task(const std::string& kind,
+                                                         const std::string& input,
+                                                         std::optional<int> max_retries) {
+  auto task_id = deterministic_uuid(workflow_id_, uuid_counter_++);
+  if (task_cursor_ < scheduled_.size()) {
+    auto& ev = scheduled_[task_cursor_++];
+    if (ev.kind != kind)
+      determinism_error_ = "task " + std::to_string(task_cursor_ - 1) + ": history has kind '"
+                           + ev.kind + "', code schedules '" + kind + "'";
+    if (ev.task_id != task_id)
+      determinism_error_ = "task " + std::to_string(task_cursor_ - 1) + ": history has id "
+                           + ev.task_id + ", the worker generated " + task_id;
+    auto it = terminal_.find(ev.task_id);
+    if (it == terminal_.end())
+      return std::nullopt;
+    return it->second;
+  }
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::SCHEDULE_TASK);
+  auto* st = cmd.mutable_schedule_task();
+  st->set_kind(kind);
+  st->set_input(input);
+  st->set_task_execution_id(task_id);
+  if (max_retries)
+    st->set_max_retries(*max_retries);
+  commands_.push_back(std::move(cmd));
+  return std::nullopt;
+}
+
+// --- test_worker -------------------------------------------------------------------------------
+
+test_worker::test_worker(worker_options options) : options_(std::move(options)) {
+  channel_ = grpc::CreateChannel(options_.grpc_target, grpc::InsecureChannelCredentials());
+  dispatch_ = v1::WorkflowDispatch::NewStub(channel_);
+  tasks_ = v1::TaskExecution::NewStub(channel_);
+  lifecycle_ = v1::WorkerLifecycle::NewStub(channel_);
+  workflows_ = {{"no-task", no_task},
+                {"one-task", one_task},
+                {"parallel-10", parallel_10},
+                {"flaky", flaky},
+                {"always-fails", always_fails}};
+}
+
+test_worker::~test_worker() {
+  stop();
+}
+
+void test_worker::start() {
+  bool native = options_.style == sdk_style::native;
+  v1::WorkerRegistrationRequest req;
+  req.set_worker_name(native ? "e2e-native-worker" : "ffi-worker-" + options_.queue);
+  req.set_worker_version(native ? "1.0.0" : "0.1.0");
+  req.set_worker_type("UNIFIED");
+  req.set_org_id(options_.org_id);
+  req.set_host_name("localhost");
+  req.set_process_id(std::to_string(getpid()));
+  for (auto& [kind, fn] : workflows_) {
+    auto* cap = req.add_workflows();
+    cap->set_kind(kind);
+    if (native) {
+      cap->set_name(kind);
+      cap->set_version("1.0.0");
+    }
+  }
+  for (auto kind : {"echo", "fail-twice", "always-fail"})
+    req.add_tasks()->set_kind(kind);
+  v1::WorkerRegistrationResponse resp;
+  grpc::ClientContext ctx;
+  set_deadline(ctx, rpc_timeout);
+  auto st = lifecycle_->RegisterWorker(&ctx, req, &resp);
+  if (!st.ok())
+    throw std::runtime_error("RegisterWorker failed: " + status_text(st));
+  if (!resp.success())
+    throw std::runtime_error("RegisterWorker: success=false: " + resp.error());
+  registered_id_ = resp.worker_id();
+  if (!is_uuid(registered_id_))
+    throw std::runtime_error("RegisterWorker returned a worker_id that is not a UUID: '"
+                             + registered_id_ + "'");
+  poll_worker_id_ = native ? "e2e-native-worker" : registered_id_;
+  if (native) {
+    // The native SDK heartbeats every 30 s; one at start is enough for a short test.
+    v1::WorkerHeartbeatRequest hb;
+    hb.set_worker_id(registered_id_);
+    google::protobuf::Empty empty;
+    grpc::ClientContext hctx;
+    set_deadline(hctx, rpc_timeout);
+    auto hst = lifecycle_->SendHeartbeat(&hctx, hb, &empty);
+    if (!hst.ok())
+      record_error("SendHeartbeat: " + status_text(hst));
+  }
+  threads_.emplace_back([this] { workflow_loop(); });
+  for (int i = 0; i < options_.task_threads; ++i)
+    threads_.emplace_back([this, i] { task_loop(static_cast<unsigned>(i) * 7919u + 17u); });
+}
+
+void test_worker::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping_ = true;
+    for (auto* ctx : active_calls_)
+      ctx->TryCancel();
+  }
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+bool test_worker::begin_call(grpc::ClientContext* ctx) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (stopping_)
+    return false;
+  active_calls_.insert(ctx);
+  return true;
+}
+
+void test_worker::end_call(grpc::ClientContext* ctx) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  active_calls_.erase(ctx);
+}
+
+void test_worker::record_error(std::string what) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  errors_.push_back(std::string{to_string(options_.style)} + " worker: " + std::move(what));
+}
+
+std::vector<std::string> test_worker::errors() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return errors_;
+}
+
+int test_worker::activations(const std::string& workflow_id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = activations_.find(workflow_id);
+  return it == activations_.end() ? 0 : it->second;
+}
+
+std::vector<task_run> test_worker::task_runs() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return task_runs_;
+}
+
+std::vector<submission> test_worker::submissions() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return submissions_;
+}
+
+void test_worker::workflow_loop() {
+  int timeout = options_.style == sdk_style::native ? 60 : 30;
+  for (;;) {
+    v1::PollRequest req;
+    req.set_worker_id(poll_worker_id_);
+    req.set_org_id(options_.org_id);
+    req.set_queue(options_.queue);
+    req.set_timeout_seconds(timeout);
+    v1::PollResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout + 15});
+    if (!begin_call(&ctx))
+      return;
+    auto st = dispatch_->PollWorkflow(&ctx, req, &resp);
+    end_call(&ctx);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (stopping_)
+        return;
+    }
+    if (!st.ok()) {
+      record_error("PollWorkflow: " + status_text(st));
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    if (!resp.has_workflow_execution()) {
+      std::this_thread::sleep_for(100ms);  // the SDKs' no-work backoff
+      continue;
+    }
+    run_activation(resp.workflow_execution());
+  }
+}
+
+void test_worker::run_activation(const v1::WorkflowExecution& wf) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ++activations_[wf.id()];
+  }
+  if (!is_uuid(wf.id()))
+    record_error("PollWorkflow returned a workflow id that is not a UUID: '" + wf.id() + "'");
+  v1::GetEventsRequest ereq;
+  ereq.set_workflow_execution_id(wf.id());
+  v1::GetEventsResponse eresp;
+  grpc::ClientContext ectx;
+  set_deadline(ectx, rpc_timeout);
+  auto st = dispatch_->GetEvents(&ectx, ereq, &eresp);
+  if (!st.ok()) {
+    record_error("GetEvents(" + wf.id() + "): " + status_text(st));
+    return;
+  }
+  std::vector<v1::WorkflowEvent> history{eresp.events().begin(), eresp.events().end()};
+  auto fn = workflows_.find(wf.kind());
+  if (fn == workflows_.end()) {
+    // Like the SDKs: an unregistered kind is logged and nothing is submitted.
+    record_error("no workflow registered for kind '" + wf.kind() + "'");
+    return;
+  }
+  replay_context ctx{wf.id(), wf.input(), history};
+  auto outcome = fn->second(ctx);
+  if (!ctx.determinism_error().empty())
+    record_error("replay of " + wf.id() + ": " + ctx.determinism_error());
+  auto req = build_submission(wf.id(), history.size(), ctx, outcome);
+  google::protobuf::Empty empty;
+  grpc::ClientContext sctx;
+  set_deadline(sctx, rpc_timeout);
+  auto sst = dispatch_->SubmitWorkflowCommands(&sctx, req, &empty);
+  if (!sst.ok())
+    record_error("SubmitWorkflowCommands(" + wf.id() + "): " + status_text(sst));
+  std::lock_guard<std::mutex> guard{mtx_};
+  submissions_.push_back({wf.id(), req, history.size(), sst.error_code()});
+}
+
+v1::SubmitWorkflowCommandsRequest test_worker::build_submission(const std::string& workflow_id,
+                                                                size_t history_size,
+                                                                replay_context& ctx,
+                                                                const workflow_outcome& outcome) {
+  bool native = options_.style == sdk_style::native;
+  v1::SubmitWorkflowCommandsRequest req;
+  req.set_workflow_execution_id(workflow_id);
+  // Native: sequence numbers continue the history; FFI: 1..N within the batch.
+  int seq = native ? static_cast<int>(history_size) + 1 : 1;
+  for (auto& cmd : ctx.commands()) {
+    cmd.set_sequence_number(seq++);
+    *req.add_commands() = cmd;
+  }
+  switch (outcome.kind) {
+    case workflow_outcome::complete: {
+      auto* cmd = req.add_commands();
+      cmd->set_command_type(v1::COMPLETE_WORKFLOW);
+      cmd->set_sequence_number(seq);
+      cmd->mutable_complete_workflow()->set_output(outcome.payload);
+      req.set_status(v1::COMPLETED);
+      break;
+    }
+    case workflow_outcome::fail: {
+      auto* cmd = req.add_commands();
+      cmd->set_command_type(v1::FAIL_WORKFLOW);
+      cmd->set_sequence_number(seq);
+      auto* f = cmd->mutable_fail_workflow();
+      f->set_error(outcome.payload);
+      f->set_stack_trace("");
+      f->set_failure_type("ERROR");
+      req.set_status(v1::FAILED);
+      break;
+    }
+    case workflow_outcome::suspend:
+      if (native) {
+        auto* cmd = req.add_commands();
+        cmd->set_command_type(v1::SUSPEND_WORKFLOW);
+        cmd->set_sequence_number(seq);
+        cmd->mutable_suspend_workflow()->set_reason("waiting for tasks");
+      }
+      req.set_status(v1::SUSPENDED);
+      break;
+  }
+  return req;
+}
+
+void test_worker::task_loop(unsigned seed) {
+  std::mt19937 rng{
+      seed ^ static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
+  int timeout = options_.style == sdk_style::native ? 60 : 30;
+  for (;;) {
+    v1::PollTaskRequest req;
+    req.set_worker_id(poll_worker_id_);
+    req.set_org_id(options_.org_id);
+    req.set_queue(options_.queue);
+    req.set_timeout_seconds(timeout);
+    v1::PollTaskResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout + 15});
+    if (!begin_call(&ctx))
+      return;
+    auto st = tasks_->PollTask(&ctx, req, &resp);
+    end_call(&ctx);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (stopping_)
+        return;
+    }
+    if (!st.ok()) {
+      record_error("PollTask: " + status_text(st));
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    if (!resp.has_task()) {
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    run_task(resp.task(), rng);
+  }
+}
+
+void test_worker::stream(const v1::TaskExecutionInfo& task, v1::StreamEventType type,
+                         const std::string& payload, task_run& run) {
+  v1::StreamTaskDataRequest req;
+  req.set_task_execution_id(task.task_execution_id());
+  req.set_workflow_execution_id(task.workflow_execution_id());
+  req.set_sequence(stream_sequence_++);
+  req.set_type(type);
+  req.set_payload(payload);
+  req.set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+  v1::StreamTaskDataResponse resp;
+  grpc::ClientContext ctx;
+  set_deadline(ctx, rpc_timeout);
+  auto st = tasks_->StreamTaskData(&ctx, req, &resp);
+  if (!st.ok())
+    record_error("StreamTaskData: " + status_text(st));
+  run.stream_payloads.push_back(payload);
+}
+
+void test_worker::run_task(const v1::TaskExecutionInfo& task, std::mt19937& rng) {
+  task_run run{task.task_execution_id(), task.kind(), task.workflow_execution_id(),
+               task.execution_count(),   false,       {}};
+  if (!is_uuid(task.task_execution_id()))
+    record_error("PollTask returned a task id that is not a UUID: '" + task.task_execution_id()
+                 + "'");
+  auto attempt = std::to_string(task.execution_count());
+  std::optional<std::string> output;
+  std::string error;
+  if (task.kind() == "echo") {
+    std::this_thread::sleep_for(std::chrono::milliseconds{rng() % 51});
+    for (int i = 0; i < 2; ++i)
+      stream(task, v1::TOKEN,
+             R"({"type":"token","text":"tok-)" + task.task_execution_id() + "-" + attempt + "-"
+                 + std::to_string(i) + "\"}",
+             run);
+    v1::ReportProgressRequest preq;
+    preq.set_task_execution_id(task.task_execution_id());
+    preq.set_progress(0.5);
+    preq.set_details("half way");
+    google::protobuf::Empty empty;
+    grpc::ClientContext pctx;
+    set_deadline(pctx, rpc_timeout);
+    auto pst = tasks_->ReportProgress(&pctx, preq, &empty);
+    if (!pst.ok())
+      record_error("ReportProgress: " + status_text(pst));
+    v1::LogMessageRequest lreq;
+    lreq.set_task_execution_id(task.task_execution_id());
+    lreq.set_level("info");
+    lreq.set_message("echo attempt " + attempt);
+    grpc::ClientContext lctx;
+    set_deadline(lctx, rpc_timeout);
+    auto lst = tasks_->LogMessage(&lctx, lreq, &empty);
+    if (!lst.ok())
+      record_error("LogMessage: " + status_text(lst));
+    output = task.input();
+  } else if (task.kind() == "fail-twice") {
+    if (task.execution_count() <= 2)
+      error = "fail-twice: attempt " + attempt + " fails";
+    else
+      output = "{\"attempt\":" + attempt + "}";
+  } else if (task.kind() == "always-fail") {
+    error = "always-fail: attempt " + attempt + " failed with XYZ-123";
+  } else {
+    error = "no task registered for kind '" + task.kind() + "'";
+    record_error(error);
+  }
+  google::protobuf::Empty empty;
+  grpc::ClientContext ctx;
+  set_deadline(ctx, rpc_timeout);
+  grpc::Status st;
+  if (output) {
+    v1::CompleteTaskRequest req;
+    req.set_task_execution_id(task.task_execution_id());
+    req.set_output(*output);
+    st = tasks_->CompleteTask(&ctx, req, &empty);
+    run.succeeded = true;
+  } else {
+    v1::FailTaskRequest req;
+    req.set_task_execution_id(task.task_execution_id());
+    req.set_error(error);
+    st = tasks_->FailTask(&ctx, req, &empty);
+  }
+  if (!st.ok())
+    record_error(std::string{output ? "CompleteTask(" : "FailTask("} + task.task_execution_id()
+                 + "): " + status_text(st));
+  std::lock_guard<std::mutex> guard{mtx_};
+  task_runs_.push_back(std::move(run));
+}
+
+}  // namespace herald::test
