@@ -20,6 +20,7 @@ struct parked_poll {
   uint64_t id = 0;
   poll_request request;
   caf::typed_response_promise<Record> promise;
+  caf::actor_addr requester;  ///< monitored: a poller that goes away withdraws its poll
 };
 
 /// Returns whether a poll that accepts `kinds` may take work of `kind`.
@@ -59,7 +60,10 @@ void dispatch_tasks(self_ptr self);
 void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
   self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
     .then(
-      [=](workflow_record& rec) mutable { poll.promise.deliver(std::move(rec)); },
+      [=](workflow_record& rec) mutable {
+        self->demonitor(poll.requester);
+        poll.promise.deliver(std::move(rec));
+      },
       [=](caf::error&) mutable {
         self->state.workflow_polls.push_front(std::move(poll));
         dispatch_workflows(self);
@@ -69,7 +73,10 @@ void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_rec
 void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
   self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
     .then(
-      [=](task_record& rec) mutable { poll.promise.deliver(std::move(rec)); },
+      [=](task_record& rec) mutable {
+        self->demonitor(poll.requester);
+        poll.promise.deliver(std::move(rec));
+      },
       [=](caf::error&) mutable {
         self->state.task_polls.push_front(std::move(poll));
         dispatch_tasks(self);
@@ -113,12 +120,20 @@ void dispatch_tasks(self_ptr self) {
 
 /// Answers the parked poll `id` with "no work" if it is still waiting.
 template <class Record>
-void expire(std::list<parked_poll<Record>>& polls, uint64_t id) {
+void expire(self_ptr self, std::list<parked_poll<Record>>& polls, uint64_t id) {
   auto i = std::find_if(polls.begin(), polls.end(), [id](const auto& p) { return p.id == id; });
   if (i == polls.end())
     return;
+  self->demonitor(i->requester);
   i->promise.deliver(Record{});
   polls.erase(i);
+}
+
+/// Withdraws the parked polls of a requester that went away (e.g. a cancelled gRPC call), so
+/// no work is claimed for a poller that can no longer receive it.
+template <class Record>
+void withdraw(std::list<parked_poll<Record>>& polls, const caf::actor_addr& requester) {
+  polls.remove_if([&](const auto& p) { return p.requester == requester; });
 }
 
 /// Parks a poll and arms its timeout; the poll is answered by dispatch or by expiry.
@@ -130,7 +145,11 @@ caf::result<Record> park(self_ptr self, std::list<parked_poll<Record>>& polls, p
     return make_herald_error(herald_errc::resource_exhausted, "too many concurrent polls");
   auto id = ++st.poll_ids;
   auto timeout = std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 0));
-  polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>()});
+  auto requester = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  if (requester)
+    self->monitor(requester);
+  polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>(),
+                                      requester});
   auto promise = polls.back().promise;
   self->delayed_send(self, timeout, expiry, id);
   return promise;
@@ -154,6 +173,10 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
       st.task_polls.clear();
       self->quit(msg.reason);
     });
+    self->set_down_handler([self](caf::down_msg& msg) {
+      withdraw(self->state.workflow_polls, msg.source);
+      withdraw(self->state.task_polls, msg.source);
+    });
     return {
       [=](enqueue_atom, ready_workflow& work) {
         auto& st = self->state;
@@ -175,8 +198,8 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
         dispatch_tasks(self);
         return result;
       },
-      [=](expire_workflow_poll, uint64_t id) { expire(self->state.workflow_polls, id); },
-      [=](expire_task_poll, uint64_t id) { expire(self->state.task_polls, id); },
+      [=](expire_workflow_poll, uint64_t id) { expire(self, self->state.workflow_polls, id); },
+      [=](expire_task_poll, uint64_t id) { expire(self, self->state.task_polls, id); },
     };
   });
   return caf::actor_cast<queue_actor>(impl);

@@ -16,10 +16,12 @@ namespace herald {
 /// `on_value` must take the reply's types exactly (e.g. `[](workflow_record& x)`), `on_error`
 /// takes `caf::error&`. Both run on a CAF thread: they must not block, and must hand results back
 /// to their own executor (e.g. `net::post`) when they touch non-thread-safe state.
+/// Returns the requesting actor: killing it abandons the request (the engine sees the requester
+/// go down, e.g. a parked long poll is withdrawn).
 template <class Handle, class OnValue, class OnError, class... Ts>
-void ask(caf::actor_system& sys, const Handle& dest, std::chrono::milliseconds timeout,
+caf::actor ask(caf::actor_system& sys, const Handle& dest, std::chrono::milliseconds timeout,
          OnValue on_value, OnError on_error, Ts&&... xs) {
-  sys.spawn([=, msg = std::make_tuple(std::forward<Ts>(xs)...)](caf::event_based_actor* self) {
+  return sys.spawn([=, msg = std::make_tuple(std::forward<Ts>(xs)...)](caf::event_based_actor* self) {
     std::apply(
       [&](const auto&... args) {
         self->request(dest, timeout, args...)

@@ -1,5 +1,7 @@
 #include "api/grpc/unary_reactor.hpp"
 
+#include <caf/send.hpp>
+
 namespace herald {
 
 void unary_call::finish(grpc::Status status) {
@@ -10,8 +12,31 @@ unary_reactor::unary_reactor() : call_(std::make_shared<unary_call>(this)) {
   // nop
 }
 
+void unary_call::attach(caf::actor requester) {
+  bool cancelled = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    requester_ = requester;
+    cancelled = cancelled_;
+  }
+  if (cancelled)
+    caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+}
+
+void unary_call::cancel() {
+  caf::actor requester;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    cancelled_ = true;
+    requester = std::move(requester_);
+  }
+  finish(grpc::Status::CANCELLED);
+  if (requester)
+    caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+}
+
 void unary_reactor::OnCancel() {
-  call_->finish(grpc::Status::CANCELLED);
+  call_->cancel();
 }
 
 void unary_reactor::OnDone() {

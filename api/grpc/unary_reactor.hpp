@@ -9,6 +9,7 @@
 #include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
 #include <caf/actor_system.hpp>
+#include <caf/actor.hpp>
 #include <caf/error.hpp>
 
 #include "actors/registry_actor.hpp"
@@ -28,7 +29,7 @@ struct service_context {
 /// The thread-safe end of one unary RPC: finishes it exactly once, from whichever thread gets
 /// there first (a CAF thread with the engine's reply, or gRPC's with a cancellation).
 class unary_call {
- public:
+public:
   explicit unary_call(grpc::ServerUnaryReactor* reactor) : reactor_(reactor) {
     // nop
   }
@@ -53,16 +54,24 @@ class unary_call {
   /// Finishes the call with `status` unless it is already finished.
   void finish(grpc::Status status);
 
- private:
+  /// Remembers the actor that waits for the engine's reply, so a cancellation can abandon it.
+  void attach(caf::actor requester);
+
+  /// Finishes the call with CANCELLED and abandons the engine request (e.g. a parked poll).
+  void cancel();
+
+private:
   std::mutex mtx_;
   grpc::ServerUnaryReactor* reactor_;  ///< null once finished
+  caf::actor requester_;
+  bool cancelled_ = false;
 };
 
 /// The reactor of a unary RPC that the engine answers. A cancelled call (client gone, deadline
 /// passed, server stopping) finishes at once with CANCELLED and the engine's late reply is
 /// dropped, so `grpc::Server::Shutdown` never waits for a parked long poll.
 class unary_reactor final : public grpc::ServerUnaryReactor {
- public:
+public:
   unary_reactor();
 
   const std::shared_ptr<unary_call>& call() const { return call_; }
@@ -71,7 +80,7 @@ class unary_reactor final : public grpc::ServerUnaryReactor {
 
   void OnDone() override;
 
- private:
+private:
   std::shared_ptr<unary_call> call_;
 };
 
@@ -86,10 +95,11 @@ grpc::ServerUnaryReactor* ask_registry(const service_context& context,
                                        std::chrono::milliseconds timeout, Fill fill, Ts&&... xs) {
   auto* reactor = new unary_reactor;
   auto call = reactor->call();
-  ask(
+  auto requester = ask(
       *context.sys, context.registry, timeout,
       [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
       [call](caf::error& err) { call->finish(to_grpc_status(err)); }, std::forward<Ts>(xs)...);
+  call->attach(std::move(requester));
   return reactor;
 }
 
