@@ -336,10 +336,13 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
       [=](log_atom, task_log& log) -> caf::result<caf::ok_atom> {
         if (auto err = check_uuid("task execution id", log.task_id))
           return err;
-        if (self->state.tasks.count(log.task_id) == 0)
+        auto& st = self->state;
+        if (st.tasks.count(log.task_id) == 0)
           return not_found("live task execution", log.task_id);
-        CAF_LOG_INFO("task" << log.task_id << log.level << log.message);
-        return caf::ok_atom_v;
+        log.timestamp_ms = now_ms();
+        write_batch batch;
+        batch.logs.push_back(std::move(log));
+        return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
       },
       [=](register_atom, worker_record& worker) -> caf::result<std::string> {
         auto& st = self->state;
@@ -363,11 +366,21 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         if (auto err = check_uuid("worker id", id))
           return err;
         auto& st = self->state;
-        auto i = st.workers.find(id);
-        if (i == st.workers.end())
-          return not_found("worker", id);
-        i->second.heartbeat_ms = now_ms();
-        return caf::ok_atom_v;
+        if (auto i = st.workers.find(id); i != st.workers.end()) {
+          i->second.heartbeat_ms = now_ms();
+          return caf::ok_atom_v;
+        }
+        // Registered before the last restart: the store knows it.
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, worker_atom_v, id)
+          .then(
+            [=](worker_record& worker) mutable {
+              worker.heartbeat_ms = now_ms();
+              self->state.workers[worker.id] = std::move(worker);
+              rp.deliver(caf::ok_atom_v);
+            },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
       },
       [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
         auto& st = self->state;

@@ -309,6 +309,18 @@ void encode(const keyed_stream_event& x, keyed_stream_event& r) {
   r = x;
 }
 
+template <class F>
+void columns(task_log& x, F&& f) {
+  f("task_id", x.task_id);
+  f("level", x.level);
+  f("message", x.message);
+  f("timestamp_ms", x.timestamp_ms);
+}
+
+void encode(const task_log& x, task_log& r) {
+  r = x;
+}
+
 /// The single column of an id lookup.
 struct id_row {
   std::string id;
@@ -576,6 +588,7 @@ struct soci_store::impl {
   table_writer<worker_row> worker_writer{"worker", true};
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
+  table_writer<task_log> log_writer{"task_log", false};
 
   std::unique_ptr<select_query<org_record>> org_by_slug;
   std::unique_ptr<select_query<org_record>> org_by_id;
@@ -676,6 +689,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
+    d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
     tr.commit();
   } catch (...) {
     // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
@@ -686,6 +700,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.worker_writer.clear();
     d.event_writer.clear();
     d.stream_writer.clear();
+    d.log_writer.clear();
     throw;
   }
 }

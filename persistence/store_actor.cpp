@@ -234,6 +234,9 @@ store_reader_actor::behavior_type store_reader(
           return s.find_workflow_by_idempotency_key(org_id, key).value_or(std::string{});
         }));
       },
+      [=](caf::get_atom, worker_atom, const std::string& id) -> caf::result<worker_record> {
+        return reply(guarded(db(), [&](store& s) { return s.load_worker(id); }), "worker " + id);
+      },
   };
 }
 

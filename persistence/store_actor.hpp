@@ -32,7 +32,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
   caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
                   int64_t>::with<std::vector<stream_event>>,
-  caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>>;
+  caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
+  caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>>;
 
 /// Knobs of the store actors.
 struct store_settings {

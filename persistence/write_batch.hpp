@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/messages.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -28,10 +29,11 @@ struct write_batch {
   std::vector<worker_record> workers;
   std::vector<keyed_history_event> events;
   std::vector<keyed_stream_event> stream_events;
+  std::vector<task_log> logs;
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && events.empty()
-           && stream_events.empty();
+           && stream_events.empty() && logs.empty();
   }
 };
 
@@ -48,7 +50,7 @@ typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
-           x.stream_events);
+           x.stream_events, x.logs);
 }
 
 }  // namespace herald

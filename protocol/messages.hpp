@@ -130,11 +130,12 @@ struct task_stream_data {
   std::string payload;      ///< passed through verbatim
 };
 
-/// One LogMessage of a task.
+/// One LogMessage of a task; also its row in the store.
 struct task_log {
   std::string task_id;
   std::string level;
   std::string message;
+  int64_t timestamp_ms = 0;
 };
 
 template <class Inspector>
@@ -176,7 +177,7 @@ typename Inspector::result_type inspect(Inspector& f, task_stream_data& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_log& x) {
-  return f(caf::meta::type_name("task_log"), x.task_id, x.level, x.message);
+  return f(caf::meta::type_name("task_log"), x.task_id, x.level, x.message, x.timestamp_ms);
 }
 
 /// Receives the events of one stream subscription (an SSE connection, a gRPC stream).

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "protocol/uuid.hpp"
 #include "tests/e2e/scenario_fixture.hpp"
 
 namespace herald::test {
@@ -113,26 +114,22 @@ void check_parallel(scenario_fixture& f, sdk_style style, start_via via) {
     }
     BOOST_CHECK_EQUAL(h[11].event_type(), "WORKFLOW_SUSPENDED");
     BOOST_CHECK_EQUAL(h.back().event_type(), "WORKFLOW_COMPLETED");
-    // After the first suspension: only completions and re-suspensions, and a re-suspension
-    // always follows at least one new completion (no spurious wake-up).
+    // After the first suspension: only completions and re-suspensions. A completion that lands
+    // while the workflow runs wakes it once more (reference §7.4 allows that even if the worker
+    // already saw it), so each completion causes at most one more activation.
     int completions = 0;
-    bool completion_since_suspend = false;
     for (size_t i = 12; i + 1 < h.size(); ++i) {
       auto& type = h[i].event_type();
-      if (type == "TASK_COMPLETED") {
+      if (type == "TASK_COMPLETED")
         ++completions;
-        completion_since_suspend = true;
-      } else {
+      else
         BOOST_CHECK_EQUAL(type, "WORKFLOW_SUSPENDED");
-        BOOST_CHECK_MESSAGE(completion_since_suspend,
-                            "event " << i + 1 << ": suspended twice with no completion between");
-        completion_since_suspend = false;
-      }
     }
     BOOST_CHECK_EQUAL(completions, 10);
     auto suspends = std::count_if(h.begin(), h.end(),
                                   [](auto& e) { return e.event_type() == "WORKFLOW_SUSPENDED"; });
     BOOST_CHECK_EQUAL(r.activations, suspends + 1);
+    BOOST_CHECK_LE(suspends, completions);
     std::string expected = "[";
     for (int i = 0; i < 10; ++i)
       expected += (i ? ",{\"i\":" : "{\"i\":") + std::to_string(i) + "}";
@@ -244,6 +241,42 @@ BOOST_FIXTURE_TEST_CASE(sse_resumes_after_last_event_id, scenario_fixture) {
   BOOST_REQUIRE(at_end.wait_connected());
   BOOST_CHECK_EQUAL(at_end.status(), 200);
   BOOST_CHECK(!at_end.wait_for_count(1, 500ms));
+}
+
+// The same idempotency key gives the same execution (REST 201 then 200; gRPC flags).
+BOOST_FIXTURE_TEST_CASE(idempotency_key_returns_the_same_execution, e2e_fixture) {
+  auto key = make_uuid();
+  auto body = R"({"kind":"no-task","input":{"n":1},"queue":"e2e-idem-)" + key
+              + R"(","idempotencyKey":")" + key + "\"}";
+  auto first = http.post_json(executions_path(), body);
+  BOOST_REQUIRE_MESSAGE(first.status == 201, first.status << " " << first.body);
+  auto second = http.post_json(executions_path(), body);
+  BOOST_CHECK_MESSAGE(second.status == 200, second.status << " " << second.body);
+  auto d1 = parse_json(first.body);
+  auto d2 = parse_json(second.body);
+  auto id = string_member(d1, "workflowExecutionId");
+  BOOST_CHECK(is_canonical_uuid(id));
+  BOOST_CHECK_EQUAL(string_member(d2, "workflowExecutionId"), id);
+  BOOST_CHECK(json_get(d1, "idempotencyKeyUsed").IsTrue());
+  BOOST_CHECK(json_get(d1, "idempotencyKeyNew").IsTrue());
+  BOOST_CHECK(json_get(d2, "idempotencyKeyUsed").IsTrue());
+  BOOST_CHECK(json_get(d2, "idempotencyKeyNew").IsFalse());
+
+  v1::StartWorkflowRequest req;
+  req.set_org_id(server.org_id());
+  req.set_workflow_kind("no-task");
+  req.set_input(R"({"n":1})");
+  req.set_queue("e2e-idem-" + key);
+  req.set_idempotency_key(key);
+  v1::StartWorkflowResponse resp;
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  auto st = dispatch->StartWorkflow(&ctx, req, &resp);
+  BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow with a used key: " << st.error_message());
+  BOOST_CHECK_EQUAL(resp.workflow_execution_id(), id);
+  BOOST_CHECK(resp.idempotency_key_used());
+  BOOST_CHECK(!resp.idempotency_key_new());
+  check_server_serves("idempotent starts");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

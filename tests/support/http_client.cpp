@@ -41,24 +41,28 @@ http_response http_client::request(const std::string& method, const std::string&
   req.prepare_payload();
   req.keep_alive(false);
 
+  // Asynchronous operations on a run io_context: tcp_stream timeouts apply only to those.
   beast::error_code ec;
-  auto fail = [&](const char* what) {
-    return std::runtime_error(std::string{"http "} + method + " " + target + ": " + what + ": "
-                              + ec.message());
-  };
-  stream.expires_after(timeout_);
-  stream.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port_}, ec);
-  if (ec)
-    throw fail("connect");
-  http::write(stream, req, ec);
-  if (ec)
-    throw fail("write");
+  const char* step = "connect";
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  http::read(stream, buffer, parser, ec);
+  stream.expires_after(timeout_);
+  stream.async_connect(
+      tcp::endpoint{net::ip::make_address("127.0.0.1"), port_}, [&](beast::error_code e) {
+        if ((ec = e))
+          return;
+        step = "write";
+        http::async_write(stream, req, [&](beast::error_code e, size_t) {
+          if ((ec = e))
+            return;
+          step = "read";
+          http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
+        });
+      });
+  ioc.run();
   if (ec)
-    throw fail("read");
+    throw std::runtime_error("http " + method + " " + target + ": " + step + ": " + ec.message());
   auto& res = parser.get();
   http_response out;
   out.status = static_cast<int>(res.result_int());

@@ -96,3 +96,14 @@ CREATE TABLE worker (
   registered_ms BIGINT NOT NULL,
   heartbeat_ms BIGINT NOT NULL
 );
+
+-- LogMessage lines of tasks, in arrival order.
+CREATE TABLE task_log (
+  id INTEGER PRIMARY KEY,
+  task_id TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  timestamp_ms BIGINT NOT NULL
+);
+
+CREATE INDEX task_log_task ON task_log (task_id);
