@@ -73,13 +73,14 @@ void catch_up(self_ptr self, event_sink* key) {
     return;
   }
   sub.catching_up = true;
+  auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
   self
     ->request(st.reader, std::chrono::seconds(30), caf::get_atom_v, caf::stream_atom_v, st.stream_id,
               sub.cursor, st.settings.replay_page)
     .then(
       [=](std::vector<stream_event>& events) {
         auto j = self->state.subscribers.find(key);
-        if (j == self->state.subscribers.end())
+        if (j == self->state.subscribers.end() || j->second.sink != sink)
           return;
         auto& s = j->second;
         for (auto& ev : events) {
@@ -123,20 +124,21 @@ broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_se
           if (st.ring.size() > st.settings.ring_size)
             st.ring.pop_front();
         }
+        // Decide first, act after: catching up or dropping changes the subscriber map.
+        std::vector<event_sink*> behind;
         std::vector<event_sink*> dropped;
         for (auto& [key, sub] : st.subscribers) {
           if (sub.catching_up)
             continue;
-          if (sub.cursor + 1 < st.ring_front()) {
-            // Fell behind the ring (cannot happen while it keeps up); replay from the store.
-            catch_up(self, key);
-            continue;
-          }
-          if (!drain_ring(st, sub))
+          if (sub.cursor + 1 < st.ring_front())
+            behind.push_back(key);  // more events than the ring holds: replay from the store
+          else if (!drain_ring(st, sub))
             dropped.push_back(key);
         }
         for (auto* key : dropped)
           drop(self, key);
+        for (auto* key : behind)
+          catch_up(self, key);
       },
       [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
         if (!sink)

@@ -21,6 +21,7 @@ struct parked_poll {
   poll_request request;
   caf::typed_response_promise<Record> promise;
   caf::actor_addr requester;  ///< monitored: a poller that goes away withdraws its poll
+  caf::actor_clock::time_point deadline;
 };
 
 /// Returns whether a poll that accepts `kinds` may take work of `kind`.
@@ -55,6 +56,29 @@ using self_ptr = queue_impl::stateful_pointer<queue_state>;
 void dispatch_workflows(self_ptr self);
 void dispatch_tasks(self_ptr self);
 
+/// Returns whether work whose claim failed with `err` is still ready: only when the claim did
+/// not get an answer in time. A claim refused (the work moved on) or sent to an actor that is
+/// gone (it restarts from the store) drops the entry.
+bool still_ready(const caf::error& err) {
+  auto code = error_code(err);
+  return code == herald_errc::deadline_exceeded || code == herald_errc::unavailable;
+}
+
+/// Puts a poll whose claim failed back in front of the line, or answers it with "no work" if its
+/// timeout passed meanwhile (its expiry message found nothing to expire).
+template <class Record, class Atom>
+void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Record> poll,
+            Atom expiry) {
+  auto now = self->clock().now();
+  if (now >= poll.deadline) {
+    self->demonitor(poll.requester);
+    poll.promise.deliver(Record{});
+    return;
+  }
+  self->delayed_send(self, poll.deadline - now, expiry, poll.id);
+  polls.push_front(std::move(poll));
+}
+
 /// Hands `work` to `poll` by asking the workflow actor to claim it. If the claim fails (the
 /// execution moved on), the poll goes back to the front of the line.
 void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
@@ -64,8 +88,11 @@ void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_rec
         self->demonitor(poll.requester);
         poll.promise.deliver(std::move(rec));
       },
-      [=](caf::error&) mutable {
-        self->state.workflow_polls.push_front(std::move(poll));
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        if (still_ready(err))
+          st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
+        repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
         dispatch_workflows(self);
       });
 }
@@ -77,8 +104,11 @@ void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
         self->demonitor(poll.requester);
         poll.promise.deliver(std::move(rec));
       },
-      [=](caf::error&) mutable {
-        self->state.task_polls.push_front(std::move(poll));
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        if (still_ready(err))
+          st.tasks.emplace(++st.arrivals, std::move(work));
+        repark(self, st.task_polls, std::move(poll), expire_task_poll{});
         dispatch_tasks(self);
       });
 }
@@ -149,7 +179,7 @@ caf::result<Record> park(self_ptr self, std::list<parked_poll<Record>>& polls, p
   if (requester)
     self->monitor(requester);
   polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>(),
-                                      requester});
+                                      requester, self->clock().now() + timeout});
   auto promise = polls.back().promise;
   self->delayed_send(self, timeout, expiry, id);
   return promise;

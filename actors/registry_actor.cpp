@@ -192,9 +192,8 @@ caf::error check_poll(const registry_state& st, poll_request& req) {
   return {};
 }
 
-/// Creates a new execution for `req` and delegates its start to it.
-caf::typed_response_promise<start_workflow_result> create_workflow(self_ptr self,
-                                                                    start_workflow_request& req) {
+/// Creates a new execution for `req` (not yet committed: its `start_atom` does that).
+workflow_actor create_workflow(self_ptr self, const start_workflow_request& req) {
   workflow_record rec;
   rec.id = make_uuid();
   rec.org_id = req.org_id;
@@ -212,10 +211,24 @@ caf::typed_response_promise<start_workflow_result> create_workflow(self_ptr self
   workflow_init init;
   init.record = std::move(rec);
   init.is_new = true;
-  auto handle = spawn_and_track(self, std::move(init));
-  auto rp = self->make_response_promise<start_workflow_result>();
-  rp.delegate(handle, start_atom_v);
-  return rp;
+  return spawn_and_track(self, std::move(init));
+}
+
+/// Forgets a workflow actor that stopped (a failed commit makes it stop, so that the next
+/// request rehydrates it from the store, which is the truth).
+void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  for (auto i = st.workflows.begin(); i != st.workflows.end(); ++i) {
+    if (i->second.address() != addr)
+      continue;
+    auto id = i->first;
+    st.workflows.erase(i);
+    for (auto t = st.tasks.begin(); t != st.tasks.end();)
+      t = t->second.workflow_id == id ? st.tasks.erase(t) : std::next(t);
+    for (auto k = st.idempotency.begin(); k != st.idempotency.end();)
+      k = k->second == id ? st.idempotency.erase(k) : std::next(k);
+    return;
+  }
 }
 
 }  // namespace
@@ -226,6 +239,15 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
   return sys.spawn([=](self_ptr self) mutable -> registry_actor::behavior_type {
     auto& st = self->state;
     st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self)};
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      if (msg.source && msg.source != self->address()
+          && msg.reason != caf::exit_reason::user_shutdown
+          && msg.reason != caf::exit_reason::kill) {
+        forget_workflow(self, msg.source);
+        return;
+      }
+      self->quit(msg.reason);
+    });
     for (auto& org : init.orgs) {
       st.orgs_by_id[org.id] = org;
       st.orgs_by_slug[org.slug] = org;
@@ -244,7 +266,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         if (req.kind.empty())
           return invalid("workflow kind is empty");
         if (req.idempotency_key.empty())
-          return create_workflow(self, req);
+          return self->delegate(create_workflow(self, req), start_atom_v);
         auto key = std::make_pair(req.org_id, req.idempotency_key);
         if (auto i = st.idempotency.find(key); i != st.idempotency.end())
           return delegate_to_workflow<start_workflow_result>(self, i->second, start_atom_v);
@@ -259,7 +281,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
               if (auto i = st.idempotency.find(key); i != st.idempotency.end())
                 id = i->second;
               if (id.empty()) {
-                rp.delegate(caf::actor_cast<registry_actor>(self), start_atom_v, req);
+                // New key; the await above kept other starts out meanwhile.
+                rp.delegate(create_workflow(self, req), start_atom_v);
                 return;
               }
               st.idempotency[key] = id;

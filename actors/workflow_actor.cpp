@@ -89,6 +89,8 @@ void spawn_task_actor(self_ptr self, const task_record& row) {
 /// Commits `c` and, once durable, applies it to the state, streams its events and runs its
 /// follow-ups; then calls `done` with the outcome. Other messages wait meanwhile (await), so
 /// each step sees the state the previous one left: one writer per workflow, in order.
+/// A failed commit may still have landed (a timeout, a lost connection): the actor then stops,
+/// and the registry rehydrates the execution from the store on the next request.
 template <class Done>
 void commit(self_ptr self, change c, Done done) {
   auto& st = self->state;
@@ -119,7 +121,10 @@ void commit(self_ptr self, change c, Done done) {
           enqueue(self);
         done(caf::error{});
       },
-      [=](caf::error& err) mutable { done(err); });
+      [=](caf::error& err) mutable {
+        done(err);
+        self->quit(err);
+      });
 }
 
 /// Returns the suspend type for WORKFLOW_SUSPENDED: what the execution now waits for.

@@ -76,6 +76,8 @@ void server::stop() {
     grpc_->stop();
   http_.reset();
   grpc_.reset();
+  // The engine first (it takes its linked actors along), then the store actors, whose exit
+  // handler commits what the engine handed them.
   for (auto hdl : {caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(writer_),
                    caf::actor_cast<caf::actor>(reader_)})
     if (hdl)

@@ -152,6 +152,13 @@ writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_s
   self->state.db = std::make_unique<store_handle>(settings.url);
   self->state.db->open();  // on failure, the first flush tries again
   self->state.max_batches = std::max<size_t>(settings.max_batches, 1);
+  // Batches already accepted are committed (and answered) before the writer stops: their
+  // senders wait for the answer, and CAF 0.17 would not tell them the writer is gone.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    while (!self->state.batches.empty())
+      flush(self);
+    self->quit(msg.reason);
+  });
   return {
       [=](commit_atom, write_batch& batch) -> commit_promise {
         auto& st = self->state;

@@ -2,6 +2,7 @@
 #include <random>
 
 #include <boost/test/unit_test.hpp>
+#include <caf/send.hpp>
 
 #include "protocol/errors.hpp"
 #include "protocol/uuid.hpp"
@@ -272,6 +273,40 @@ BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
   BOOST_REQUIRE_EQUAL(rest.size(), events.size() - 5);
   BOOST_TEST(rest.front().offset == 6);
   BOOST_TEST(rest.front().payload == R"({"text":"hi"})");
+}
+
+BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {
+  start_workflow_request req;
+  req.org_id = org_id;
+  req.kind = "keyed";
+  req.queue = "q";
+  req.idempotency_key = "order-42";
+  auto first = call<start_workflow_result>(registry, start_atom_v, req);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->created);
+  auto second = call<start_workflow_result>(registry, start_atom_v, req);
+  BOOST_REQUIRE(second);
+  BOOST_TEST(!second->created);
+  BOOST_TEST(second->workflow_id == first->workflow_id);
+  req.idempotency_key = "order-43";
+  auto third = call<start_workflow_result>(registry, start_atom_v, req);
+  BOOST_REQUIRE(third);
+  BOOST_TEST(third->created);
+  BOOST_TEST(third->workflow_id != first->workflow_id);
+}
+
+BOOST_AUTO_TEST_CASE(a_poll_whose_caller_went_away_takes_no_work) {
+  poll_request req{org_id, "q", "gone", 60000, {}};
+  auto poller = sys.spawn([=](caf::event_based_actor* self) {
+    self->request(registry, std::chrono::seconds(600), poll_atom_v, workflow_atom_v, req)
+      .then([](workflow_record&) {}, [](caf::error&) {});
+  });
+  run();
+  caf::anon_send_exit(poller, caf::exit_reason::kill);
+  run();
+  auto id = start("after-cancel");
+  // The work is still ready: the next poll gets it.
+  BOOST_TEST(poll_workflow("alive").id == id);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
