@@ -347,13 +347,11 @@ change apply_task_transition(const workflow_state& st, task_transition what, con
       wake(st, c);
       break;
     case task_transition::progressed: {
+      // ReportProgress streams a bare number, as the reference server does (frontends call
+      // parseFloat on it); the details stay in the task row.
       stream_event ev;
       ev.event = "progress";
-      ev.payload = json_object{}
-                     .string("taskExecutionId", row.id)
-                     .number("progress", row.progress)
-                     .string("details", row.progress_details)
-                     .str();
+      ev.payload = json_number(row.progress);
       ev.timestamp_ms = ts;
       c.emit(std::move(ev));
       break;

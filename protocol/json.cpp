@@ -24,6 +24,13 @@ std::string compact_json(std::string_view text) {
   return {buf.GetString(), buf.GetSize()};
 }
 
+std::string json_number(double x) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  writer.Double(x);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 std::string quote_json(std::string_view text) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> writer{buf};

@@ -16,6 +16,9 @@ bool is_valid_json(std::string_view text);
 /// Returns `text` re-serialised compactly, or "" if it is not valid JSON. Empty input gives "null".
 std::string compact_json(std::string_view text);
 
+/// Returns `x` as a JSON number in its shortest form, e.g. "0.5".
+std::string json_number(double x);
+
 /// Returns `text` as a JSON string literal (with quotes).
 std::string quote_json(std::string_view text);
 

@@ -123,6 +123,9 @@ scenario_run scenario_fixture::run(const std::string& kind, const std::string& i
   BOOST_REQUIRE_NO_THROW(worker.start());
   r.poll_worker_id = worker.poll_worker_id();
   r.registered_worker_id = worker.registered_id();
+  // A subscriber that connects while the workflow runs: replay and live events race here.
+  early.wait_for_count(3, 2s);
+  sse_client mid{server.http_port(), stream_path};
   bool terminal = early.wait_for_terminal(30s);
   r.history = wait_for_terminal_history(r.workflow_id, terminal ? 10s : 1s);
   worker.stop();
@@ -152,24 +155,30 @@ scenario_run scenario_fixture::run(const std::string& kind, const std::string& i
   auto early_count = early.events().size();
   late.wait_for_count(early_count, 10s);
   std::this_thread::sleep_for(200ms);  // anything after the terminal event would show up now
+  mid.wait_for_count(early_count, 5s);
   r.early = early.events();
   r.late = late.events();
-  for (auto* c : {&early, &late}) {
+  auto mid_events = mid.events();
+  for (auto* c : {&early, &mid, &late}) {
     BOOST_CHECK_MESSAGE(c->first_field() == "retry",
                         "the stream starts with '" << c->first_field() << "', not retry:");
     BOOST_CHECK_MESSAGE(c->retry_ms() && *c->retry_ms() > 0, "no valid retry: hint");
     BOOST_CHECK_MESSAGE(c->error().empty(), "SSE error: " << c->error());
   }
   early.close();
+  mid.close();
   late.close();
 
-  BOOST_TEST_CONTEXT("late subscriber replay vs live stream\nlive " << dump(r.early) << "late "
-                                                                    << dump(r.late)) {
-    BOOST_CHECK_EQUAL(r.late.size(), r.early.size());
-    for (size_t i = 0; i < std::min(r.late.size(), r.early.size()); ++i) {
-      BOOST_CHECK_EQUAL(r.late[i].id, r.early[i].id);
-      BOOST_CHECK_EQUAL(r.late[i].event, r.early[i].event);
-      BOOST_CHECK_EQUAL(r.late[i].data, r.early[i].data);
+  for (auto* other : {&mid_events, &r.late}) {
+    BOOST_TEST_CONTEXT((other == &r.late ? "late" : "mid-run")
+                       << " subscriber vs the early one\nearly " << dump(r.early) << "other "
+                       << dump(*other)) {
+      BOOST_CHECK_EQUAL(other->size(), r.early.size());
+      for (size_t i = 0; i < std::min(other->size(), r.early.size()); ++i) {
+        BOOST_CHECK_EQUAL((*other)[i].id, r.early[i].id);
+        BOOST_CHECK_EQUAL((*other)[i].event, r.early[i].event);
+        BOOST_CHECK_EQUAL((*other)[i].data, r.early[i].data);
+      }
     }
   }
   check_history(r);
@@ -239,6 +248,11 @@ void scenario_fixture::check_stream(const scenario_run& r) {
       BOOST_CHECK_EQUAL(ev[i].id, std::to_string(i + 1));
       static const std::set<std::string> names{"data", "token", "progress", "error"};
       BOOST_CHECK_MESSAGE(names.count(ev[i].event), "SSE event name '" << ev[i].event << "'");
+      if (ev[i].event == "progress") {
+        // ReportProgress streams the bare number (frontends parseFloat it).
+        auto progress = parse_json(ev[i].data);
+        BOOST_CHECK_MESSAGE(progress.IsNumber(), "progress payload: " << ev[i].data);
+      }
       std::string name;
       if (!is_state_event(ev[i], &name))
         continue;

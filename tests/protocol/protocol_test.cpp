@@ -44,6 +44,8 @@ BOOST_AUTO_TEST_CASE(compact_json_validates_and_normalises) {
   BOOST_TEST(compact_json("") == "null");
   BOOST_TEST(compact_json("{bad").empty());
   BOOST_TEST(is_valid_json("42"));
+  BOOST_TEST(json_number(0.5) == "0.5");
+  BOOST_TEST(json_number(1) == "1.0");
   BOOST_TEST(!is_valid_json("{\"a\":}"));
 }
 

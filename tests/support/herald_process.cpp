@@ -164,6 +164,7 @@ void herald_process::start() {
   reader_ = std::thread{[this, fd = fds[0]] { read_loop(fd); }};
 
   bool ready = false;
+  bool exited = false;
   {
     std::unique_lock<std::mutex> lock{mtx_};
     // The ready line may be followed by more output before we look: search backwards.
@@ -178,12 +179,14 @@ void herald_process::start() {
     };
     cv_.wait_for(lock, options_.ready_timeout, [&] { return eof_ || saw_ready(); });
     ready = saw_ready() && grpc_port_ != 0 && http_port_ != 0;
+    exited = eof_;
   }
   if (!ready) {
-    auto why = std::string{"herald did not become ready within "}
-               + std::to_string(options_.ready_timeout.count()) + " ms";
+    auto why = exited ? std::string{"herald exited before it was ready"}
+                      : "herald was not ready with both ports within "
+                            + std::to_string(options_.ready_timeout.count()) + " ms";
     kill9();
-    throw std::runtime_error(why + " (or printed no ports); its output:\n" + output_tail(200));
+    throw std::runtime_error(why + "; its output:\n" + output_tail(200));
   }
 }
 

@@ -34,7 +34,7 @@ herald_options options_from_env();
 /// The real `herald` binary in a child process: started with ephemeral ports, ready once it
 /// printed `herald: ready`; its output is drained by a thread and the last lines are kept.
 class herald_process {
- public:
+public:
   /// Starts the server and waits until it is ready; throws with its output on failure.
   explicit herald_process(herald_options options);
   ~herald_process();
@@ -68,7 +68,7 @@ class herald_process {
   /// Every line printed since the last start (bounded), for checks on the start-up banner.
   std::vector<std::string> lines() const;
 
- private:
+private:
   void start();
   void reap(int status);
   void read_loop(int fd);

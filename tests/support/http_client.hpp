@@ -17,7 +17,7 @@ struct http_response {
 
 /// A tiny synchronous HTTP/1.1 client (one connection per request) for 127.0.0.1.
 class http_client {
- public:
+public:
   explicit http_client(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds{10})
       : port_(port), timeout_(timeout) {}
 
@@ -31,7 +31,7 @@ class http_client {
   http_response request(const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& content_type = "") const;
 
- private:
+private:
   uint16_t port_;
   std::chrono::milliseconds timeout_;
 };

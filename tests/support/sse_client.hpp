@@ -23,7 +23,7 @@ struct sse_event {
 /// A real SSE client on Boost.Beast: connects in a background thread, sends the GET, checks the
 /// response header, parses the (chunked) stream into events and stores them thread-safely.
 class sse_client {
- public:
+public:
   using predicate = std::function<bool(const std::vector<sse_event>&)>;
 
   /// Connects to 127.0.0.1:`port` and requests `target`; a `last_event_id` is sent as
@@ -61,7 +61,7 @@ class sse_client {
   size_t comments() const;               ///< number of comment lines (e.g. keep-alive)
   std::string raw() const;  ///< the raw body received so far (bounded), for diagnostics
 
- private:
+private:
   struct impl;
   std::shared_ptr<impl> impl_;
   std::thread thread_;

@@ -51,7 +51,7 @@ struct workflow_outcome {
 /// The SDK replay context (reference §5): a per-type cursor over TASK_SCHEDULED events,
 /// deterministic task ids, terminal lookup by taskExecutionId; new calls become commands.
 class replay_context {
- public:
+public:
   replay_context(std::string workflow_id, std::string input,
                  const std::vector<flovyn::v1::WorkflowEvent>& history);
 
@@ -72,7 +72,7 @@ class replay_context {
   workflow_outcome fail(std::string error) { return {workflow_outcome::fail, error}; }
   workflow_outcome suspend() { return {workflow_outcome::suspend, {}}; }
 
- private:
+private:
   struct scheduled {
     std::string kind;
     std::string task_id;
@@ -119,7 +119,7 @@ struct worker_options {
 /// replays history and hosts the test workflows ("no-task", "one-task", "parallel-10", "flaky",
 /// "always-fails") and tasks ("echo", "fail-twice", "always-fail").
 class test_worker {
- public:
+public:
   explicit test_worker(worker_options options);
   ~test_worker();
 
@@ -143,7 +143,7 @@ class test_worker {
   std::vector<task_run> task_runs() const;
   std::vector<submission> submissions() const;
 
- private:
+private:
   void workflow_loop();
   void task_loop(unsigned seed);
   void run_activation(const flovyn::v1::WorkflowExecution& wf);

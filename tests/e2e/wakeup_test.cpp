@@ -1,0 +1,156 @@
+// The lost wake-up, made deterministic: a task completes while its workflow is RUNNING; the
+// worker (which did not see it) suspends; the server must send the workflow straight back.
+#include <algorithm>
+
+#include "protocol/uuid.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A hand-driven worker: every RPC is one explicit step of the test.
+struct manual_fixture : e2e_fixture {
+  std::string queue = "e2e-wakeup-" + make_uuid();
+
+  /// PollWorkflow with `timeout_s`; returns the workflow id or "".
+  std::string poll_workflow(int timeout_s) {
+    v1::PollRequest req;
+    req.set_worker_id("e2e-manual-worker");
+    req.set_org_id(server.org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(timeout_s);
+    v1::PollResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout_s + 10});
+    auto st = dispatch->PollWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollWorkflow: " << st.error_message());
+    return resp.has_workflow_execution() ? resp.workflow_execution().id() : "";
+  }
+
+  /// PollTask with `timeout_s`; returns the task id or "".
+  std::string poll_task(int timeout_s) {
+    v1::PollTaskRequest req;
+    req.set_worker_id("e2e-manual-worker");
+    req.set_org_id(server.org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(timeout_s);
+    v1::PollTaskResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout_s + 10});
+    auto st = tasks->PollTask(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollTask: " << st.error_message());
+    return resp.has_task() ? resp.task().task_execution_id() : "";
+  }
+
+  void complete_task(const std::string& id, const std::string& output) {
+    v1::CompleteTaskRequest req;
+    req.set_task_execution_id(id);
+    req.set_output(output);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = tasks->CompleteTask(&ctx, req, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "CompleteTask: " << st.error_message());
+  }
+
+  void submit(v1::SubmitWorkflowCommandsRequest& req) {
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->SubmitWorkflowCommands(&ctx, req, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SubmitWorkflowCommands: " << st.error_message());
+  }
+
+  std::string rest_status(const std::string& id) {
+    return string_member(parse_json(http.get(executions_path(id)).body), "status");
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(wakeup, *boost::unit_test::precondition(backend_available))
+
+BOOST_FIXTURE_TEST_CASE(completion_while_running_is_not_lost, manual_fixture) {
+  auto id = start_grpc("two-tasks", R"({"x":1})", queue);
+  BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
+  BOOST_REQUIRE_EQUAL(history(id).size(), 1u);
+
+  // Activation 1: schedule two tasks and suspend.
+  v1::SubmitWorkflowCommandsRequest first;
+  first.set_workflow_execution_id(id);
+  std::string task_ids[2] = {make_uuid(), make_uuid()};
+  for (auto& t : task_ids) {
+    auto* cmd = first.add_commands();
+    cmd->set_command_type(v1::SCHEDULE_TASK);
+    cmd->mutable_schedule_task()->set_kind("echo");
+    cmd->mutable_schedule_task()->set_input("{}");
+    cmd->mutable_schedule_task()->set_task_execution_id(t);
+  }
+  first.add_commands()->set_command_type(v1::SUSPEND_WORKFLOW);
+  first.mutable_commands(2)->mutable_suspend_workflow()->set_reason("two tasks");
+  first.set_status(v1::SUSPENDED);
+  submit(first);
+  BOOST_CHECK_EQUAL(rest_status(id), "WAITING");
+  // Nothing happened yet: no spurious wake-up.
+  BOOST_CHECK_EQUAL(poll_workflow(1), "");
+
+  auto a = poll_task(10);
+  auto b = poll_task(10);
+  BOOST_REQUIRE(!a.empty() && !b.empty() && a != b);
+  complete_task(a, R"({"task":"a"})");
+  BOOST_REQUIRE_EQUAL(poll_workflow(10), id);  // woken by the first completion: RUNNING
+  auto seen = history(id);                     // the worker's view: a is done, b is not
+  complete_task(b, R"({"task":"b"})");         // lands while the workflow is RUNNING
+  BOOST_CHECK_EQUAL(rest_status(id), "RUNNING");
+
+  // Activation 2 did not see b and suspends; the server must not lose b's wake-up.
+  v1::SubmitWorkflowCommandsRequest again;
+  again.set_workflow_execution_id(id);
+  again.add_commands()->set_command_type(v1::SUSPEND_WORKFLOW);
+  again.mutable_commands(0)->mutable_suspend_workflow()->set_reason("b pending");
+  again.set_status(v1::SUSPENDED);
+  submit(again);
+  BOOST_CHECK_MESSAGE(poll_workflow(5) == id, "the completion that arrived while RUNNING was lost: "
+                                                  << rest_status(id) << "\n"
+                                                  << dump(history(id)));
+  auto h = history(id);
+  BOOST_TEST_CONTEXT("seen by activation 2:\n" << dump(seen) << "now:\n" << dump(h)) {
+    BOOST_CHECK_EQUAL(h.size(), seen.size() + 2);  // + b's TASK_COMPLETED + WORKFLOW_SUSPENDED
+    for (size_t i = 0; i < h.size(); ++i)
+      BOOST_CHECK_EQUAL(h[i].sequence_number(), static_cast<int>(i + 1));
+    auto completions = 0;
+    for (auto& e : h)
+      completions += e.event_type() == "TASK_COMPLETED";
+    BOOST_CHECK_EQUAL(completions, 2);
+  }
+
+  // Activation 3 sees both and completes.
+  v1::SubmitWorkflowCommandsRequest done;
+  done.set_workflow_execution_id(id);
+  done.add_commands()->set_command_type(v1::COMPLETE_WORKFLOW);
+  done.mutable_commands(0)->mutable_complete_workflow()->set_output(R"({"both":true})");
+  done.set_status(v1::COMPLETED);
+  submit(done);
+  BOOST_CHECK_EQUAL(rest_status(id), "COMPLETED");
+  BOOST_CHECK_EQUAL(history(id).back().event_type(), "WORKFLOW_COMPLETED");
+
+  // The stream tells the same story: three claims, two completions, completed last.
+  sse_client sse{server.http_port(), executions_path(id) + "/stream"};
+  BOOST_REQUIRE(sse.wait_for_terminal(10s));
+  auto events = sse.events();
+  BOOST_TEST_CONTEXT(dump(events)) {
+    for (size_t i = 0; i < events.size(); ++i)
+      BOOST_CHECK_EQUAL(events[i].id, std::to_string(i + 1));
+    auto names = state_event_names(events);
+    BOOST_CHECK_EQUAL(std::count(names.begin(), names.end(), "WORKFLOW_STARTED"), 3);
+    BOOST_CHECK_EQUAL(std::count(names.begin(), names.end(), "TASK_COMPLETED"), 2);
+    BOOST_CHECK_EQUAL(names.back(), "WORKFLOW_COMPLETED");
+  }
+  check_server_serves("the lost wake-up scenario");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace herald::test
