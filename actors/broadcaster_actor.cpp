@@ -3,8 +3,8 @@
 #include <deque>
 #include <unordered_map>
 
-#include <caf/typed_event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "protocol/errors.hpp"
 
@@ -30,9 +30,7 @@ struct broadcaster_state {
   static inline const char* name = "broadcaster";
 
   /// Offset of the first event still in the ring (last_offset + 1 when the ring is empty).
-  int64_t ring_front() const {
-    return ring.empty() ? last_offset + 1 : ring.front().offset;
-  }
+  int64_t ring_front() const { return ring.empty() ? last_offset + 1 : ring.front().offset; }
 };
 
 using self_ptr = broadcaster_actor::stateful_pointer<broadcaster_state>;
@@ -74,31 +72,30 @@ void catch_up(self_ptr self, event_sink* key) {
   }
   sub.catching_up = true;
   auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
-  self
-    ->request(st.reader, std::chrono::seconds(30), caf::get_atom_v, caf::stream_atom_v, st.stream_id,
-              sub.cursor, st.settings.replay_page)
-    .then(
-      [=](std::vector<stream_event>& events) {
-        auto j = self->state.subscribers.find(key);
-        if (j == self->state.subscribers.end() || j->second.sink != sink)
-          return;
-        auto& s = j->second;
-        for (auto& ev : events) {
-          if (ev.offset <= s.cursor)
-            continue;
-          if (!s.sink->push(ev)) {
-            drop(self, key);
-            return;
-          }
-          s.cursor = ev.offset;
-        }
-        if (events.empty() && s.cursor + 1 < self->state.ring_front()) {
-          // The store has nothing before the ring: the events were removed; skip ahead.
-          s.cursor = self->state.ring_front() - 1;
-        }
-        catch_up(self, key);
-      },
-      [=](caf::error&) { drop(self, key); });
+  self->request(st.reader, std::chrono::seconds(30), caf::get_atom_v, caf::stream_atom_v,
+                st.stream_id, sub.cursor, st.settings.replay_page)
+      .then(
+          [=](std::vector<stream_event>& events) {
+            auto j = self->state.subscribers.find(key);
+            if (j == self->state.subscribers.end() || j->second.sink != sink)
+              return;
+            auto& s = j->second;
+            for (auto& ev : events) {
+              if (ev.offset <= s.cursor)
+                continue;
+              if (!s.sink->push(ev)) {
+                drop(self, key);
+                return;
+              }
+              s.cursor = ev.offset;
+            }
+            if (events.empty() && s.cursor + 1 < self->state.ring_front()) {
+              // The store has nothing before the ring: the events were removed; skip ahead.
+              s.cursor = self->state.ring_front() - 1;
+            }
+            catch_up(self, key);
+          },
+          [=](caf::error&) { drop(self, key); });
 }
 
 }  // namespace
@@ -114,41 +111,42 @@ broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_se
     st.last_offset = last_offset;
     st.reader = reader;
     return {
-      [=](emit_atom, std::vector<stream_event>& events) {
-        auto& st = self->state;
-        for (auto& ev : events) {
-          if (ev.offset <= st.last_offset)
-            continue;  // already known (a re-sent batch)
-          st.last_offset = ev.offset;
-          st.ring.push_back(std::move(ev));
-          if (st.ring.size() > st.settings.ring_size)
-            st.ring.pop_front();
-        }
-        // Decide first, act after: catching up or dropping changes the subscriber map.
-        std::vector<event_sink*> behind;
-        std::vector<event_sink*> dropped;
-        for (auto& [key, sub] : st.subscribers) {
-          if (sub.catching_up)
-            continue;
-          if (sub.cursor + 1 < st.ring_front())
-            behind.push_back(key);  // more events than the ring holds: replay from the store
-          else if (!drain_ring(st, sub))
-            dropped.push_back(key);
-        }
-        for (auto* key : dropped)
-          drop(self, key);
-        for (auto* key : behind)
+        [=](emit_atom, std::vector<stream_event>& events) {
+          auto& st = self->state;
+          for (auto& ev : events) {
+            if (ev.offset <= st.last_offset)
+              continue;  // already known (a re-sent batch)
+            st.last_offset = ev.offset;
+            st.ring.push_back(std::move(ev));
+            if (st.ring.size() > st.settings.ring_size)
+              st.ring.pop_front();
+          }
+          // Decide first, act after: catching up or dropping changes the subscriber map.
+          std::vector<event_sink*> behind;
+          std::vector<event_sink*> dropped;
+          for (auto& [key, sub] : st.subscribers) {
+            if (sub.catching_up)
+              continue;
+            if (sub.cursor + 1 < st.ring_front())
+              behind.push_back(key);  // more events than the ring holds: replay from the store
+            else if (!drain_ring(st, sub))
+              dropped.push_back(key);
+          }
+          for (auto* key : dropped)
+            drop(self, key);
+          for (auto* key : behind)
+            catch_up(self, key);
+        },
+        [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
+          if (!sink)
+            return make_herald_error(herald_errc::invalid_argument, "no sink");
+          auto* key = sink.get();
+          self->state.subscribers[key]
+              = subscriber{std::move(sink), std::max<int64_t>(after, 0), false};
           catch_up(self, key);
-      },
-      [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
-        if (!sink)
-          return make_herald_error(herald_errc::invalid_argument, "no sink");
-        auto* key = sink.get();
-        self->state.subscribers[key] = subscriber{std::move(sink), std::max<int64_t>(after, 0), false};
-        catch_up(self, key);
-        return caf::ok_atom_v;
-      },
-      [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
+          return caf::ok_atom_v;
+        },
+        [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
     };
   });
 }

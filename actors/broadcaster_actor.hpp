@@ -18,16 +18,16 @@ namespace herald {
 /// older ones are replayed from the store. A subscriber gets every event after its cursor exactly
 /// once and in order, then live events, with no race between replay and live.
 using broadcaster_actor = caf::typed_actor<
-  /// Committed events, in offset order, continuing the stream without gaps.
-  caf::reacts_to<emit_atom, std::vector<stream_event>>,
-  /// Subscribes `sink` to every event with offset > `after`.
-  caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,
-  caf::reacts_to<caf::unsubscribe_atom, event_sink_ptr>>;
+    /// Committed events, in offset order, continuing the stream without gaps.
+    caf::reacts_to<emit_atom, std::vector<stream_event>>,
+    /// Subscribes `sink` to every event with offset > `after`.
+    caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::unsubscribe_atom, event_sink_ptr>>;
 
 /// Knobs of a broadcaster.
 struct broadcaster_settings {
-  size_t ring_size = 4096;        ///< recent events kept in memory
-  int64_t replay_page = 1000;     ///< events per store read while a subscriber catches up
+  size_t ring_size = 4096;     ///< recent events kept in memory
+  int64_t replay_page = 1000;  ///< events per store read while a subscriber catches up
 };
 
 /// Spawns the broadcaster of stream `stream_id` whose last committed offset is `last_offset`.

@@ -83,42 +83,43 @@ void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Re
 /// execution moved on), the poll goes back to the front of the line.
 void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
   self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
-    .then(
-      [=](workflow_record& rec) mutable {
-        self->demonitor(poll.requester);
-        poll.promise.deliver(std::move(rec));
-      },
-      [=](caf::error& err) mutable {
-        auto& st = self->state;
-        if (still_ready(err))
-          st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
-        repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
-        dispatch_workflows(self);
-      });
+      .then(
+          [=](workflow_record& rec) mutable {
+            self->demonitor(poll.requester);
+            poll.promise.deliver(std::move(rec));
+          },
+          [=](caf::error& err) mutable {
+            auto& st = self->state;
+            if (still_ready(err))
+              st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
+            repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
+            dispatch_workflows(self);
+          });
 }
 
 void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
   self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
-    .then(
-      [=](task_record& rec) mutable {
-        self->demonitor(poll.requester);
-        poll.promise.deliver(std::move(rec));
-      },
-      [=](caf::error& err) mutable {
-        auto& st = self->state;
-        if (still_ready(err))
-          st.tasks.emplace(++st.arrivals, std::move(work));
-        repark(self, st.task_polls, std::move(poll), expire_task_poll{});
-        dispatch_tasks(self);
-      });
+      .then(
+          [=](task_record& rec) mutable {
+            self->demonitor(poll.requester);
+            poll.promise.deliver(std::move(rec));
+          },
+          [=](caf::error& err) mutable {
+            auto& st = self->state;
+            if (still_ready(err))
+              st.tasks.emplace(++st.arrivals, std::move(work));
+            repark(self, st.task_polls, std::move(poll), expire_task_poll{});
+            dispatch_tasks(self);
+          });
 }
 
 /// Matches parked polls with ready workflows, oldest poll first.
 void dispatch_workflows(self_ptr self) {
   auto& st = self->state;
   for (auto p = st.workflow_polls.begin(); p != st.workflow_polls.end() && !st.workflows.empty();) {
-    auto w = std::find_if(st.workflows.begin(), st.workflows.end(),
-                          [&](const auto& kv) { return accepts(p->request.kinds, kv.second.kind); });
+    auto w = std::find_if(st.workflows.begin(), st.workflows.end(), [&](const auto& kv) {
+      return accepts(p->request.kinds, kv.second.kind);
+    });
     if (w == st.workflows.end()) {
       ++p;
       continue;
@@ -134,8 +135,9 @@ void dispatch_workflows(self_ptr self) {
 void dispatch_tasks(self_ptr self) {
   auto& st = self->state;
   for (auto p = st.task_polls.begin(); p != st.task_polls.end() && !st.tasks.empty();) {
-    auto t = std::find_if(st.tasks.begin(), st.tasks.end(),
-                          [&](const auto& kv) { return accepts(p->request.kinds, kv.second.kind); });
+    auto t = std::find_if(st.tasks.begin(), st.tasks.end(), [&](const auto& kv) {
+      return accepts(p->request.kinds, kv.second.kind);
+    });
     if (t == st.tasks.end()) {
       ++p;
       continue;
@@ -208,28 +210,28 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
       withdraw(self->state.task_polls, msg.source);
     });
     return {
-      [=](enqueue_atom, ready_workflow& work) {
-        auto& st = self->state;
-        st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
-        dispatch_workflows(self);
-      },
-      [=](enqueue_atom, ready_task& work) {
-        auto& st = self->state;
-        st.tasks.emplace(++st.arrivals, std::move(work));
-        dispatch_tasks(self);
-      },
-      [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
-        auto result = park(self, self->state.workflow_polls, req, expire_workflow_poll{});
-        dispatch_workflows(self);
-        return result;
-      },
-      [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
-        auto result = park(self, self->state.task_polls, req, expire_task_poll{});
-        dispatch_tasks(self);
-        return result;
-      },
-      [=](expire_workflow_poll, uint64_t id) { expire(self, self->state.workflow_polls, id); },
-      [=](expire_task_poll, uint64_t id) { expire(self, self->state.task_polls, id); },
+        [=](enqueue_atom, ready_workflow& work) {
+          auto& st = self->state;
+          st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
+          dispatch_workflows(self);
+        },
+        [=](enqueue_atom, ready_task& work) {
+          auto& st = self->state;
+          st.tasks.emplace(++st.arrivals, std::move(work));
+          dispatch_tasks(self);
+        },
+        [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
+          auto result = park(self, self->state.workflow_polls, req, expire_workflow_poll{});
+          dispatch_workflows(self);
+          return result;
+        },
+        [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
+          auto result = park(self, self->state.task_polls, req, expire_task_poll{});
+          dispatch_tasks(self);
+          return result;
+        },
+        [=](expire_workflow_poll, uint64_t id) { expire(self, self->state.workflow_polls, id); },
+        [=](expire_task_poll, uint64_t id) { expire(self, self->state.task_polls, id); },
     };
   });
   return caf::actor_cast<queue_actor>(impl);

@@ -47,11 +47,10 @@ typename Inspector::result_type inspect(Inspector& f, ready_task& x) {
 /// The ready work and the parked long polls of one (org, queue). A poll is answered the moment
 /// matching work is ready (no store polling), or empty when its timeout passes.
 using queue_actor = caf::typed_actor<
-  caf::reacts_to<enqueue_atom, ready_workflow>,
-  caf::reacts_to<enqueue_atom, ready_task>,
-  /// Replies the claimed execution, or a record with an empty id when the poll times out.
-  caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
-  caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>>;
+    caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
+    /// Replies the claimed execution, or a record with an empty id when the poll times out.
+    caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
+    caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>>;
 
 /// Knobs of a queue.
 struct queue_settings {

@@ -109,30 +109,30 @@ void with_workflow(self_ptr self, const std::string& id, workflow_continuation k
   auto reader = st.ctx.reader;
   auto timeout = st.ctx.settings.store_timeout;
   self->request(reader, timeout, caf::get_atom_v, workflow_atom_v, id)
-    .then(
-      [=](workflow_record& rec) {
-        auto init = std::make_shared<workflow_init>();
-        init->record = std::move(rec);
-        self->request(reader, timeout, caf::get_atom_v, history_atom_v, id)
-          .then(
-            [=](std::vector<history_event>& history) {
-              init->history = std::move(history);
-              self->request(reader, timeout, caf::get_atom_v, tasks_atom_v, id)
+      .then(
+          [=](workflow_record& rec) {
+            auto init = std::make_shared<workflow_init>();
+            init->record = std::move(rec);
+            self->request(reader, timeout, caf::get_atom_v, history_atom_v, id)
                 .then(
-                  [=](std::vector<task_record>& tasks) {
-                    init->tasks = std::move(tasks);
-                    finish(caf::error{}, init.get());
-                  },
-                  [=](caf::error& err) { finish(err, nullptr); });
-            },
-            [=](caf::error& err) { finish(err, nullptr); });
-      },
-      [=](caf::error& err) {
-        if (error_code(err) == herald_errc::not_found)
-          finish(not_found("workflow execution", id), nullptr);
-        else
-          finish(err, nullptr);
-      });
+                    [=](std::vector<history_event>& history) {
+                      init->history = std::move(history);
+                      self->request(reader, timeout, caf::get_atom_v, tasks_atom_v, id)
+                          .then(
+                              [=](std::vector<task_record>& tasks) {
+                                init->tasks = std::move(tasks);
+                                finish(caf::error{}, init.get());
+                              },
+                              [=](caf::error& err) { finish(err, nullptr); });
+                    },
+                    [=](caf::error& err) { finish(err, nullptr); });
+          },
+          [=](caf::error& err) {
+            if (error_code(err) == herald_errc::not_found)
+              finish(not_found("workflow execution", id), nullptr);
+            else
+              finish(err, nullptr);
+          });
 }
 
 /// Resolves workflow `id` and delegates `xs...` to it; the reply goes straight to the requester.
@@ -160,16 +160,15 @@ caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts...
     return self->delegate(i->second.handle, xs...);
   auto rp = self->make_response_promise<Result>();
   self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
-    .then(
-      [=](task_record& row) mutable {
-        rp.deliver(make_herald_error(herald_errc::failed_precondition,
-                                     "task execution " + id + " is "
-                                       + to_string(row.status)));
-      },
-      [=](caf::error& err) mutable {
-        rp.deliver(error_code(err) == herald_errc::not_found ? not_found("task execution", id)
-                                                             : err);
-      });
+      .then(
+          [=](task_record& row) mutable {
+            rp.deliver(make_herald_error(herald_errc::failed_precondition,
+                                         "task execution " + id + " is " + to_string(row.status)));
+          },
+          [=](caf::error& err) mutable {
+            rp.deliver(error_code(err) == herald_errc::not_found ? not_found("task execution", id)
+                                                                 : err);
+          });
   return rp;
 }
 
@@ -259,180 +258,182 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
     }
     init.workflows.clear();
     return {
-      [=](start_atom, start_workflow_request& req) -> caf::result<start_workflow_result> {
-        auto& st = self->state;
-        if (auto err = check_org(st, req.org_id))
-          return err;
-        if (req.kind.empty())
-          return invalid("workflow kind is empty");
-        if (req.idempotency_key.empty())
-          return self->delegate(create_workflow(self, req), start_atom_v);
-        auto key = std::make_pair(req.org_id, req.idempotency_key);
-        if (auto i = st.idempotency.find(key); i != st.idempotency.end())
-          return delegate_to_workflow<start_workflow_result>(self, i->second, start_atom_v);
-        // Not used since start-up: the store may still know it from an earlier run.
-        auto rp = self->make_response_promise<start_workflow_result>();
-        self
-          ->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
-                    req.org_id, req.idempotency_key)
-          .await(
-            [=](std::string& id) mutable {
-              auto& st = self->state;
-              if (auto i = st.idempotency.find(key); i != st.idempotency.end())
-                id = i->second;
-              if (id.empty()) {
-                // New key; the await above kept other starts out meanwhile.
-                rp.delegate(create_workflow(self, req), start_atom_v);
-                return;
-              }
-              st.idempotency[key] = id;
-              with_workflow(self, id, [=](const caf::error& err, const workflow_actor& wf) mutable {
-                if (err)
-                  rp.deliver(err);
-                else
-                  rp.delegate(wf, start_atom_v);
-              });
-            },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-        return rp;
-      },
-      [=](caf::get_atom, workflow_atom, std::string& id) {
-        return delegate_to_workflow<workflow_record>(self, id, caf::get_atom_v);
-      },
-      [=](caf::get_atom, history_atom, std::string& id) {
-        return delegate_to_workflow<std::vector<history_event>>(self, id, caf::get_atom_v,
-                                                                history_atom_v);
-      },
-      [=](caf::get_atom, tasks_atom, std::string& id) {
-        return delegate_to_workflow<std::vector<task_record>>(self, id, caf::get_atom_v,
-                                                              tasks_atom_v);
-      },
-      [=](caf::get_atom, task_atom, std::string& id) -> caf::result<task_record> {
-        if (auto err = check_uuid("task execution id", id))
-          return err;
-        auto& st = self->state;
-        if (auto i = st.tasks.find(id); i != st.tasks.end())
-          return self->delegate(i->second.handle, caf::get_atom_v);
-        return self->delegate(st.ctx.reader, caf::get_atom_v, task_atom_v, id);
-      },
-      [=](submit_atom, submit_request& req) {
-        return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
-      },
-      [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
-        if (auto err = check_poll(self->state, req))
-          return err;
-        return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, workflow_atom_v,
-                              std::move(req));
-      },
-      [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
-        if (auto err = check_poll(self->state, req))
-          return err;
-        return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
-                              std::move(req));
-      },
-      [=](complete_atom, std::string& id, std::string& output) {
-        return delegate_to_task<caf::ok_atom>(self, id, complete_atom_v, std::move(output));
-      },
-      [=](fail_atom, std::string& id, std::string& error) {
-        return delegate_to_task<caf::ok_atom>(self, id, fail_atom_v, std::move(error));
-      },
-      [=](progress_atom, std::string& id, double progress, std::string& details) {
-        return delegate_to_task<caf::ok_atom>(self, id, progress_atom_v, progress,
-                                              std::move(details));
-      },
-      [=](heartbeat_atom, task_atom, std::string& id) {
-        return delegate_to_task<caf::ok_atom>(self, id, heartbeat_atom_v);
-      },
-      [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
-        if (auto err = check_uuid("task execution id", data.task_id))
-          return err;
-        auto& st = self->state;
-        auto i = st.tasks.find(data.task_id);
-        if (i == st.tasks.end())
-          return not_found("live task execution", data.task_id);
-        if (!data.workflow_id.empty() && data.workflow_id != i->second.workflow_id)
-          return invalid("task execution " + data.task_id + " does not belong to workflow "
-                         + data.workflow_id);
-        return delegate_to_workflow<caf::ok_atom>(self, i->second.workflow_id, emit_atom_v,
-                                                  std::move(data));
-      },
-      [=](log_atom, task_log& log) -> caf::result<caf::ok_atom> {
-        if (auto err = check_uuid("task execution id", log.task_id))
-          return err;
-        auto& st = self->state;
-        if (st.tasks.count(log.task_id) == 0)
-          return not_found("live task execution", log.task_id);
-        log.timestamp_ms = now_ms();
-        write_batch batch;
-        batch.logs.push_back(std::move(log));
-        return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
-      },
-      [=](register_atom, worker_record& worker) -> caf::result<std::string> {
-        auto& st = self->state;
-        if (auto err = check_org(st, worker.org_id))
-          return err;
-        worker.id = make_uuid();
-        worker.registered_ms = worker.heartbeat_ms = now_ms();
-        write_batch batch;
-        batch.workers.push_back(worker);
-        auto rp = self->make_response_promise<std::string>();
-        self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
-          .then(
-            [=](caf::ok_atom) mutable {
-              self->state.workers[worker.id] = worker;
-              rp.deliver(worker.id);
-            },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-        return rp;
-      },
-      [=](heartbeat_atom, worker_atom, std::string& id) -> caf::result<caf::ok_atom> {
-        if (auto err = check_uuid("worker id", id))
-          return err;
-        auto& st = self->state;
-        if (auto i = st.workers.find(id); i != st.workers.end()) {
-          i->second.heartbeat_ms = now_ms();
-          return caf::ok_atom_v;
-        }
-        // Registered before the last restart: the store knows it.
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, worker_atom_v, id)
-          .then(
-            [=](worker_record& worker) mutable {
-              worker.heartbeat_ms = now_ms();
-              self->state.workers[worker.id] = std::move(worker);
-              rp.deliver(caf::ok_atom_v);
-            },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-        return rp;
-      },
-      [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
-        auto& st = self->state;
-        auto i = st.orgs_by_slug.find(slug);
-        if (i == st.orgs_by_slug.end())
-          return not_found("organization", "'" + slug + "'");
-        return i->second;
-      },
-      [=](caf::subscribe_atom, std::string& id, int64_t after, event_sink_ptr& sink) {
-        return delegate_to_workflow<caf::ok_atom>(self, id, caf::subscribe_atom_v, after,
-                                                  std::move(sink));
-      },
-      [=](caf::unsubscribe_atom, std::string& id, event_sink_ptr& sink) {
-        auto& st = self->state;
-        if (auto i = st.workflows.find(id); i != st.workflows.end())
-          self->send(i->second, caf::unsubscribe_atom_v, std::move(sink));
-      },
-      [=](enqueue_atom, ready_workflow& work) {
-        auto q = queue_for(self, work.org_id, work.queue);
-        self->send(q, enqueue_atom_v, std::move(work));
-      },
-      [=](enqueue_atom, ready_task& work) {
-        auto q = queue_for(self, work.org_id, work.queue);
-        self->send(q, enqueue_atom_v, std::move(work));
-      },
-      [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
-          task_actor& handle) {
-        self->state.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
-      },
+        [=](start_atom, start_workflow_request& req) -> caf::result<start_workflow_result> {
+          auto& st = self->state;
+          if (auto err = check_org(st, req.org_id))
+            return err;
+          if (req.kind.empty())
+            return invalid("workflow kind is empty");
+          if (req.idempotency_key.empty())
+            return self->delegate(create_workflow(self, req), start_atom_v);
+          auto key = std::make_pair(req.org_id, req.idempotency_key);
+          if (auto i = st.idempotency.find(key); i != st.idempotency.end())
+            return delegate_to_workflow<start_workflow_result>(self, i->second, start_atom_v);
+          // Not used since start-up: the store may still know it from an earlier run.
+          auto rp = self->make_response_promise<start_workflow_result>();
+          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
+                        req.org_id, req.idempotency_key)
+              .await(
+                  [=](std::string& id) mutable {
+                    auto& st = self->state;
+                    if (auto i = st.idempotency.find(key); i != st.idempotency.end())
+                      id = i->second;
+                    if (id.empty()) {
+                      // New key; the await above kept other starts out meanwhile.
+                      rp.delegate(create_workflow(self, req), start_atom_v);
+                      return;
+                    }
+                    st.idempotency[key] = id;
+                    with_workflow(self, id,
+                                  [=](const caf::error& err, const workflow_actor& wf) mutable {
+                                    if (err)
+                                      rp.deliver(err);
+                                    else
+                                      rp.delegate(wf, start_atom_v);
+                                  });
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
+        },
+        [=](caf::get_atom, workflow_atom, std::string& id) {
+          return delegate_to_workflow<workflow_record>(self, id, caf::get_atom_v);
+        },
+        [=](caf::get_atom, history_atom, std::string& id) {
+          return delegate_to_workflow<std::vector<history_event>>(self, id, caf::get_atom_v,
+                                                                  history_atom_v);
+        },
+        [=](caf::get_atom, tasks_atom, std::string& id) {
+          return delegate_to_workflow<std::vector<task_record>>(self, id, caf::get_atom_v,
+                                                                tasks_atom_v);
+        },
+        [=](caf::get_atom, task_atom, std::string& id) -> caf::result<task_record> {
+          if (auto err = check_uuid("task execution id", id))
+            return err;
+          auto& st = self->state;
+          if (auto i = st.tasks.find(id); i != st.tasks.end())
+            return self->delegate(i->second.handle, caf::get_atom_v);
+          return self->delegate(st.ctx.reader, caf::get_atom_v, task_atom_v, id);
+        },
+        [=](submit_atom, submit_request& req) {
+          return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
+        },
+        [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
+          if (auto err = check_poll(self->state, req))
+            return err;
+          return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v,
+                                workflow_atom_v, std::move(req));
+        },
+        [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
+          if (auto err = check_poll(self->state, req))
+            return err;
+          return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
+                                std::move(req));
+        },
+        [=](complete_atom, std::string& id, std::string& output) {
+          return delegate_to_task<caf::ok_atom>(self, id, complete_atom_v, std::move(output));
+        },
+        [=](fail_atom, std::string& id, std::string& error) {
+          return delegate_to_task<caf::ok_atom>(self, id, fail_atom_v, std::move(error));
+        },
+        [=](progress_atom, std::string& id, double progress, std::string& details) {
+          return delegate_to_task<caf::ok_atom>(self, id, progress_atom_v, progress,
+                                                std::move(details));
+        },
+        [=](heartbeat_atom, task_atom, std::string& id) {
+          return delegate_to_task<caf::ok_atom>(self, id, heartbeat_atom_v);
+        },
+        [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
+          if (auto err = check_uuid("task execution id", data.task_id))
+            return err;
+          auto& st = self->state;
+          auto i = st.tasks.find(data.task_id);
+          if (i == st.tasks.end())
+            return not_found("live task execution", data.task_id);
+          if (!data.workflow_id.empty() && data.workflow_id != i->second.workflow_id)
+            return invalid("task execution " + data.task_id + " does not belong to workflow "
+                           + data.workflow_id);
+          return delegate_to_workflow<caf::ok_atom>(self, i->second.workflow_id, emit_atom_v,
+                                                    std::move(data));
+        },
+        [=](log_atom, task_log& log) -> caf::result<caf::ok_atom> {
+          if (auto err = check_uuid("task execution id", log.task_id))
+            return err;
+          auto& st = self->state;
+          if (st.tasks.count(log.task_id) == 0)
+            return not_found("live task execution", log.task_id);
+          log.timestamp_ms = now_ms();
+          write_batch batch;
+          batch.logs.push_back(std::move(log));
+          return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
+        },
+        [=](register_atom, worker_record& worker) -> caf::result<std::string> {
+          auto& st = self->state;
+          if (auto err = check_org(st, worker.org_id))
+            return err;
+          worker.id = make_uuid();
+          worker.registered_ms = worker.heartbeat_ms = now_ms();
+          write_batch batch;
+          batch.workers.push_back(worker);
+          auto rp = self->make_response_promise<std::string>();
+          self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
+                        std::move(batch))
+              .then(
+                  [=](caf::ok_atom) mutable {
+                    self->state.workers[worker.id] = worker;
+                    rp.deliver(worker.id);
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
+        },
+        [=](heartbeat_atom, worker_atom, std::string& id) -> caf::result<caf::ok_atom> {
+          if (auto err = check_uuid("worker id", id))
+            return err;
+          auto& st = self->state;
+          if (auto i = st.workers.find(id); i != st.workers.end()) {
+            i->second.heartbeat_ms = now_ms();
+            return caf::ok_atom_v;
+          }
+          // Registered before the last restart: the store knows it.
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v,
+                        worker_atom_v, id)
+              .then(
+                  [=](worker_record& worker) mutable {
+                    worker.heartbeat_ms = now_ms();
+                    self->state.workers[worker.id] = std::move(worker);
+                    rp.deliver(caf::ok_atom_v);
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
+        },
+        [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
+          auto& st = self->state;
+          auto i = st.orgs_by_slug.find(slug);
+          if (i == st.orgs_by_slug.end())
+            return not_found("organization", "'" + slug + "'");
+          return i->second;
+        },
+        [=](caf::subscribe_atom, std::string& id, int64_t after, event_sink_ptr& sink) {
+          return delegate_to_workflow<caf::ok_atom>(self, id, caf::subscribe_atom_v, after,
+                                                    std::move(sink));
+        },
+        [=](caf::unsubscribe_atom, std::string& id, event_sink_ptr& sink) {
+          auto& st = self->state;
+          if (auto i = st.workflows.find(id); i != st.workflows.end())
+            self->send(i->second, caf::unsubscribe_atom_v, std::move(sink));
+        },
+        [=](enqueue_atom, ready_workflow& work) {
+          auto q = queue_for(self, work.org_id, work.queue);
+          self->send(q, enqueue_atom_v, std::move(work));
+        },
+        [=](enqueue_atom, ready_task& work) {
+          auto q = queue_for(self, work.org_id, work.queue);
+          self->send(q, enqueue_atom_v, std::move(work));
+        },
+        [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
+            task_actor& handle) {
+          self->state.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
+        },
     };
   });
 }

@@ -23,31 +23,30 @@ namespace herald {
 /// actors (rehydrating them from the store on demand) and delegates, so replies come straight
 /// from the actor that owns the entity.
 using registry_actor = caf::typed_actor<
-  caf::replies_to<start_atom, start_workflow_request>::with<start_workflow_result>,
-  caf::replies_to<caf::get_atom, workflow_atom, std::string>::with<workflow_record>,
-  caf::replies_to<caf::get_atom, history_atom, std::string>::with<std::vector<history_event>>,
-  caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
-  caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
-  caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
-  caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
-  caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>,
-  caf::replies_to<complete_atom, std::string, std::string>::with<caf::ok_atom>,
-  caf::replies_to<fail_atom, std::string, std::string>::with<caf::ok_atom>,
-  caf::replies_to<progress_atom, std::string, double, std::string>::with<caf::ok_atom>,
-  caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
-  caf::replies_to<heartbeat_atom, task_atom, std::string>::with<caf::ok_atom>,
-  caf::replies_to<log_atom, task_log>::with<caf::ok_atom>,
-  caf::replies_to<register_atom, worker_record>::with<std::string>,
-  caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
-  caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
-  /// Subscribes to the stream of a workflow: every event with offset > `after`, then live ones.
-  caf::replies_to<caf::subscribe_atom, std::string, int64_t, event_sink_ptr>::with<caf::ok_atom>,
-  caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,
-  // -- from engine actors --
-  caf::reacts_to<enqueue_atom, ready_workflow>,
-  caf::reacts_to<enqueue_atom, ready_task>,
-  /// A task actor went live: (task id, workflow id, actor).
-  caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
+    caf::replies_to<start_atom, start_workflow_request>::with<start_workflow_result>,
+    caf::replies_to<caf::get_atom, workflow_atom, std::string>::with<workflow_record>,
+    caf::replies_to<caf::get_atom, history_atom, std::string>::with<std::vector<history_event>>,
+    caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
+    caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
+    caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
+    caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
+    caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>,
+    caf::replies_to<complete_atom, std::string, std::string>::with<caf::ok_atom>,
+    caf::replies_to<fail_atom, std::string, std::string>::with<caf::ok_atom>,
+    caf::replies_to<progress_atom, std::string, double, std::string>::with<caf::ok_atom>,
+    caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
+    caf::replies_to<heartbeat_atom, task_atom, std::string>::with<caf::ok_atom>,
+    caf::replies_to<log_atom, task_log>::with<caf::ok_atom>,
+    caf::replies_to<register_atom, worker_record>::with<std::string>,
+    caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
+    caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
+    /// Subscribes to the stream of a workflow: every event with offset > `after`, then live ones.
+    caf::replies_to<caf::subscribe_atom, std::string, int64_t, event_sink_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,
+    // -- from engine actors --
+    caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
+    /// A task actor went live: (task id, workflow id, actor).
+    caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
 
 /// Knobs of the engine actors, filled by the one configuration parser.
 struct engine_settings {

@@ -24,9 +24,9 @@ struct task_state {
 using self_ptr = task_actor::stateful_pointer<task_state>;
 
 caf::error not_running(const task_record& row) {
-  return make_herald_error(herald_errc::failed_precondition,
-                           "task execution " + row.id + " is " + to_string(row.status)
-                             + ", not RUNNING");
+  return make_herald_error(
+      herald_errc::failed_precondition,
+      "task execution " + row.id + " is " + to_string(row.status) + ", not RUNNING");
 }
 
 /// Asks the workflow to persist `next` as `what`; once durable, adopts it and calls `done`.
@@ -35,12 +35,12 @@ template <class Done>
 void persist(self_ptr self, task_transition what, task_record next, Done done) {
   auto& st = self->state;
   self->request(st.workflow, st.ctx.settings.store_timeout, task_atom_v, what, next)
-    .await(
-      [=](caf::ok_atom) mutable {
-        self->state.record = std::move(next);
-        done(caf::error{});
-      },
-      [=](caf::error& err) mutable { done(err); });
+      .await(
+          [=](caf::ok_atom) mutable {
+            self->state.record = std::move(next);
+            done(caf::error{});
+          },
+          [=](caf::error& err) mutable { done(err); });
 }
 
 }  // namespace
@@ -62,87 +62,88 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
       };
     };
     return {
-      [=](caf::get_atom) { return self->state.record; },
-      [=](claim_atom, std::string& worker) -> caf::result<task_record> {
-        const auto& row = self->state.record;
-        if (row.status != task_status::pending)
-          return make_herald_error(herald_errc::failed_precondition,
-                                   "task execution is " + std::string{to_string(row.status)});
-        auto next = row;
-        next.status = task_status::running;
-        next.worker_id = worker;
-        next.execution_count += 1;
-        next.started_ms = now_ms();
-        self->state.last_heartbeat_ms = next.started_ms;
-        auto rp = self->make_response_promise<task_record>();
-        persist(self, task_transition::claimed, std::move(next), [=](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(self->state.record);
-        });
-        return rp;
-      },
-      [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
-        const auto& row = self->state.record;
-        if (row.status != task_status::running)
-          return not_running(row);
-        auto next = row;
-        next.status = task_status::completed;
-        next.output = output.empty() ? "null" : std::move(output);
-        next.completed_ms = now_ms();
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        persist(self, task_transition::completed, std::move(next), reply_ok(rp));
-        return rp;
-      },
-      [=](fail_atom, std::string& error) -> caf::result<caf::ok_atom> {
-        const auto& row = self->state.record;
-        if (row.status != task_status::running)
-          return not_running(row);
-        auto next = row;
-        next.error = std::move(error);
-        next.worker_id.clear();
-        // Attempts 1..max_retries are retried; the one after is the last (reference §3.2).
-        bool retry = next.execution_count <= next.max_retries;
-        auto what = retry ? task_transition::retrying : task_transition::failed;
-        if (retry) {
-          next.status = task_status::pending;
-        } else {
-          next.status = task_status::failed;
+        [=](caf::get_atom) { return self->state.record; },
+        [=](claim_atom, std::string& worker) -> caf::result<task_record> {
+          const auto& row = self->state.record;
+          if (row.status != task_status::pending)
+            return make_herald_error(herald_errc::failed_precondition,
+                                     "task execution is " + std::string{to_string(row.status)});
+          auto next = row;
+          next.status = task_status::running;
+          next.worker_id = worker;
+          next.execution_count += 1;
+          next.started_ms = now_ms();
+          self->state.last_heartbeat_ms = next.started_ms;
+          auto rp = self->make_response_promise<task_record>();
+          persist(self, task_transition::claimed, std::move(next),
+                  [=](const caf::error& err) mutable {
+                    if (err)
+                      rp.deliver(err);
+                    else
+                      rp.deliver(self->state.record);
+                  });
+          return rp;
+        },
+        [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
+          const auto& row = self->state.record;
+          if (row.status != task_status::running)
+            return not_running(row);
+          auto next = row;
+          next.status = task_status::completed;
+          next.output = output.empty() ? "null" : std::move(output);
           next.completed_ms = now_ms();
-        }
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        persist(self, what, std::move(next), [=](const caf::error& err) mutable {
-          if (!err && retry) {
-            const auto& r = self->state.record;
-            self->send(self->state.ctx.registry, enqueue_atom_v,
-                       ready_task{r.id, r.org_id, r.queue, r.kind,
-                                  caf::actor_cast<task_actor>(self)});
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          persist(self, task_transition::completed, std::move(next), reply_ok(rp));
+          return rp;
+        },
+        [=](fail_atom, std::string& error) -> caf::result<caf::ok_atom> {
+          const auto& row = self->state.record;
+          if (row.status != task_status::running)
+            return not_running(row);
+          auto next = row;
+          next.error = std::move(error);
+          next.worker_id.clear();
+          // Attempts 1..max_retries are retried; the one after is the last (reference §3.2).
+          bool retry = next.execution_count <= next.max_retries;
+          auto what = retry ? task_transition::retrying : task_transition::failed;
+          if (retry) {
+            next.status = task_status::pending;
+          } else {
+            next.status = task_status::failed;
+            next.completed_ms = now_ms();
           }
-          reply_ok(rp)(err);
-        });
-        return rp;
-      },
-      [=](progress_atom, double progress, std::string& details) -> caf::result<caf::ok_atom> {
-        const auto& row = self->state.record;
-        if (row.status != task_status::running)
-          return not_running(row);
-        if (!std::isfinite(progress) || progress < 0 || progress > 1)
-          return make_herald_error(herald_errc::invalid_argument,
-                                   "progress must be a number between 0 and 1");
-        auto next = row;
-        next.progress = progress;
-        next.progress_details = std::move(details);
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        persist(self, task_transition::progressed, std::move(next), reply_ok(rp));
-        return rp;
-      },
-      [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
-        if (self->state.record.status != task_status::running)
-          return not_running(self->state.record);
-        self->state.last_heartbeat_ms = now_ms();
-        return caf::ok_atom_v;
-      },
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          persist(self, what, std::move(next), [=](const caf::error& err) mutable {
+            if (!err && retry) {
+              const auto& r = self->state.record;
+              self->send(
+                  self->state.ctx.registry, enqueue_atom_v,
+                  ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
+            }
+            reply_ok(rp)(err);
+          });
+          return rp;
+        },
+        [=](progress_atom, double progress, std::string& details) -> caf::result<caf::ok_atom> {
+          const auto& row = self->state.record;
+          if (row.status != task_status::running)
+            return not_running(row);
+          if (!std::isfinite(progress) || progress < 0 || progress > 1)
+            return make_herald_error(herald_errc::invalid_argument,
+                                     "progress must be a number between 0 and 1");
+          auto next = row;
+          next.progress = progress;
+          next.progress_details = std::move(details);
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          persist(self, task_transition::progressed, std::move(next), reply_ok(rp));
+          return rp;
+        },
+        [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
+          if (self->state.record.status != task_status::running)
+            return not_running(self->state.record);
+          self->state.last_heartbeat_ms = now_ms();
+          return caf::ok_atom_v;
+        },
     };
   });
 }

@@ -14,14 +14,15 @@ namespace herald {
 
 /// One live task execution: attempts, retries, the worker that runs it. Its workflow actor
 /// persists each transition (one writer per workflow), the task actor decides them.
-using task_actor = caf::typed_actor<
-  caf::replies_to<caf::get_atom>::with<task_record>,
-  /// Hands the task to a worker: PENDING -> RUNNING, attempt + 1; durable before the reply.
-  caf::replies_to<claim_atom, std::string>::with<task_record>,
-  caf::replies_to<complete_atom, std::string>::with<caf::ok_atom>,
-  caf::replies_to<fail_atom, std::string>::with<caf::ok_atom>,
-  caf::replies_to<progress_atom, double, std::string>::with<caf::ok_atom>,
-  caf::replies_to<heartbeat_atom>::with<caf::ok_atom>>;
+using task_actor
+    = caf::typed_actor<caf::replies_to<caf::get_atom>::with<task_record>,
+                       /// Hands the task to a worker: PENDING -> RUNNING, attempt + 1; durable
+                       /// before the reply.
+                       caf::replies_to<claim_atom, std::string>::with<task_record>,
+                       caf::replies_to<complete_atom, std::string>::with<caf::ok_atom>,
+                       caf::replies_to<fail_atom, std::string>::with<caf::ok_atom>,
+                       caf::replies_to<progress_atom, double, std::string>::with<caf::ok_atom>,
+                       caf::replies_to<heartbeat_atom>::with<caf::ok_atom>>;
 
 /// Spawns the actor of a task of workflow `workflow` whose row is already committed.
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,

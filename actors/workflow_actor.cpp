@@ -69,9 +69,10 @@ using self_ptr = workflow_impl::stateful_pointer<workflow_state>;
 /// Makes the execution ready: the registry routes it to its queue.
 void enqueue(self_ptr self) {
   const auto& rec = self->state.record;
-  self->send(self->state.ctx.registry, enqueue_atom_v,
-             ready_workflow{rec.id, rec.org_id, rec.queue, rec.kind, rec.created_ms - rec.priority_ms,
-                            caf::actor_cast<workflow_actor>(self)});
+  self->send(
+      self->state.ctx.registry, enqueue_atom_v,
+      ready_workflow{rec.id, rec.org_id, rec.queue, rec.kind, rec.created_ms - rec.priority_ms,
+                     caf::actor_cast<workflow_actor>(self)});
 }
 
 /// Spawns the actor of a committed task and makes it known and, if PENDING, ready.
@@ -102,29 +103,29 @@ void commit(self_ptr self, change c, Done done) {
   for (const auto& ev : c.stream)
     batch.stream_events.push_back(keyed_stream_event{c.record.id, ev});
   self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
-    .await(
-      [=](caf::ok_atom) mutable {
-        auto& st = self->state;
-        st.committed = true;
-        st.record = std::move(c.record);
-        st.history.insert(st.history.end(), c.events.begin(), c.events.end());
-        for (auto& row : c.tasks) {
-          if (st.tasks.count(row.id) == 0)
-            st.task_order.push_back(row.id);
-          st.tasks[row.id] = row;
-        }
-        if (!c.stream.empty())
-          self->send(st.broadcaster, emit_atom_v, std::move(c.stream));
-        for (const auto& row : c.new_tasks)
-          spawn_task_actor(self, row);
-        if (c.enqueue)
-          enqueue(self);
-        done(caf::error{});
-      },
-      [=](caf::error& err) mutable {
-        done(err);
-        self->quit(err);
-      });
+      .await(
+          [=](caf::ok_atom) mutable {
+            auto& st = self->state;
+            st.committed = true;
+            st.record = std::move(c.record);
+            st.history.insert(st.history.end(), c.events.begin(), c.events.end());
+            for (auto& row : c.tasks) {
+              if (st.tasks.count(row.id) == 0)
+                st.task_order.push_back(row.id);
+              st.tasks[row.id] = row;
+            }
+            if (!c.stream.empty())
+              self->send(st.broadcaster, emit_atom_v, std::move(c.stream));
+            for (const auto& row : c.new_tasks)
+              spawn_task_actor(self, row);
+            if (c.enqueue)
+              enqueue(self);
+            done(caf::error{});
+          },
+          [=](caf::error& err) mutable {
+            done(err);
+            self->quit(err);
+          });
 }
 
 /// Returns the suspend type for WORKFLOW_SUSPENDED: what the execution now waits for.
@@ -147,12 +148,14 @@ void wake(const workflow_state& st, change& c) {
     c.emit_workflow("WORKFLOW_RESUMED");
     c.enqueue = true;
   }
-  (void) st;
+  (void)st;
 }
 
 /// Checks a command batch without changing anything; returns the first problem.
 caf::error validate(const workflow_state& st, const submit_request& req) {
-  auto bad = [](std::string msg) { return make_herald_error(herald_errc::invalid_argument, std::move(msg)); };
+  auto bad = [](std::string msg) {
+    return make_herald_error(herald_errc::invalid_argument, std::move(msg));
+  };
   int terminal = 0;
   std::map<std::string, std::string> batch_tasks;
   for (size_t i = 0; i < req.commands.size(); ++i) {
@@ -190,7 +193,7 @@ caf::error validate(const workflow_state& st, const submit_request& req) {
         if (other_kind != nullptr && *other_kind != cmd.kind)
           return make_herald_error(herald_errc::failed_precondition,
                                    where + "task execution id collision: " + cmd.task_id
-                                     + " is already a task of kind '" + *other_kind + "'");
+                                       + " is already a task of kind '" + *other_kind + "'");
         batch_tasks.emplace(cmd.task_id, cmd.kind);
         break;
       }
@@ -210,9 +213,10 @@ caf::error validate(const workflow_state& st, const submit_request& req) {
   if (terminal == 0
       && (status == reported_status::completed || status == reported_status::failed
           || status == reported_status::cancelled))
-    return bad("status " + std::string{status == reported_status::completed ? "COMPLETED"
-                                       : status == reported_status::failed  ? "FAILED"
-                                                                             : "CANCELLED"}
+    return bad("status "
+               + std::string{status == reported_status::completed ? "COMPLETED"
+                             : status == reported_status::failed  ? "FAILED"
+                                                                  : "CANCELLED"}
                + " needs a COMPLETE_WORKFLOW or FAIL_WORKFLOW command");
   return {};
 }
@@ -228,14 +232,14 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
     switch (cmd.type) {
       case command_type::record_operation:
         c.append("OPERATION_COMPLETED", json_object{}
-                                          .string("operationName", cmd.operation_name)
-                                          .raw("result", cmd.result)
-                                          .str());
+                                            .string("operationName", cmd.operation_name)
+                                            .raw("result", cmd.result)
+                                            .str());
         c.emit(make_state_event("OPERATION_COMPLETED",
                                 json_object{}
-                                  .string("operationId", cmd.operation_name)
-                                  .string("result", cmd.result)
-                                  .str(),
+                                    .string("operationId", cmd.operation_name)
+                                    .string("result", cmd.result)
+                                    .str(),
                                 rec.updated_ms));
         break;
       case command_type::set_state:
@@ -261,10 +265,10 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
         row.timeout_ms = cmd.timeout_ms;
         row.created_ms = rec.updated_ms;
         c.append("TASK_SCHEDULED", json_object{}
-                                     .string("kind", row.kind)
-                                     .string("taskExecutionId", row.id)
-                                     .raw("input", row.input)
-                                     .str());
+                                       .string("kind", row.kind)
+                                       .string("taskExecutionId", row.id)
+                                       .raw("input", row.input)
+                                       .str());
         c.emit(task_state_event("TASK_CREATED", row, rec.updated_ms));
         c.tasks.push_back(row);
         c.new_tasks.push_back(std::move(row));
@@ -289,10 +293,10 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
         } else {
           rec.status = workflow_status::failed;
           c.append("WORKFLOW_EXECUTION_FAILED", json_object{}
-                                                  .string("error", cmd.error)
-                                                  .string("stackTrace", cmd.stack_trace)
-                                                  .string("failureType", cmd.failure_type)
-                                                  .str());
+                                                    .string("error", cmd.error)
+                                                    .string("stackTrace", cmd.stack_trace)
+                                                    .string("failureType", cmd.failure_type)
+                                                    .str());
           c.emit_workflow("WORKFLOW_FAILED");
         }
         break;
@@ -316,7 +320,8 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
 }
 
 /// Builds the step of a task transition reported by its task actor.
-change apply_task_transition(const workflow_state& st, task_transition what, const task_record& row) {
+change apply_task_transition(const workflow_state& st, task_transition what,
+                             const task_record& row) {
   change c{st.record};
   auto ts = c.record.updated_ms;
   c.tasks.push_back(row);
@@ -332,10 +337,8 @@ change apply_task_transition(const workflow_state& st, task_transition what, con
       break;
     case task_transition::completed:
       if (open)
-        c.append("TASK_COMPLETED", json_object{}
-                                     .string("taskExecutionId", row.id)
-                                     .raw("output", row.output)
-                                     .str());
+        c.append("TASK_COMPLETED",
+                 json_object{}.string("taskExecutionId", row.id).raw("output", row.output).str());
       c.emit(task_state_event("TASK_COMPLETED", row, ts));
       wake(st, c);
       break;
@@ -370,32 +373,32 @@ void check_task_ids(self_ptr self, std::shared_ptr<std::vector<std::string>> ids
   }
   const auto& ctx = self->state.ctx;
   self->request(ctx.reader, ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, (*ids)[i])
-    .await(
-      [=](task_record& other) {
-        next(make_herald_error(herald_errc::failed_precondition,
-                               "task execution id collision: " + other.id
-                                 + " belongs to another workflow execution"));
-      },
-      [=](caf::error& err) {
-        if (error_code(err) == herald_errc::not_found)
-          check_task_ids(self, ids, i + 1, next);
-        else
-          next(err);
-      });
+      .await(
+          [=](task_record& other) {
+            next(make_herald_error(herald_errc::failed_precondition,
+                                   "task execution id collision: " + other.id
+                                       + " belongs to another workflow execution"));
+          },
+          [=](caf::error& err) {
+            if (error_code(err) == herald_errc::not_found)
+              check_task_ids(self, ids, i + 1, next);
+            else
+              next(err);
+          });
 }
 
 caf::error not_running(const workflow_record& rec) {
-  return make_herald_error(herald_errc::failed_precondition,
-                           "workflow execution " + rec.id + " is " + to_string(rec.status)
-                             + ", not RUNNING");
+  return make_herald_error(
+      herald_errc::failed_precondition,
+      "workflow execution " + rec.id + " is " + to_string(rec.status) + ", not RUNNING");
 }
 
 }  // namespace
 
 workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                               workflow_init init) {
-  auto impl = sys.spawn([ctx, init = std::move(init)](self_ptr self) mutable
-                        -> workflow_impl::behavior_type {
+  auto impl = sys.spawn([ctx, init = std::move(init)](
+                            self_ptr self) mutable -> workflow_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
     st.record = std::move(init.record);
@@ -411,163 +414,163 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
     if (st.committed)
       self->send(self, rehydrate_atom_v);
     return {
-      [=](caf::get_atom) { return self->state.record; },
-      [=](caf::get_atom, history_atom) { return self->state.history; },
-      [=](caf::get_atom, tasks_atom) {
-        std::vector<task_record> out;
-        for (const auto& id : self->state.task_order)
-          out.push_back(self->state.tasks.at(id));
-        return out;
-      },
-      [=](start_atom) -> caf::result<start_workflow_result> {
-        auto& st = self->state;
-        if (st.committed)
-          return start_workflow_result{st.record.id, false, st.record};
-        auto rp = self->make_response_promise<start_workflow_result>();
-        change c{st.record};
-        c.record.created_ms = c.record.updated_ms;
-        c.append("WORKFLOW_STARTED", json_object{}
-                                       .raw("input", c.record.input)
-                                       .map("metadata", c.record.metadata)
-                                       .str());
-        c.emit_workflow("WORKFLOW_CREATED");
-        c.enqueue = true;
-        commit(self, std::move(c), [=](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(start_workflow_result{self->state.record.id, true, self->state.record});
-        });
-        return rp;
-      },
-      [=](claim_atom, std::string& worker) -> caf::result<workflow_record> {
-        auto& st = self->state;
-        if (st.record.status != workflow_status::pending)
-          return make_herald_error(herald_errc::failed_precondition,
-                                   "workflow execution is " + std::string{to_string(st.record.status)});
-        auto rp = self->make_response_promise<workflow_record>();
-        change c{st.record};
-        c.record.status = workflow_status::running;
-        c.record.worker_id = worker;
-        c.record.task_time_ms = c.record.updated_ms;
-        c.emit_workflow("WORKFLOW_STARTED");
-        commit(self, std::move(c), [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          self->state.woken = false;
-          rp.deliver(self->state.record);
-        });
-        return rp;
-      },
-      [=](submit_atom, submit_request& req) -> caf::result<caf::ok_atom> {
-        auto& st = self->state;
-        if (st.record.status != workflow_status::running)
-          return not_running(st.record);
-        if (auto err = validate(st, req))
-          return err;
-        auto c = apply_commands(st, req);
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        auto finish = [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          if (self->state.record.status != workflow_status::running)
+        [=](caf::get_atom) { return self->state.record; },
+        [=](caf::get_atom, history_atom) { return self->state.history; },
+        [=](caf::get_atom, tasks_atom) {
+          std::vector<task_record> out;
+          for (const auto& id : self->state.task_order)
+            out.push_back(self->state.tasks.at(id));
+          return out;
+        },
+        [=](start_atom) -> caf::result<start_workflow_result> {
+          auto& st = self->state;
+          if (st.committed)
+            return start_workflow_result{st.record.id, false, st.record};
+          auto rp = self->make_response_promise<start_workflow_result>();
+          change c{st.record};
+          c.record.created_ms = c.record.updated_ms;
+          c.append(
+              "WORKFLOW_STARTED",
+              json_object{}.raw("input", c.record.input).map("metadata", c.record.metadata).str());
+          c.emit_workflow("WORKFLOW_CREATED");
+          c.enqueue = true;
+          commit(self, std::move(c), [=](const caf::error& err) mutable {
+            if (err)
+              rp.deliver(err);
+            else
+              rp.deliver(start_workflow_result{self->state.record.id, true, self->state.record});
+          });
+          return rp;
+        },
+        [=](claim_atom, std::string& worker) -> caf::result<workflow_record> {
+          auto& st = self->state;
+          if (st.record.status != workflow_status::pending)
+            return make_herald_error(
+                herald_errc::failed_precondition,
+                "workflow execution is " + std::string{to_string(st.record.status)});
+          auto rp = self->make_response_promise<workflow_record>();
+          change c{st.record};
+          c.record.status = workflow_status::running;
+          c.record.worker_id = worker;
+          c.record.task_time_ms = c.record.updated_ms;
+          c.emit_workflow("WORKFLOW_STARTED");
+          commit(self, std::move(c), [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
             self->state.woken = false;
-          rp.deliver(caf::ok_atom_v);
-        };
-        auto ids = std::make_shared<std::vector<std::string>>();
-        for (const auto& row : c.new_tasks)
-          ids->push_back(row.id);
-        check_task_ids(self, ids, 0, [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          commit(self, std::move(c), finish);
-        });
-        return rp;
-      },
-      [=](task_atom, task_transition what, task_record& row) -> caf::result<caf::ok_atom> {
-        auto& st = self->state;
-        if (st.tasks.count(row.id) == 0)
-          return make_herald_error(herald_errc::not_found, "task " + row.id + " is not part of "
-                                                             + st.record.id);
-        auto c = apply_task_transition(st, what, row);
-        bool wakes = what == task_transition::completed || what == task_transition::failed;
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        commit(self, std::move(c), [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          if (wakes && self->state.record.status == workflow_status::running)
-            self->state.woken = true;
-          rp.deliver(caf::ok_atom_v);
-        });
-        return rp;
-      },
-      [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
-        auto& st = self->state;
-        change c{st.record};
-        stream_event ev;
-        ev.event = data.event;
-        ev.payload = std::move(data.payload);
-        ev.timestamp_ms = c.record.updated_ms;
-        c.emit(std::move(ev));
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        commit(self, std::move(c), [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          rp.deliver(caf::ok_atom_v);
-        });
-        return rp;
-      },
-      [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) {
-        return self->delegate(self->state.broadcaster, caf::subscribe_atom_v, after,
-                              std::move(sink));
-      },
-      [=](caf::unsubscribe_atom, event_sink_ptr& sink) {
-        self->send(self->state.broadcaster, caf::unsubscribe_atom_v, std::move(sink));
-      },
-      [=](rehydrate_atom) {
-        // Work left RUNNING by the last run has no worker any more: it is reclaimed (PENDING).
-        auto& st = self->state;
-        change c{st.record};
-        bool dirty = false;
-        if (c.record.status == workflow_status::running) {
-          c.record.status = workflow_status::pending;
-          c.record.worker_id.clear();
-          dirty = true;
-        }
-        for (const auto& id : st.task_order) {
-          auto row = st.tasks.at(id);
-          if (row.status == task_status::running) {
-            row.status = task_status::pending;
-            row.worker_id.clear();
-            c.tasks.push_back(row);
+            rp.deliver(self->state.record);
+          });
+          return rp;
+        },
+        [=](submit_atom, submit_request& req) -> caf::result<caf::ok_atom> {
+          auto& st = self->state;
+          if (st.record.status != workflow_status::running)
+            return not_running(st.record);
+          if (auto err = validate(st, req))
+            return err;
+          auto c = apply_commands(st, req);
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          auto finish = [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            if (self->state.record.status != workflow_status::running)
+              self->state.woken = false;
+            rp.deliver(caf::ok_atom_v);
+          };
+          auto ids = std::make_shared<std::vector<std::string>>();
+          for (const auto& row : c.new_tasks)
+            ids->push_back(row.id);
+          check_task_ids(self, ids, 0, [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            commit(self, std::move(c), finish);
+          });
+          return rp;
+        },
+        [=](task_atom, task_transition what, task_record& row) -> caf::result<caf::ok_atom> {
+          auto& st = self->state;
+          if (st.tasks.count(row.id) == 0)
+            return make_herald_error(herald_errc::not_found,
+                                     "task " + row.id + " is not part of " + st.record.id);
+          auto c = apply_task_transition(st, what, row);
+          bool wakes = what == task_transition::completed || what == task_transition::failed;
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          commit(self, std::move(c), [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            if (wakes && self->state.record.status == workflow_status::running)
+              self->state.woken = true;
+            rp.deliver(caf::ok_atom_v);
+          });
+          return rp;
+        },
+        [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
+          auto& st = self->state;
+          change c{st.record};
+          stream_event ev;
+          ev.event = data.event;
+          ev.payload = std::move(data.payload);
+          ev.timestamp_ms = c.record.updated_ms;
+          c.emit(std::move(ev));
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          commit(self, std::move(c), [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            rp.deliver(caf::ok_atom_v);
+          });
+          return rp;
+        },
+        [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) {
+          return self->delegate(self->state.broadcaster, caf::subscribe_atom_v, after,
+                                std::move(sink));
+        },
+        [=](caf::unsubscribe_atom, event_sink_ptr& sink) {
+          self->send(self->state.broadcaster, caf::unsubscribe_atom_v, std::move(sink));
+        },
+        [=](rehydrate_atom) {
+          // Work left RUNNING by the last run has no worker any more: it is reclaimed (PENDING).
+          auto& st = self->state;
+          change c{st.record};
+          bool dirty = false;
+          if (c.record.status == workflow_status::running) {
+            c.record.status = workflow_status::pending;
+            c.record.worker_id.clear();
             dirty = true;
           }
-        }
-        auto finish = [=](const caf::error& err) {
-          if (err)
-            return;
-          auto& st = self->state;
-          for (const auto& id : st.task_order)
-            if (!is_terminal(st.tasks.at(id).status))
-              spawn_task_actor(self, st.tasks.at(id));
-          if (st.record.status == workflow_status::pending)
-            enqueue(self);
-        };
-        if (dirty)
-          commit(self, std::move(c), finish);
-        else
-          finish(caf::error{});
-      },
+          for (const auto& id : st.task_order) {
+            auto row = st.tasks.at(id);
+            if (row.status == task_status::running) {
+              row.status = task_status::pending;
+              row.worker_id.clear();
+              c.tasks.push_back(row);
+              dirty = true;
+            }
+          }
+          auto finish = [=](const caf::error& err) {
+            if (err)
+              return;
+            auto& st = self->state;
+            for (const auto& id : st.task_order)
+              if (!is_terminal(st.tasks.at(id).status))
+                spawn_task_actor(self, st.tasks.at(id));
+            if (st.record.status == workflow_status::pending)
+              enqueue(self);
+          };
+          if (dirty)
+            commit(self, std::move(c), finish);
+          else
+            finish(caf::error{});
+        },
     };
   });
   return caf::actor_cast<workflow_actor>(impl);

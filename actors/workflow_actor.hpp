@@ -26,20 +26,20 @@ enum class task_transition : uint8_t {
 /// The single writer of one workflow execution: its status, history (sequence numbers), task
 /// rows and stream (offsets). Every change is committed before it is answered or streamed.
 using workflow_actor = caf::typed_actor<
-  caf::replies_to<caf::get_atom>::with<workflow_record>,
-  caf::replies_to<caf::get_atom, history_atom>::with<std::vector<history_event>>,
-  caf::replies_to<caf::get_atom, tasks_atom>::with<std::vector<task_record>>,
-  /// Commits a new execution (history WORKFLOW_STARTED) and makes it ready.
-  caf::replies_to<start_atom>::with<start_workflow_result>,
-  /// Hands the execution to a worker: PENDING -> RUNNING, durable before the reply.
-  caf::replies_to<claim_atom, std::string>::with<workflow_record>,
-  caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
-  /// A task actor reports a transition of its task (the new row).
-  caf::replies_to<task_atom, task_transition, task_record>::with<caf::ok_atom>,
-  /// Appends worker stream data (token, progress, data, error) to the stream.
-  caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
-  caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,
-  caf::reacts_to<caf::unsubscribe_atom, event_sink_ptr>>;
+    caf::replies_to<caf::get_atom>::with<workflow_record>,
+    caf::replies_to<caf::get_atom, history_atom>::with<std::vector<history_event>>,
+    caf::replies_to<caf::get_atom, tasks_atom>::with<std::vector<task_record>>,
+    /// Commits a new execution (history WORKFLOW_STARTED) and makes it ready.
+    caf::replies_to<start_atom>::with<start_workflow_result>,
+    /// Hands the execution to a worker: PENDING -> RUNNING, durable before the reply.
+    caf::replies_to<claim_atom, std::string>::with<workflow_record>,
+    caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
+    /// A task actor reports a transition of its task (the new row).
+    caf::replies_to<task_atom, task_transition, task_record>::with<caf::ok_atom>,
+    /// Appends worker stream data (token, progress, data, error) to the stream.
+    caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
+    caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::unsubscribe_atom, event_sink_ptr>>;
 
 struct engine_context;
 

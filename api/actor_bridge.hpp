@@ -20,14 +20,16 @@ namespace herald {
 /// go down, e.g. a parked long poll is withdrawn).
 template <class Handle, class OnValue, class OnError, class... Ts>
 caf::actor ask(caf::actor_system& sys, const Handle& dest, std::chrono::milliseconds timeout,
-         OnValue on_value, OnError on_error, Ts&&... xs) {
-  return sys.spawn([=, msg = std::make_tuple(std::forward<Ts>(xs)...)](caf::event_based_actor* self) {
+               OnValue on_value, OnError on_error, Ts&&... xs) {
+  return sys.spawn([=,
+                    msg = std::make_tuple(std::forward<Ts>(xs)...)](caf::event_based_actor* self) {
     std::apply(
-      [&](const auto&... args) {
-        self->request(dest, timeout, args...)
-          .then(on_value, [on_error](caf::error& err) mutable { on_error(err); });
-      },
-      msg);
+        [&](const auto&... args) {
+          self->request(dest, timeout, args...).then(on_value, [on_error](caf::error& err) mutable {
+            on_error(err);
+          });
+        },
+        msg);
   });
 }
 

@@ -17,21 +17,21 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   std::string address = cfg.http.address;
   unsigned keep_alive_s = static_cast<unsigned>(cfg.http.keep_alive_interval.count());
   po::options_description opts{"herald: a durable workflow engine with a real-time API\n\nOptions"};
-  opts.add_options()                                                                    //
-    ("help,h", "print this help")                                                       //
-    ("config,c", po::value(&config_file), "read options from this file (key = value)")  //
-    ("database,d", po::value(&cfg.database)->default_value(cfg.database),
-     "database: a SQLite file path (sqlite:PATH) or postgresql://user@host:port/db")  //
-    ("listen-address", po::value(&address)->default_value(address),
-     "address both servers bind to")  //
-    ("grpc-port", po::value(&grpc_port)->default_value(grpc_port),
-     "gRPC port for workers and clients (0 = pick a free one)")  //
-    ("http-port", po::value(&http_port)->default_value(http_port),
-     "HTTP port for REST and SSE (0 = pick a free one)")  //
-    ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),
-     "interval of SSE keep-alive comments")  //
-    ("threads", po::value(&cfg.caf_threads)->default_value(cfg.caf_threads),
-     "actor scheduler threads (0 = one per core)");
+  opts.add_options()                                                                      //
+      ("help,h", "print this help")                                                       //
+      ("config,c", po::value(&config_file), "read options from this file (key = value)")  //
+      ("database,d", po::value(&cfg.database)->default_value(cfg.database),
+       "database: a SQLite file path (sqlite:PATH) or postgresql://user@host:port/db")  //
+      ("listen-address", po::value(&address)->default_value(address),
+       "address both servers bind to")  //
+      ("grpc-port", po::value(&grpc_port)->default_value(grpc_port),
+       "gRPC port for workers and clients (0 = pick a free one)")  //
+      ("http-port", po::value(&http_port)->default_value(http_port),
+       "HTTP port for REST and SSE (0 = pick a free one)")  //
+      ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),
+       "interval of SSE keep-alive comments")  //
+      ("threads", po::value(&cfg.caf_threads)->default_value(cfg.caf_threads),
+       "actor scheduler threads (0 = one per core)");
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, opts), vm);

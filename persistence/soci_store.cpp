@@ -362,7 +362,7 @@ void prepare(soci::statement& st, const std::string& query) {
 /// sizes 1, 2, 4, ... `max_chunk`, each with the rows its parameters are bound to.
 template <class Row>
 class table_writer {
- public:
+public:
   static constexpr size_t max_chunk = 256;
 
   table_writer(std::string table, bool upsert) : table_(std::move(table)), upsert_(upsert) {
@@ -390,7 +390,7 @@ class table_writer {
     }
   }
 
- private:
+private:
   struct prepared {
     explicit prepared(soci::session& sql, size_t size) : rows(size), st(sql) {
       // nop

@@ -24,7 +24,7 @@ database_target parse_database_url(const std::string& url);
 /// first use and kept for the connection's lifetime; multi-row writes use multi-row `VALUES`.
 /// Absent strings are stored as '' (no NULLs anywhere). Not thread-safe.
 class soci_store : public store {
- public:
+public:
   /// Connects to the database named by `url`; throws on a bad URL or a failed connection.
   explicit soci_store(const std::string& url);
 
@@ -69,7 +69,7 @@ class soci_store : public store {
   /// Returns whether the connection still works; pings the server on PostgreSQL.
   bool connected() const;
 
- private:
+private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -42,11 +42,11 @@ public:
   /// Returns up to `limit` events of a stream with offset > `after`, ordered by offset.
   virtual std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
                                                 int64_t limit)
-    = 0;
+      = 0;
   /// Returns the id of the workflow started in `org_id` with `key`, if any.
   virtual std::optional<std::string> find_workflow_by_idempotency_key(const std::string& org_id,
                                                                       const std::string& key)
-    = 0;
+      = 0;
   /// Returns the non-terminal workflows and the PENDING or RUNNING tasks.
   virtual active_state load_active() = 0;
   virtual std::optional<worker_record> load_worker(const std::string& id) = 0;

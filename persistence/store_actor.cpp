@@ -17,13 +17,13 @@ namespace {
 
 /// Thrown when no connection to the database can be made.
 class store_unavailable : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
 /// The store of one actor: opened in the actor, reopened after its connection broke.
 class store_handle {
- public:
+public:
   explicit store_handle(std::string url) : url_(std::move(url)) {
     // nop
   }
@@ -58,7 +58,7 @@ class store_handle {
     return f(*db_);
   }
 
- private:
+private:
   bool connected() const noexcept {
     auto* db = dynamic_cast<soci_store*>(db_.get());
     return db == nullptr || db->connected();
@@ -251,13 +251,13 @@ store_reader_actor::behavior_type store_reader(
 
 store_writer_actor spawn_store_writer(caf::actor_system& sys, const store_settings& settings) {
   auto hdl = settings.detached ? sys.spawn<caf::detached>(store_writer, settings)
-                                    : sys.spawn(store_writer, settings);
+                               : sys.spawn(store_writer, settings);
   return caf::actor_cast<store_writer_actor>(hdl);
 }
 
 store_reader_actor spawn_store_reader(caf::actor_system& sys, const store_settings& settings) {
   return settings.detached ? sys.spawn<caf::detached>(store_reader, settings)
-                                : sys.spawn(store_reader, settings);
+                           : sys.spawn(store_reader, settings);
 }
 
 }  // namespace herald

@@ -20,26 +20,26 @@ namespace herald {
 /// the previous transaction ran goes into the next one). Replies `ok` once the batch is durable,
 /// or an error (the batch is then rolled back alone, other batches are unaffected).
 using store_writer_actor
-  = caf::typed_actor<caf::replies_to<commit_atom, write_batch>::with<caf::ok_atom>>;
+    = caf::typed_actor<caf::replies_to<commit_atom, write_batch>::with<caf::ok_atom>>;
 
 /// Read access; not-found answers are `herald_errc::not_found` errors.
 using store_reader_actor = caf::typed_actor<
-  caf::replies_to<caf::get_atom, workflow_atom, std::string>::with<workflow_record>,
-  caf::replies_to<caf::get_atom, history_atom, std::string>::with<std::vector<history_event>>,
-  caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
-  caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
-  caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
-  caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
-  caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
-                  int64_t>::with<std::vector<stream_event>>,
-  caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
-  caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>>;
+    caf::replies_to<caf::get_atom, workflow_atom, std::string>::with<workflow_record>,
+    caf::replies_to<caf::get_atom, history_atom, std::string>::with<std::vector<history_event>>,
+    caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
+    caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
+    caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
+    caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
+    caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
+                    int64_t>::with<std::vector<stream_event>>,
+    caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
+    caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>>;
 
 /// Knobs of the store actors.
 struct store_settings {
-  std::string url;              ///< database URL, see `open_store`
-  size_t max_batches = 512;     ///< most batches in one group commit
-  bool detached = true;         ///< own thread; false only on the deterministic test scheduler
+  std::string url;           ///< database URL, see `open_store`
+  size_t max_batches = 512;  ///< most batches in one group commit
+  bool detached = true;      ///< own thread; false only on the deterministic test scheduler
 };
 
 /// Spawns the writer on its own thread (SOCI blocks); it owns its own connection.

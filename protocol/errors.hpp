@@ -27,7 +27,8 @@ const char* to_string(herald_errc code);
 /// Makes a `caf::error` of category "herald" carrying a human-readable message.
 caf::error make_herald_error(herald_errc code, std::string message);
 
-/// Returns the human-readable message of a `make_herald_error` error (or a rendering of another error).
+/// Returns the human-readable message of a `make_herald_error` error (or a rendering of another
+/// error).
 std::string error_message(const caf::error& err);
 
 /// Returns the herald error code of `err`, or `internal` for errors of other categories.

@@ -85,7 +85,8 @@ json_object& json_object::raw(std::string_view k, std::string_view json) {
   return *this;
 }
 
-json_object& json_object::map(std::string_view k, const std::map<std::string, std::string>& values) {
+json_object& json_object::map(std::string_view k,
+                              const std::map<std::string, std::string>& values) {
   key(k);
   writer_.StartObject();
   for (const auto& [name, value] : values) {

@@ -140,11 +140,10 @@ struct task_log {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, workflow_command& x) {
-  return f(caf::meta::type_name("workflow_command"), x.type, x.has_data, x.operation_name,
-           x.result, x.key, x.value, x.task_id, x.kind, x.input, x.max_retries, x.timeout_ms,
-           x.queue, x.priority_seconds, x.idempotency_key, x.output, x.error, x.stack_trace,
-           x.failure_type, x.reason, x.promise_id, x.child_name, x.child_id, x.timer_id,
-           x.duration_ms);
+  return f(caf::meta::type_name("workflow_command"), x.type, x.has_data, x.operation_name, x.result,
+           x.key, x.value, x.task_id, x.kind, x.input, x.max_retries, x.timeout_ms, x.queue,
+           x.priority_seconds, x.idempotency_key, x.output, x.error, x.stack_trace, x.failure_type,
+           x.reason, x.promise_id, x.child_name, x.child_id, x.timer_id, x.duration_ms);
 }
 
 template <class Inspector>
@@ -171,8 +170,7 @@ typename Inspector::result_type inspect(Inspector& f, poll_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_stream_data& x) {
-  return f(caf::meta::type_name("task_stream_data"), x.task_id, x.workflow_id, x.event,
-           x.payload);
+  return f(caf::meta::type_name("task_stream_data"), x.task_id, x.workflow_id, x.event, x.payload);
 }
 
 template <class Inspector>

@@ -12,7 +12,8 @@
 namespace herald {
 
 // Plain records of the domain. They are the rows of the store and the payloads of actor messages.
-// JSON-valued fields hold compact JSON text; "" means absent. Times are epoch milliseconds, 0 = unset.
+// JSON-valued fields hold compact JSON text; "" means absent. Times are epoch milliseconds, 0 =
+// unset.
 
 /// An organisation (tenant); `default` exists from the first start.
 struct org_record {
@@ -30,7 +31,8 @@ struct history_event {
   int64_t created_ms = 0;
 };
 
-/// One event of a workflow's (or standalone task's) SSE stream; `offset` is 1, 2, 3, ... per stream.
+/// One event of a workflow's (or standalone task's) SSE stream; `offset` is 1, 2, 3, ... per
+/// stream.
 struct stream_event {
   int64_t offset = 0;
   std::string event;  ///< SSE event name: data, token, progress, error

@@ -10,11 +10,11 @@ stream_event make_state_event(std::string_view name, std::string snapshot, int64
   ev.name = std::string{name};
   ev.timestamp_ms = ts_ms;
   ev.payload = json_object{}
-                 .string("type", "Event")
-                 .string("event", name)
-                 .raw("data", snapshot)
-                 .integer("timestampMs", ts_ms)
-                 .str();
+                   .string("type", "Event")
+                   .string("event", name)
+                   .raw("data", snapshot)
+                   .integer("timestampMs", ts_ms)
+                   .str();
   return ev;
 }
 
@@ -36,10 +36,10 @@ stream_event workflow_state_event(std::string_view name, const workflow_record& 
 stream_event task_state_event(std::string_view name, const task_record& task, int64_t ts_ms) {
   json_object snap;
   snap.string("id", task.id)
-    .string("kind", task.kind)
-    .string("status", to_string(task.status))
-    .integer("executionCount", task.execution_count)
-    .integer("maxRetries", task.max_retries);
+      .string("kind", task.kind)
+      .string("status", to_string(task.status))
+      .integer("executionCount", task.execution_count)
+      .integer("maxRetries", task.max_retries);
   if (!task.worker_id.empty())
     snap.string("workerId", task.worker_id);
   if (!task.error.empty())

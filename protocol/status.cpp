@@ -7,8 +7,8 @@ namespace herald {
 
 namespace {
 
-constexpr std::array workflow_names{"PENDING",   "RUNNING", "WAITING",  "COMPLETED",
-                                    "FAILED",    "CANCELLING", "CANCELLED"};
+constexpr std::array workflow_names{"PENDING", "RUNNING",    "WAITING",  "COMPLETED",
+                                    "FAILED",  "CANCELLING", "CANCELLED"};
 constexpr std::array task_names{"PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"};
 
 template <class Enum, class Names>

@@ -9,7 +9,7 @@ namespace herald {
 /// logs. The RPCs not overridden here (SubmitTask, CancelTask, the task-state RPCs) answer
 /// UNIMPLEMENTED.
 class task_execution_service final : public flovyn::v1::TaskExecution::CallbackService {
- public:
+public:
   explicit task_execution_service(service_context context);
 
   /// Long-polls a queue; an unset `task` means no work arrived in time.
@@ -42,7 +42,7 @@ class task_execution_service final : public flovyn::v1::TaskExecution::CallbackS
                                        const flovyn::v1::LogMessageRequest* request,
                                        google::protobuf::Empty* response) override;
 
- private:
+private:
   service_context context_;
 };
 

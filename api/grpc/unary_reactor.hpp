@@ -8,8 +8,8 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
-#include <caf/actor_system.hpp>
 #include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/error.hpp>
 
 #include "actors/registry_actor.hpp"

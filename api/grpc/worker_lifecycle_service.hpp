@@ -7,7 +7,7 @@ namespace herald {
 
 /// flovyn.v1.WorkerLifecycle: worker registration and worker heartbeats.
 class worker_lifecycle_service final : public flovyn::v1::WorkerLifecycle::CallbackService {
- public:
+public:
   explicit worker_lifecycle_service(service_context context);
 
   /// Registers the worker with its capabilities; answers the server-issued worker UUID.
@@ -20,7 +20,7 @@ class worker_lifecycle_service final : public flovyn::v1::WorkerLifecycle::Callb
                                           const flovyn::v1::WorkerHeartbeatRequest* request,
                                           google::protobuf::Empty* response) override;
 
- private:
+private:
   service_context context_;
 };
 

@@ -9,7 +9,7 @@ namespace herald {
 /// RPCs not overridden here (notifications, promises, signals, child starts, visual
 /// definitions, spans) answer UNIMPLEMENTED.
 class workflow_dispatch_service final : public flovyn::v1::WorkflowDispatch::CallbackService {
- public:
+public:
   explicit workflow_dispatch_service(service_context context);
 
   /// Long-polls a queue; an unset `workflow_execution` means no work arrived in time.
@@ -32,7 +32,7 @@ class workflow_dispatch_service final : public flovyn::v1::WorkflowDispatch::Cal
       grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitWorkflowCommandsRequest* request,
       google::protobuf::Empty* response) override;
 
- private:
+private:
   service_context context_;
 };
 

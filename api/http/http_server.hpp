@@ -34,7 +34,7 @@ struct http_settings {
 /// The HTTP server: REST under `/api/orgs/{slug}`, SSE streams, `/_/health`. Every request becomes
 /// one or more requests to the registry; no handler blocks.
 class http_server {
- public:
+public:
   http_server(caf::actor_system& sys, registry_actor registry, http_settings settings);
 
   http_server(const http_server&) = delete;
@@ -51,7 +51,7 @@ class http_server {
   /// joins them. Idempotent; must not be called from an I/O thread.
   void stop();
 
- private:
+private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
 

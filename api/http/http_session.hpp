@@ -18,7 +18,7 @@ namespace herald {
 /// connection alive, and hands it to an `sse_session` for a stream request. Members are used on
 /// the connection's strand only; replies from the engine are posted back to it.
 class http_session : public closable_session, public std::enable_shared_from_this<http_session> {
- public:
+public:
   http_session(tcp::socket&& socket, std::shared_ptr<server_state> state);
 
   /// Starts reading on the connection's strand.
@@ -28,7 +28,7 @@ class http_session : public closable_session, public std::enable_shared_from_thi
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
- private:
+private:
   using request = http::request<http::string_body>;
   using response = http::response<http::string_body>;
 

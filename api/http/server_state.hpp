@@ -15,7 +15,7 @@ namespace herald {
 
 /// A connection the server tears down when it stops.
 class closable_session {
- public:
+public:
   virtual ~closable_session();
 
   /// Closes the connection at once. Called by `http_server::stop()` after the I/O threads have
@@ -27,7 +27,7 @@ class closable_session {
 /// the registry, the live sessions, and a guarded `post` that stops handing work to the
 /// `io_context` once the server stops (so no foreign thread touches a dead `io_context`).
 class server_state {
- public:
+public:
   server_state(caf::actor_system& sys, registry_actor registry, http_settings settings);
 
   caf::actor_system& sys() { return sys_; }
@@ -61,7 +61,7 @@ class server_state {
     return true;
   }
 
- private:
+private:
   caf::actor_system& sys_;
   registry_actor registry_;
   http_settings settings_;

@@ -17,7 +17,7 @@ namespace herald {
 /// the stream of an `http_session` whose request has been validated. All members are used on the
 /// connection's strand only, except through the thread-safe `sse_sink`.
 class sse_session : public closable_session, public std::enable_shared_from_this<sse_session> {
- public:
+public:
   /// `version` is the HTTP version of the request (11 = HTTP/1.1); events are chunked from 1.1 on.
   sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
               std::string workflow_id, int64_t after, unsigned version);
@@ -35,7 +35,7 @@ class sse_session : public closable_session, public std::enable_shared_from_this
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
- private:
+private:
   struct frame {
     std::string text;
     bool counted;  ///< whether the sink counted its bytes (events do, retry and keep-alives don't)

@@ -21,7 +21,7 @@ std::string format_sse_event(const stream_event& event);
 /// the bound, the sink closes, refuses further events and has the session drop the connection
 /// (the client resumes with `Last-Event-ID`).
 class sse_sink : public event_sink {
- public:
+public:
   sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
            size_t max_queued_bytes);
 
@@ -35,7 +35,7 @@ class sse_sink : public event_sink {
   /// Returns `bytes` to the budget once the session has written them.
   void release(size_t bytes);
 
- private:
+private:
   std::weak_ptr<sse_session> session_;
   std::shared_ptr<server_state> state_;
   size_t max_queued_bytes_;

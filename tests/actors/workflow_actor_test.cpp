@@ -65,8 +65,8 @@ BOOST_AUTO_TEST_CASE(task_completion_resumes_a_waiting_workflow) {
   BOOST_TEST(get(id).status == workflow_status::pending);
   auto hist = history(id);
   BOOST_TEST(types(hist)
-               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED",
-                           "TASK_COMPLETED"}),
+                 == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED",
+                             "TASK_COMPLETED"}),
              boost::test_tools::per_element());
   BOOST_TEST(hist[3].data == R"({"taskExecutionId":")" + task_id + R"(","output":{"r":2}})");
   // The resumed workflow is handed out again with its whole history.
@@ -136,17 +136,17 @@ BOOST_AUTO_TEST_CASE(failed_attempts_are_retried_then_fail_for_good) {
     auto t = poll_task();
     BOOST_TEST(t.id == task_id);
     BOOST_TEST(t.execution_count == attempt);
-    BOOST_REQUIRE(call<caf::ok_atom>(registry, fail_atom_v, task_id,
-                                     "boom " + std::to_string(attempt)));
+    BOOST_REQUIRE(
+        call<caf::ok_atom>(registry, fail_atom_v, task_id, "boom " + std::to_string(attempt)));
     if (attempt < 3)
       BOOST_TEST(get(id).status == workflow_status::waiting);
   }
   BOOST_TEST(get(id).status == workflow_status::pending);
   auto hist = history(id);
-  BOOST_TEST(types(hist)
-               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED",
-                           "TASK_FAILED"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      types(hist)
+          == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED", "TASK_FAILED"}),
+      boost::test_tools::per_element());
   BOOST_TEST(hist.back().data == R"({"taskExecutionId":")" + task_id + R"(","error":"boom 3"})");
   auto row = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
   BOOST_REQUIRE(row);
@@ -180,8 +180,8 @@ BOOST_AUTO_TEST_CASE(task_ids_are_idempotent_per_kind) {
   auto id = start("ids");
   poll_workflow();
   auto task_id = make_uuid();
-  BOOST_REQUIRE(submit(id, {schedule(task_id, "a"), schedule(task_id, "a")},
-                       reported_status::running));
+  BOOST_REQUIRE(
+      submit(id, {schedule(task_id, "a"), schedule(task_id, "a")}, reported_status::running));
   BOOST_TEST(history_types(id) == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED"}),
              boost::test_tools::per_element());
   auto res = submit(id, {schedule(task_id, "b")}, reported_status::running);
@@ -204,9 +204,9 @@ BOOST_AUTO_TEST_CASE(unspecified_commands_without_data_are_skipped) {
   suspend.has_data = true;
   suspend.reason = "waiting";
   BOOST_REQUIRE(submit(id, {skip, schedule(make_uuid()), suspend}, reported_status::suspended));
-  BOOST_TEST(history_types(id)
-               == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      history_types(id) == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED"}),
+      boost::test_tools::per_element());
   BOOST_TEST(history(id).back().data == R"({"reason":"waiting"})");
 }
 
@@ -241,8 +241,8 @@ BOOST_AUTO_TEST_CASE(a_parked_poll_is_answered_when_work_arrives_or_times_out) {
 BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
   auto early = std::make_shared<test::recording_sink>();
   auto id = start("streamed");
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
-                                   event_sink_ptr{early}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{early}));
   poll_workflow();
   auto task_id = make_uuid();
   BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
@@ -256,19 +256,19 @@ BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
     BOOST_TEST(events[i].offset == static_cast<int64_t>(i + 1));
     names.push_back(events[i].name.empty() ? events[i].event : events[i].name);
   }
-  BOOST_TEST(names
-               == (strings{"WORKFLOW_CREATED", "WORKFLOW_STARTED", "TASK_CREATED",
-                           "WORKFLOW_SUSPENDED", "TASK_STARTED", "token", "TASK_COMPLETED",
-                           "WORKFLOW_RESUMED"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      names
+          == (strings{"WORKFLOW_CREATED", "WORKFLOW_STARTED", "TASK_CREATED", "WORKFLOW_SUSPENDED",
+                      "TASK_STARTED", "token", "TASK_COMPLETED", "WORKFLOW_RESUMED"}),
+      boost::test_tools::per_element());
   // A late subscriber replays everything; one resuming at 5 gets exactly the rest.
   auto late = std::make_shared<test::recording_sink>();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
-                                   event_sink_ptr{late}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{late}));
   BOOST_TEST(late->events().size() == events.size());
   auto resumed = std::make_shared<test::recording_sink>();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{5},
-                                   event_sink_ptr{resumed}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{5}, event_sink_ptr{resumed}));
   auto rest = resumed->events();
   BOOST_REQUIRE_EQUAL(rest.size(), events.size() - 5);
   BOOST_TEST(rest.front().offset == 6);
@@ -299,7 +299,7 @@ BOOST_AUTO_TEST_CASE(a_poll_whose_caller_went_away_takes_no_work) {
   poll_request req{org_id, "q", "gone", 60000, {}};
   auto poller = sys.spawn([=](caf::event_based_actor* self) {
     self->request(registry, std::chrono::seconds(600), poll_atom_v, workflow_atom_v, req)
-      .then([](workflow_record&) {}, [](caf::error&) {});
+        .then([](workflow_record&) {}, [](caf::error&) {});
   });
   run();
   caf::anon_send_exit(poller, caf::exit_reason::kill);

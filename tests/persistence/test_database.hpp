@@ -32,7 +32,7 @@ inline std::string unique_suffix() {
 
 /// A database for one test case.
 class test_database {
- public:
+public:
   virtual ~test_database() = default;
 
   /// Returns the URL to pass to `open_store` or `store_settings`.
@@ -54,7 +54,7 @@ class test_database {
 
 /// A SQLite file under /tmp, removed with its WAL files afterwards.
 class sqlite_database : public test_database {
- public:
+public:
   sqlite_database() : path_("/tmp/herald_store_test_" + unique_suffix() + ".db") {
     // nop
   }
@@ -70,7 +70,7 @@ class sqlite_database : public test_database {
 
   const std::string& path() const { return path_; }
 
- private:
+private:
   std::string path_;
 };
 
@@ -96,7 +96,7 @@ inline boost::test_tools::assertion_result postgres_wanted(boost::unit_test::tes
 /// everything in it afterwards. Connections through `url()` carry the schema name as their
 /// application_name.
 class postgres_database : public test_database {
- public:
+public:
   postgres_database() : base_(postgres_base_url()), schema_("herald_test_" + unique_suffix()) {
     if (base_.empty())
       BOOST_FAIL(
@@ -133,7 +133,7 @@ class postgres_database : public test_database {
   /// Returns the URL of the whole test database, as given.
   const std::string& base_url() const { return base_; }
 
- private:
+private:
   /// Returns a session outside the test schema, for creating and dropping it.
   soci::session& admin() {
     if (!admin_) {

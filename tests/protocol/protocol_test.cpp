@@ -1,7 +1,7 @@
 #include <set>
 
-#include <boost/test/unit_test.hpp>
 #include <rapidjson/document.h>
+#include <boost/test/unit_test.hpp>
 
 #include "protocol/json.hpp"
 #include "protocol/state_event.hpp"
@@ -51,15 +51,16 @@ BOOST_AUTO_TEST_CASE(compact_json_validates_and_normalises) {
 
 BOOST_AUTO_TEST_CASE(objects_embed_raw_json_and_escape_strings) {
   auto text = json_object{}
-                .string("s", "quote\" and\nnewline")
-                .integer("i", -7)
-                .boolean("b", true)
-                .raw("r", R"({"x":[1]})")
-                .raw("none", "")
-                .map("m", {{"k", "v"}})
-                .str();
-  BOOST_TEST(text
-             == R"({"s":"quote\" and\nnewline","i":-7,"b":true,"r":{"x":[1]},"none":null,"m":{"k":"v"}})");
+                  .string("s", "quote\" and\nnewline")
+                  .integer("i", -7)
+                  .boolean("b", true)
+                  .raw("r", R"({"x":[1]})")
+                  .raw("none", "")
+                  .map("m", {{"k", "v"}})
+                  .str();
+  BOOST_TEST(
+      text
+      == R"({"s":"quote\" and\nnewline","i":-7,"b":true,"r":{"x":[1]},"none":null,"m":{"k":"v"}})");
   BOOST_TEST(is_valid_json(text));
 }
 

@@ -11,7 +11,7 @@ caf::actor_system_config& deterministic_fixture::prepare(caf::actor_system_confi
 }
 
 deterministic_fixture::deterministic_fixture()
-  : sys(prepare(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+    : sys(prepare(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
   // nop
 }
 

@@ -62,7 +62,7 @@ struct engine_fixture : deterministic_fixture {
     auto result = std::make_shared<std::optional<caf::expected<T>>>();
     sys.spawn([=](caf::event_based_actor* self) {
       self->request(dest, std::chrono::seconds(60), xs...)
-        .then([=](T& x) { *result = std::move(x); }, [=](caf::error& err) { *result = err; });
+          .then([=](T& x) { *result = std::move(x); }, [=](caf::error& err) { *result = err; });
     });
     run();
     BOOST_REQUIRE_MESSAGE(result->has_value(), "no reply (still pending)");
@@ -75,7 +75,7 @@ struct engine_fixture : deterministic_fixture {
     auto result = std::make_shared<std::optional<caf::expected<T>>>();
     sys.spawn([=](caf::event_based_actor* self) {
       self->request(dest, std::chrono::seconds(600), xs...)
-        .then([=](T& x) { *result = std::move(x); }, [=](caf::error& err) { *result = err; });
+          .then([=](T& x) { *result = std::move(x); }, [=](caf::error& err) { *result = err; });
     });
     return result;
   }
