@@ -82,7 +82,8 @@ void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Re
 /// Hands `work` to `poll` by asking the workflow actor to claim it. If the claim fails (the
 /// execution moved on), the poll goes back to the front of the line.
 void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
-  self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
+  self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
+                poll.request.worker_id)
       .then(
           [=](workflow_record& rec) mutable {
             self->demonitor(poll.requester);
@@ -98,7 +99,8 @@ void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_rec
 }
 
 void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
-  self->request(work.handle, std::chrono::seconds(30), claim_atom_v, poll.request.worker_id)
+  self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
+                poll.request.worker_id)
       .then(
           [=](task_record& rec) mutable {
             self->demonitor(poll.requester);

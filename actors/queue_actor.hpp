@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -55,6 +56,8 @@ using queue_actor = caf::typed_actor<
 /// Knobs of a queue.
 struct queue_settings {
   size_t max_parked_polls = 10000;  ///< more concurrent polls are refused (resource_exhausted)
+  /// Bound on a claim, which waits for a commit: longer than the store timeout.
+  std::chrono::milliseconds claim_timeout{90000};
 };
 
 queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings);

@@ -35,6 +35,8 @@ struct registry_state {
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
+  /// Task id -> the workflow that reserved it (since start-up; older ones are in the store).
+  std::unordered_map<std::string, std::string> task_owners;
 
   static inline const char* name = "registry";
 };
@@ -429,6 +431,18 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](enqueue_atom, ready_task& work) {
           auto q = queue_for(self, work.org_id, work.queue);
           self->send(q, enqueue_atom_v, std::move(work));
+        },
+        [=](register_atom, tasks_atom, std::string& workflow_id,
+            std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {
+          auto& owners = self->state.task_owners;
+          for (const auto& id : ids)
+            if (auto i = owners.find(id); i != owners.end() && i->second != workflow_id)
+              return make_herald_error(
+                  herald_errc::failed_precondition,
+                  "task execution id collision: " + id + " belongs to another workflow execution");
+          for (auto& id : ids)
+            owners.emplace(std::move(id), workflow_id);
+          return caf::ok_atom_v;
         },
         [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
             task_actor& handle) {

@@ -45,6 +45,10 @@ using registry_actor = caf::typed_actor<
     caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,
     // -- from engine actors --
     caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
+    /// Reserves client-chosen task ids for a workflow before it commits them; fails with
+    /// failed_precondition if another workflow holds one (no two workflows can both pass).
+    caf::replies_to<register_atom, tasks_atom, std::string,
+                    std::vector<std::string>>::with<caf::ok_atom>,
     /// A task actor went live: (task id, workflow id, actor).
     caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
 
@@ -53,6 +57,9 @@ struct engine_settings {
   broadcaster_settings broadcaster;
   queue_settings queue;
   std::chrono::milliseconds store_timeout{30000};  ///< bound on any store request
+  /// Bound on one actor waiting for another's step (a claim, a task transition), which itself
+  /// waits for the store: longer than `store_timeout`, so the inner wait always ends first.
+  std::chrono::milliseconds step_timeout{60000};
 };
 
 /// The handles every engine actor may talk to.

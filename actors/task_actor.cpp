@@ -34,7 +34,7 @@ caf::error not_running(const task_record& row) {
 template <class Done>
 void persist(self_ptr self, task_transition what, task_record next, Done done) {
   auto& st = self->state;
-  self->request(st.workflow, st.ctx.settings.store_timeout, task_atom_v, what, next)
+  self->request(st.workflow, st.ctx.settings.step_timeout, task_atom_v, what, next)
       .await(
           [=](caf::ok_atom) mutable {
             self->state.record = std::move(next);

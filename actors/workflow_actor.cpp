@@ -363,21 +363,32 @@ change apply_task_transition(const workflow_state& st, task_transition what,
   return c;
 }
 
-/// Checks, one store read each, that no other workflow owns one of the client-chosen task ids
-/// `ids[i..]`, then calls `next` with the outcome. Awaited, so the workflow changes meanwhile.
+/// Checks that no other workflow owns one of the client-chosen task ids `ids[i..]`: first in the
+/// store (one read each: tasks of earlier runs), then by reserving them all in the registry
+/// (which serialises concurrent workflows); then calls `next` with the outcome. Awaited, so the
+/// workflow does not change meanwhile.
 void check_task_ids(self_ptr self, std::shared_ptr<std::vector<std::string>> ids, size_t i,
                     std::function<void(const caf::error&)> next) {
-  if (i == ids->size()) {
+  const auto& ctx = self->state.ctx;
+  if (ids->empty()) {
     next(caf::error{});
     return;
   }
-  const auto& ctx = self->state.ctx;
+  if (i == ids->size()) {
+    self->request(ctx.registry, ctx.settings.store_timeout, register_atom_v, tasks_atom_v,
+                  self->state.record.id, *ids)
+        .await([=](caf::ok_atom) { next(caf::error{}); }, [=](caf::error& err) { next(err); });
+    return;
+  }
   self->request(ctx.reader, ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, (*ids)[i])
       .await(
           [=](task_record& other) {
-            next(make_herald_error(herald_errc::failed_precondition,
-                                   "task execution id collision: " + other.id
-                                       + " belongs to another workflow execution"));
+            if (other.workflow_id == self->state.record.id)
+              check_task_ids(self, ids, i + 1, next);
+            else
+              next(make_herald_error(herald_errc::failed_precondition,
+                                     "task execution id collision: " + other.id
+                                         + " belongs to another workflow execution"));
           },
           [=](caf::error& err) {
             if (error_code(err) == herald_errc::not_found)

@@ -195,6 +195,28 @@ BOOST_AUTO_TEST_CASE(task_ids_are_idempotent_per_kind) {
   BOOST_TEST(error_code(clash.error()) == herald_errc::failed_precondition);
 }
 
+BOOST_AUTO_TEST_CASE(two_workflows_cannot_both_take_a_task_id) {
+  auto a = start("race");
+  auto b = start("race");
+  poll_workflow();
+  poll_workflow();
+  auto task_id = make_uuid();
+  // Both batches are in flight at once: each passes the store check, one wins the reservation.
+  auto ra = call_async<caf::ok_atom>(
+      registry, submit_atom_v, submit_request{a, {schedule(task_id)}, reported_status::suspended});
+  auto rb = call_async<caf::ok_atom>(
+      registry, submit_atom_v, submit_request{b, {schedule(task_id)}, reported_status::suspended});
+  run();
+  BOOST_REQUIRE(ra->has_value());
+  BOOST_REQUIRE(rb->has_value());
+  BOOST_TEST(static_cast<bool>(**ra) != static_cast<bool>(**rb));
+  auto& failed = **ra ? **rb : **ra;
+  BOOST_TEST(error_code(failed.error()) == herald_errc::failed_precondition);
+  auto row = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(row);
+  BOOST_TEST(row->workflow_id == (**ra ? a : b));
+}
+
 BOOST_AUTO_TEST_CASE(unspecified_commands_without_data_are_skipped) {
   auto id = start("native");
   poll_workflow();
