@@ -215,8 +215,8 @@ workflow_actor create_workflow(self_ptr self, const start_workflow_request& req)
   return spawn_and_track(self, std::move(init));
 }
 
-/// Forgets a workflow actor that stopped (a failed commit makes it stop, so that the next
-/// request rehydrates it from the store, which is the truth).
+/// Forgets a workflow actor that stopped or passivates (a failed commit makes it stop, so that
+/// the next request rehydrates it from the store, which is the truth).
 void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
   for (auto i = st.workflows.begin(); i != st.workflows.end(); ++i) {
@@ -226,6 +226,9 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
     st.workflows.erase(i);
     for (auto t = st.tasks.begin(); t != st.tasks.end();)
       t = t->second.workflow_id == id ? st.tasks.erase(t) : std::next(t);
+    // Committed task ids are guarded by the store from here on.
+    for (auto t = st.task_owners.begin(); t != st.task_owners.end();)
+      t = t->second == id ? st.task_owners.erase(t) : std::next(t);
     for (auto k = st.idempotency.begin(); k != st.idempotency.end();)
       k = k->second == id ? st.idempotency.erase(k) : std::next(k);
     return;
@@ -431,6 +434,10 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](enqueue_atom, ready_task& work) {
           auto q = queue_for(self, work.org_id, work.queue);
           self->send(q, enqueue_atom_v, std::move(work));
+        },
+        [=](passivate_atom, const std::string&) {
+          forget_workflow(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
+          return caf::ok_atom_v;
         },
         [=](register_atom, tasks_atom, std::string& workflow_id,
             std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {

@@ -45,6 +45,9 @@ using registry_actor = caf::typed_actor<
     caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,
     // -- from engine actors --
     caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
+    /// A finished workflow actor leaves memory: the registry forgets it if it is still the live
+    /// actor of that id (later requests rehydrate the execution from the store).
+    caf::replies_to<passivate_atom, std::string>::with<caf::ok_atom>,
     /// Reserves client-chosen task ids for a workflow before it commits them; fails with
     /// failed_precondition if another workflow holds one (no two workflows can both pass).
     caf::replies_to<register_atom, tasks_atom, std::string,
@@ -60,6 +63,8 @@ struct engine_settings {
   /// Bound on one actor waiting for another's step (a claim, a task transition), which itself
   /// waits for the store: longer than `store_timeout`, so the inner wait always ends first.
   std::chrono::milliseconds step_timeout{60000};
+  /// A finished workflow leaves memory after this long without a change.
+  std::chrono::milliseconds passivate_after{60000};
 };
 
 /// The handles every engine actor may talk to.

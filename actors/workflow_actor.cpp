@@ -19,7 +19,9 @@ namespace herald {
 namespace {
 
 /// Private message: finish the rehydration of an execution left over by the last run.
-using workflow_impl = workflow_actor::extend<caf::reacts_to<rehydrate_atom>>;
+/// Private messages: finish a rehydration; leave memory once finished and idle.
+using workflow_impl
+    = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>>;
 
 /// The rows, history and stream events of one step, built on a draft of the record so that the
 /// state changes only once the store has committed them.
@@ -60,6 +62,7 @@ struct workflow_state {
   broadcaster_actor broadcaster;
   bool committed = false;  ///< the execution exists in the store
   bool woken = false;      ///< something the workflow may wait for arrived while it was RUNNING
+  caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
 
   static inline const char* name = "workflow";
 };
@@ -120,6 +123,8 @@ void commit(self_ptr self, change c, Done done) {
               spawn_task_actor(self, row);
             if (c.enqueue)
               enqueue(self);
+            if (is_terminal(st.record.status))
+              self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
             done(caf::error{});
           },
           [=](caf::error& err) mutable {
@@ -415,6 +420,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
     st.record = std::move(init.record);
     st.history = std::move(init.history);
     st.committed = !init.is_new;
+    st.last_change = self->clock().now();
     for (auto& row : init.tasks) {
       st.task_order.push_back(row.id);
       st.tasks.emplace(row.id, std::move(row));
@@ -548,6 +554,24 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
         [=](caf::unsubscribe_atom, event_sink_ptr& sink) {
           self->send(self->state.broadcaster, caf::unsubscribe_atom_v, std::move(sink));
         },
+        [=](passivate_atom) {
+          // Finished and idle: leave memory. The registry forgets this actor first, so requests
+          // that reach it from then on rehydrate the execution from the store; those already in
+          // the mailbox are still answered (`then`, not `await`).
+          auto& st = self->state;
+          auto idle = self->clock().now() - st.last_change;
+          if (!is_terminal(st.record.status) || idle < st.ctx.settings.passivate_after)
+            return;
+          self->request(st.ctx.registry, st.ctx.settings.store_timeout, passivate_atom_v,
+                        st.record.id)
+              .then([=](caf::ok_atom) {
+                auto& st = self->state;
+                self->send_exit(st.broadcaster, caf::exit_reason::user_shutdown);
+                for (auto& [id, task] : st.task_actors)
+                  self->send_exit(task, caf::exit_reason::user_shutdown);
+                self->quit();
+              });
+        },
         [=](rehydrate_atom) {
           // Work left RUNNING by the last run has no worker any more: it is reclaimed (PENDING).
           auto& st = self->state;
@@ -571,6 +595,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             if (err)
               return;
             auto& st = self->state;
+            if (is_terminal(st.record.status))
+              self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
             for (const auto& id : st.task_order)
               if (!is_terminal(st.tasks.at(id).status))
                 spawn_task_actor(self, st.tasks.at(id));

@@ -297,6 +297,34 @@ BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
   BOOST_TEST(rest.front().payload == R"({"text":"hi"})");
 }
 
+BOOST_AUTO_TEST_CASE(finished_workflows_leave_memory_and_come_back_from_the_store) {
+  auto id = start("short");
+  auto early = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{early}));
+  poll_workflow();
+  workflow_command done;
+  done.type = command_type::complete_workflow;
+  done.has_data = true;
+  done.output = "7";
+  BOOST_REQUIRE(submit(id, {done}, reported_status::completed));
+  auto before = sys.registry().running();
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(sys.registry().running() < before);
+  // Rehydrated on demand, with the same history and stream.
+  BOOST_TEST(get(id).status == workflow_status::completed);
+  BOOST_TEST(history_types(id) == (strings{"WORKFLOW_STARTED", "WORKFLOW_COMPLETED"}),
+             boost::test_tools::per_element());
+  auto late = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{late}));
+  auto a = early->events();
+  auto b = late->events();
+  BOOST_REQUIRE_EQUAL(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST(a[i].payload == b[i].payload);
+}
+
 BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {
   start_workflow_request req;
   req.org_id = org_id;
