@@ -37,6 +37,10 @@ struct registry_state {
   std::unordered_map<std::string, worker_record> workers;
   /// Task id -> the workflow that reserved it (since start-up; older ones are in the store).
   std::unordered_map<std::string, std::string> task_owners;
+  /// Reverse indexes, so that forgetting a workflow touches only its own entries.
+  std::unordered_map<caf::actor_addr, std::string> workflow_ids;
+  std::unordered_map<std::string, std::vector<std::string>> workflow_tasks;
+  std::unordered_map<std::string, std::pair<std::string, std::string>> workflow_keys;
 
   static inline const char* name = "registry";
 };
@@ -58,6 +62,13 @@ caf::error check_uuid(const std::string& what, const std::string& id) {
   return {};
 }
 
+/// Records that (org, key) started workflow `id`.
+void remember_key(registry_state& st, const std::string& org_id, const std::string& key,
+                  const std::string& id) {
+  st.idempotency[{org_id, key}] = id;
+  st.workflow_keys[id] = {org_id, key};
+}
+
 queue_actor queue_for(self_ptr self, const std::string& org_id, const std::string& queue) {
   auto& st = self->state;
   auto key = std::make_pair(org_id, queue);
@@ -75,6 +86,7 @@ workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
   auto handle = spawn_workflow(self->system(), self->state.ctx, std::move(init));
   self->link_to(handle);  // the engine goes down as one when the registry stops
   self->state.workflows.emplace(id, handle);
+  self->state.workflow_ids.emplace(handle.address(), id);
   return handle;
 }
 
@@ -208,7 +220,7 @@ workflow_actor create_workflow(self_ptr self, const start_workflow_request& req)
   rec.priority_ms = int64_t{req.priority_seconds} * 1000;
   rec.created_ms = now_ms();
   if (!req.idempotency_key.empty())
-    self->state.idempotency[{req.org_id, req.idempotency_key}] = rec.id;
+    remember_key(self->state, req.org_id, req.idempotency_key, rec.id);
   workflow_init init;
   init.record = std::move(rec);
   init.is_new = true;
@@ -219,19 +231,23 @@ workflow_actor create_workflow(self_ptr self, const start_workflow_request& req)
 /// the next request rehydrates it from the store, which is the truth).
 void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
-  for (auto i = st.workflows.begin(); i != st.workflows.end(); ++i) {
-    if (i->second.address() != addr)
-      continue;
-    auto id = i->first;
-    st.workflows.erase(i);
-    for (auto t = st.tasks.begin(); t != st.tasks.end();)
-      t = t->second.workflow_id == id ? st.tasks.erase(t) : std::next(t);
-    // Committed task ids are guarded by the store from here on.
-    for (auto t = st.task_owners.begin(); t != st.task_owners.end();)
-      t = t->second == id ? st.task_owners.erase(t) : std::next(t);
-    for (auto k = st.idempotency.begin(); k != st.idempotency.end();)
-      k = k->second == id ? st.idempotency.erase(k) : std::next(k);
+  auto i = st.workflow_ids.find(addr);
+  if (i == st.workflow_ids.end())
     return;
+  auto id = std::move(i->second);
+  st.workflow_ids.erase(i);
+  st.workflows.erase(id);
+  // Its committed task ids are guarded by the store from here on.
+  if (auto t = st.workflow_tasks.find(id); t != st.workflow_tasks.end()) {
+    for (const auto& task_id : t->second) {
+      st.tasks.erase(task_id);
+      st.task_owners.erase(task_id);
+    }
+    st.workflow_tasks.erase(t);
+  }
+  if (auto k = st.workflow_keys.find(id); k != st.workflow_keys.end()) {
+    st.idempotency.erase(k->second);
+    st.workflow_keys.erase(k);
   }
 }
 
@@ -258,7 +274,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
     }
     for (auto& wf : init.workflows) {
       if (!wf.record.idempotency_key.empty())
-        st.idempotency[{wf.record.org_id, wf.record.idempotency_key}] = wf.record.id;
+        remember_key(st, wf.record.org_id, wf.record.idempotency_key, wf.record.id);
       spawn_and_track(self, std::move(wf));
     }
     init.workflows.clear();
@@ -288,7 +304,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                       rp.delegate(create_workflow(self, req), start_atom_v);
                       return;
                     }
-                    st.idempotency[key] = id;
+                    remember_key(st, key.first, key.second, id);
                     with_workflow(self, id,
                                   [=](const caf::error& err, const workflow_actor& wf) mutable {
                                     if (err)
@@ -453,7 +469,10 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         },
         [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
             task_actor& handle) {
-          self->state.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
+          auto& st = self->state;
+          if (st.task_owners.emplace(id, workflow_id).second)
+            st.workflow_tasks[workflow_id].push_back(id);
+          st.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
         },
     };
   });
