@@ -463,8 +463,10 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
               return make_herald_error(
                   herald_errc::failed_precondition,
                   "task execution id collision: " + id + " belongs to another workflow execution");
+          auto& mine = self->state.workflow_tasks[workflow_id];
           for (auto& id : ids)
-            owners.emplace(std::move(id), workflow_id);
+            if (owners.emplace(id, workflow_id).second)
+              mine.push_back(std::move(id));
           return caf::ok_atom_v;
         },
         [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
