@@ -4,6 +4,8 @@
 #include <list>
 #include <map>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -39,6 +41,10 @@ struct queue_state {
   std::list<parked_poll<task_record>> task_polls;
   uint64_t arrivals = 0;
   uint64_t poll_ids = 0;
+  /// Pollers with a claim under way, and those of them that went away meanwhile: their claims
+  /// are undone (released) instead of answered, so no work is held for a gone worker.
+  std::unordered_map<caf::actor_addr, int> claiming;
+  std::unordered_set<caf::actor_addr> gone;
 
   static inline const char* name = "queue";
 };
@@ -79,13 +85,38 @@ void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Re
   polls.push_front(std::move(poll));
 }
 
+/// Notes that `poll`'s claim is under way.
+template <class Record>
+void begin_claim(self_ptr self, const parked_poll<Record>& poll) {
+  ++self->state.claiming[poll.requester];
+}
+
+/// Notes that `poll`'s claim ended; returns whether its poller went away meanwhile.
+template <class Record>
+bool end_claim(self_ptr self, const parked_poll<Record>& poll) {
+  auto& st = self->state;
+  auto i = st.claiming.find(poll.requester);
+  if (i != st.claiming.end() && --i->second == 0)
+    st.claiming.erase(i);
+  bool gone = st.gone.count(poll.requester) > 0;
+  if (gone && st.claiming.count(poll.requester) == 0)
+    st.gone.erase(poll.requester);
+  return gone;
+}
+
 /// Hands `work` to `poll` by asking the workflow actor to claim it. If the claim fails (the
-/// execution moved on), the poll goes back to the front of the line.
+/// execution moved on), the poll goes back to the front of the line; if the poller went away
+/// meanwhile, a successful claim is released again.
 void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
+  begin_claim(self, poll);
   self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
                 poll.request.worker_id)
       .then(
           [=](workflow_record& rec) mutable {
+            if (end_claim(self, poll)) {
+              self->send(work.handle, release_atom_v, poll.request.worker_id);
+              return;
+            }
             self->demonitor(poll.requester);
             poll.promise.deliver(std::move(rec));
           },
@@ -93,16 +124,22 @@ void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_rec
             auto& st = self->state;
             if (still_ready(err))
               st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
-            repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
+            if (!end_claim(self, poll))
+              repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
             dispatch_workflows(self);
           });
 }
 
 void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
+  begin_claim(self, poll);
   self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
                 poll.request.worker_id)
       .then(
           [=](task_record& rec) mutable {
+            if (end_claim(self, poll)) {
+              self->send(work.handle, release_atom_v, poll.request.worker_id);
+              return;
+            }
             self->demonitor(poll.requester);
             poll.promise.deliver(std::move(rec));
           },
@@ -110,7 +147,8 @@ void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
             auto& st = self->state;
             if (still_ready(err))
               st.tasks.emplace(++st.arrivals, std::move(work));
-            repark(self, st.task_polls, std::move(poll), expire_task_poll{});
+            if (!end_claim(self, poll))
+              repark(self, st.task_polls, std::move(poll), expire_task_poll{});
             dispatch_tasks(self);
           });
 }
@@ -208,8 +246,11 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
       self->quit(msg.reason);
     });
     self->set_down_handler([self](caf::down_msg& msg) {
-      withdraw(self->state.workflow_polls, msg.source);
-      withdraw(self->state.task_polls, msg.source);
+      auto& st = self->state;
+      withdraw(st.workflow_polls, msg.source);
+      withdraw(st.task_polls, msg.source);
+      if (st.claiming.count(msg.source) > 0)
+        st.gone.insert(msg.source);
     });
     return {
         [=](enqueue_atom, ready_workflow& work) {

@@ -84,6 +84,23 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
                   });
           return rp;
         },
+        [=](release_atom, std::string& worker) {
+          const auto& row = self->state.record;
+          if (row.status != task_status::running || row.worker_id != worker)
+            return;
+          auto next = row;
+          next.status = task_status::pending;
+          next.worker_id.clear();
+          next.execution_count -= 1;
+          persist(self, task_transition::released, std::move(next), [=](const caf::error& err) {
+            if (err)
+              return;
+            const auto& r = self->state.record;
+            self->send(
+                self->state.ctx.registry, enqueue_atom_v,
+                ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
+          });
+        },
         [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
           const auto& row = self->state.record;
           if (row.status != task_status::running)

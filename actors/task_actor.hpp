@@ -19,6 +19,8 @@ using task_actor
                        /// Hands the task to a worker: PENDING -> RUNNING, attempt + 1; durable
                        /// before the reply.
                        caf::replies_to<claim_atom, std::string>::with<task_record>,
+                       /// Undoes a claim whose poller went away before it got the answer.
+                       caf::reacts_to<release_atom, std::string>,
                        caf::replies_to<complete_atom, std::string>::with<caf::ok_atom>,
                        caf::replies_to<fail_atom, std::string>::with<caf::ok_atom>,
                        caf::replies_to<progress_atom, double, std::string>::with<caf::ok_atom>,

@@ -354,6 +354,8 @@ change apply_task_transition(const workflow_state& st, task_transition what,
       c.emit(task_state_event("TASK_FAILED", row, ts));
       wake(st, c);
       break;
+    case task_transition::released:
+      break;  // only the row changes: the attempt never ran
     case task_transition::progressed: {
       // ReportProgress streams a bare number, as the reference server does (frontends call
       // parseFloat on it); the details stay in the task row.
@@ -480,6 +482,16 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             rp.deliver(self->state.record);
           });
           return rp;
+        },
+        [=](release_atom, std::string& worker) {
+          auto& st = self->state;
+          if (st.record.status != workflow_status::running || st.record.worker_id != worker)
+            return;
+          change c{st.record};
+          c.record.status = workflow_status::pending;
+          c.record.worker_id.clear();
+          c.enqueue = true;
+          commit(self, std::move(c), [](const caf::error&) {});
         },
         [=](submit_atom, submit_request& req) -> caf::result<caf::ok_atom> {
           auto& st = self->state;

@@ -21,6 +21,7 @@ enum class task_transition : uint8_t {
   completed,
   failed,  ///< the last attempt failed
   progressed,
+  released,  ///< claimed for a poller that was gone: back to PENDING, the attempt never ran
 };
 
 /// The single writer of one workflow execution: its status, history (sequence numbers), task
@@ -33,6 +34,8 @@ using workflow_actor = caf::typed_actor<
     caf::replies_to<start_atom>::with<start_workflow_result>,
     /// Hands the execution to a worker: PENDING -> RUNNING, durable before the reply.
     caf::replies_to<claim_atom, std::string>::with<workflow_record>,
+    /// Undoes a claim whose poller went away before it got the answer: RUNNING -> PENDING.
+    caf::reacts_to<release_atom, std::string>,
     caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
     /// A task actor reports a transition of its task (the new row).
     caf::replies_to<task_atom, task_transition, task_record>::with<caf::ok_atom>,

@@ -36,5 +36,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, rehydrate_atom, "rehydrate")
   CAF_ADD_ATOM(herald, herald, replay_atom, "replay")
   CAF_ADD_ATOM(herald, herald, passivate_atom, "passivate")
+  CAF_ADD_ATOM(herald, herald, release_atom, "release")
 
 CAF_END_TYPE_ID_BLOCK(herald)
