@@ -371,9 +371,12 @@ caf::expected<task_stream_data> decode(const flovyn::v1::StreamTaskDataRequest& 
     return invalid("type must be TOKEN, PROGRESS, DATA or ERROR, not "
                    + flovyn::v1::StreamEventType_Name(x.type()) + " ("
                    + std::to_string(static_cast<int>(x.type())) + ")");
-  if (!x.payload().empty())
-    if (auto json = decode_json("payload", x.payload(), settings.max_input_bytes); !json)
-      return std::move(json.error());
+  // Passed through verbatim, whatever it holds (the reference acknowledges any payload); only
+  // its size is bounded.
+  if (x.payload().size() > settings.max_input_bytes)
+    return make_herald_error(herald_errc::resource_exhausted,
+                             "payload is larger than " + std::to_string(settings.max_input_bytes)
+                               + " bytes");
   out.payload = x.payload();
   return out;
 }
