@@ -147,13 +147,12 @@ const char* suspend_type(const workflow_state& st, const change& c) {
 
 /// Marks the arrival of something the workflow may wait for: a WAITING execution resumes, a
 /// RUNNING one resumes as soon as it suspends (no lost wake-up).
-void wake(const workflow_state& st, change& c) {
+void wake(change& c) {
   if (c.record.status == workflow_status::waiting) {
     c.record.status = workflow_status::pending;
     c.emit_workflow("WORKFLOW_RESUMED");
     c.enqueue = true;
   }
-  (void)st;
 }
 
 /// Checks a command batch without changing anything; returns the first problem.
@@ -319,7 +318,7 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
     c.append("WORKFLOW_SUSPENDED", json_object{}.string("reason", suspend_reason).str());
     c.emit_workflow("WORKFLOW_SUSPENDED", suspend_type(st, c));
     if (st.woken)
-      wake(st, c);
+      wake(c);
   }
   return c;
 }
@@ -345,14 +344,14 @@ change apply_task_transition(const workflow_state& st, task_transition what,
         c.append("TASK_COMPLETED",
                  json_object{}.string("taskExecutionId", row.id).raw("output", row.output).str());
       c.emit(task_state_event("TASK_COMPLETED", row, ts));
-      wake(st, c);
+      wake(c);
       break;
     case task_transition::failed:
       if (open)
         c.append("TASK_FAILED",
                  json_object{}.string("taskExecutionId", row.id).string("error", row.error).str());
       c.emit(task_state_event("TASK_FAILED", row, ts));
-      wake(st, c);
+      wake(c);
       break;
     case task_transition::released:
       break;  // only the row changes: the attempt never ran

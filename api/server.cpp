@@ -23,10 +23,8 @@ registry_init load_state(store& db, std::ostream& out) {
   }
   out << "herald: default org " << org->slug << " " << org->id << std::endl;
   init.orgs.push_back(*org);
+  // Every task of an unfinished workflow, finished ones too: the actor answers for all of them.
   auto active = db.load_active();
-  std::map<std::string, std::vector<task_record>> tasks;
-  for (auto& row : active.tasks)
-    tasks[row.workflow_id].push_back(std::move(row));
   for (auto& rec : active.workflows) {
     workflow_init wf;
     wf.history = db.load_history(rec.id);
