@@ -9,6 +9,7 @@
 #include "actors/broadcaster_actor.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/task_actor.hpp"
+#include "actors/timer_actor.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/json.hpp"
 #include "protocol/state_event.hpp"
@@ -30,8 +31,10 @@ struct change {
   std::vector<history_event> events;
   std::vector<task_record> tasks;
   std::vector<stream_event> stream;
-  std::vector<task_record> new_tasks;  ///< spawn their actors after the commit
-  bool enqueue = false;                ///< the execution becomes ready after the commit
+  std::vector<task_record> new_tasks;         ///< spawn their actors after the commit
+  std::map<std::string, int64_t> new_timers;  ///< timer id -> fire time: spawn after the commit
+  std::vector<std::string> ended_timers;      ///< fired or cancelled: stop after the commit
+  bool enqueue = false;                       ///< the execution becomes ready after the commit
 
   explicit change(const workflow_record& current) : record(current) {
     record.updated_ms = now_ms();
@@ -59,6 +62,8 @@ struct workflow_state {
   std::vector<std::string> task_order;  ///< task ids in creation order
   std::map<std::string, task_record> tasks;
   std::map<std::string, task_actor> task_actors;
+  /// Pending timers: id -> (fire time in epoch ms, its timer actor).
+  std::map<std::string, std::pair<int64_t, caf::actor>> timers;
   broadcaster_actor broadcaster;
   bool committed = false;  ///< the execution exists in the store
   bool woken = false;      ///< something the workflow may wait for arrived while it was RUNNING
@@ -88,6 +93,22 @@ void spawn_task_actor(self_ptr self, const task_record& row) {
   if (row.status == task_status::pending)
     self->send(st.ctx.registry, enqueue_atom_v,
                ready_task{row.id, row.org_id, row.queue, row.kind, handle});
+}
+
+/// Spawns the actor of a committed timer.
+void start_timer(self_ptr self, const std::string& id, int64_t fire_at_ms) {
+  auto handle = spawn_timer(self->system(), id, fire_at_ms, caf::actor_cast<workflow_actor>(self));
+  self->state.timers[id] = {fire_at_ms, handle};
+}
+
+/// Returns a TimerSnapshot state event.
+stream_event timer_event(std::string_view name, const std::string& id, int64_t fire_at_ms,
+                         int64_t ts) {
+  json_object snap;
+  snap.string("timerId", id);
+  if (fire_at_ms > 0)
+    snap.integer("fireAtMs", fire_at_ms);
+  return make_state_event(name, snap.str(), ts);
 }
 
 /// Commits `c` and, once durable, applies it to the state, streams its events and runs its
@@ -121,6 +142,14 @@ void commit(self_ptr self, change c, Done done) {
               self->send(st.broadcaster, emit_atom_v, std::move(c.stream));
             for (const auto& row : c.new_tasks)
               spawn_task_actor(self, row);
+            for (const auto& id : c.ended_timers) {
+              if (auto t = st.timers.find(id); t != st.timers.end()) {
+                self->send_exit(t->second.second, caf::exit_reason::user_shutdown);
+                st.timers.erase(t);
+              }
+            }
+            for (const auto& [id, fire_at] : c.new_timers)
+              start_timer(self, id, fire_at);
             if (c.enqueue)
               enqueue(self);
             if (is_terminal(st.record.status))
@@ -142,6 +171,8 @@ const char* suspend_type(const workflow_state& st, const change& c) {
   for (const auto& [id, row] : st.tasks)
     if (pending(row))
       return "SUSPEND_TYPE_TASK";
+  if (!st.timers.empty() || !c.new_timers.empty())
+    return "SUSPEND_TYPE_TIMER";
   return "SUSPEND_TYPE_SIGNAL";
 }
 
@@ -207,6 +238,16 @@ caf::error validate(const workflow_state& st, const submit_request& req) {
           return bad(where + "a batch can complete or fail the workflow only once");
         break;
       case command_type::suspend_workflow:
+        break;
+      case command_type::start_timer:
+        if (cmd.timer_id.empty())
+          return bad(where + "timer_id is empty");
+        if (cmd.duration_ms < 0)
+          return bad(where + "duration_ms is negative");
+        break;
+      case command_type::cancel_timer:
+        if (cmd.timer_id.empty())
+          return bad(where + "timer_id is empty");
         break;
       default:
         return make_herald_error(herald_errc::unimplemented,
@@ -308,6 +349,28 @@ change apply_commands(const workflow_state& st, const submit_request& req) {
         suspend = true;
         suspend_reason = cmd.reason;
         break;
+      case command_type::start_timer: {
+        if (st.timers.count(cmd.timer_id) > 0 || c.new_timers.count(cmd.timer_id) > 0)
+          break;  // the same timer again: idempotent
+        auto fire_at = rec.updated_ms + cmd.duration_ms;
+        c.append("TIMER_STARTED", json_object{}
+                                      .string("timerId", cmd.timer_id)
+                                      .integer("durationMs", cmd.duration_ms)
+                                      .str());
+        c.emit(timer_event("TIMER_STARTED", cmd.timer_id, fire_at, rec.updated_ms));
+        c.new_timers[cmd.timer_id] = fire_at;
+        break;
+      }
+      case command_type::cancel_timer: {
+        bool pending = st.timers.count(cmd.timer_id) > 0;
+        if (c.new_timers.erase(cmd.timer_id) == 0 && !pending)
+          break;  // fired or cancelled already: nothing to cancel
+        c.append("TIMER_CANCELLED", json_object{}.string("timerId", cmd.timer_id).str());
+        c.emit(timer_event("TIMER_CANCELLED", cmd.timer_id, 0, rec.updated_ms));
+        if (pending)
+          c.ended_timers.push_back(cmd.timer_id);
+        break;
+      }
       default:
         break;  // unspecified without data: skipped, as the SDKs expect
     }
@@ -404,6 +467,20 @@ void check_task_ids(self_ptr self, std::shared_ptr<std::vector<std::string>> ids
           });
 }
 
+/// Returns the timers of a history that were started and neither fired nor cancelled, with
+/// their fire times: what a rehydrated workflow must arm again (overdue ones fire at once).
+std::map<std::string, int64_t> pending_timers(const std::vector<history_event>& history) {
+  std::map<std::string, int64_t> out;
+  for (const auto& ev : history) {
+    if (ev.type == "TIMER_STARTED")
+      out[json_string_member(ev.data, "timerId")]
+          = ev.created_ms + json_int_member(ev.data, "durationMs", 0);
+    else if (ev.type == "TIMER_FIRED" || ev.type == "TIMER_CANCELLED")
+      out.erase(json_string_member(ev.data, "timerId"));
+  }
+  return out;
+}
+
 caf::error not_running(const workflow_record& rec) {
   return make_herald_error(
       herald_errc::failed_precondition,
@@ -481,6 +558,24 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             rp.deliver(self->state.record);
           });
           return rp;
+        },
+        [=](timer_atom, std::string& id) {
+          auto& st = self->state;
+          if (st.timers.count(id) == 0)
+            return;  // cancelled meanwhile
+          if (is_terminal(st.record.status)) {
+            st.timers.erase(id);
+            return;
+          }
+          change c{st.record};
+          c.append("TIMER_FIRED", json_object{}.string("timerId", id).str());
+          c.emit(timer_event("TIMER_FIRED", id, 0, c.record.updated_ms));
+          c.ended_timers.push_back(id);
+          wake(c);
+          commit(self, std::move(c), [=](const caf::error& err) {
+            if (!err && self->state.record.status == workflow_status::running)
+              self->state.woken = true;
+          });
         },
         [=](release_atom, std::string& worker) {
           auto& st = self->state;
@@ -580,6 +675,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                 self->send_exit(st.broadcaster, caf::exit_reason::user_shutdown);
                 for (auto& [id, task] : st.task_actors)
                   self->send_exit(task, caf::exit_reason::user_shutdown);
+                for (auto& [id, timer] : st.timers)
+                  self->send_exit(timer.second, caf::exit_reason::user_shutdown);
                 self->quit();
               });
         },
@@ -611,6 +708,9 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             for (const auto& id : st.task_order)
               if (!is_terminal(st.tasks.at(id).status))
                 spawn_task_actor(self, st.tasks.at(id));
+            if (!is_terminal(st.record.status))
+              for (const auto& [id, fire_at] : pending_timers(st.history))
+                start_timer(self, id, fire_at);
             if (st.record.status == workflow_status::pending)
               enqueue(self);
           };

@@ -27,7 +27,8 @@ enum class task_transition : uint8_t {
 /// The single writer of one workflow execution: its status, history (sequence numbers), task
 /// rows and stream (offsets). Every change is committed before it is answered or streamed.
 using workflow_actor = caf::typed_actor<
-    caf::replies_to<caf::get_atom>::with<workflow_record>,
+    /// A pending timer fell due (from its timer actor).
+    caf::reacts_to<timer_atom, std::string>, caf::replies_to<caf::get_atom>::with<workflow_record>,
     caf::replies_to<caf::get_atom, history_atom>::with<std::vector<history_event>>,
     caf::replies_to<caf::get_atom, tasks_atom>::with<std::vector<task_record>>,
     /// Commits a new execution (history WORKFLOW_STARTED) and makes it ready.

@@ -24,6 +24,28 @@ std::string compact_json(std::string_view text) {
   return {buf.GetString(), buf.GetSize()};
 }
 
+std::string json_string_member(std::string_view text, const char* key) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return {};
+  auto i = doc.FindMember(key);
+  if (i == doc.MemberEnd() || !i->value.IsString())
+    return {};
+  return {i->value.GetString(), i->value.GetStringLength()};
+}
+
+int64_t json_int_member(std::string_view text, const char* key, int64_t fallback) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return fallback;
+  auto i = doc.FindMember(key);
+  if (i == doc.MemberEnd() || !i->value.IsInt64())
+    return fallback;
+  return i->value.GetInt64();
+}
+
 std::string json_number(double x) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> writer{buf};

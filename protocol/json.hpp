@@ -16,6 +16,12 @@ bool is_valid_json(std::string_view text);
 /// Returns `text` re-serialised compactly, or "" if it is not valid JSON. Empty input gives "null".
 std::string compact_json(std::string_view text);
 
+/// Returns the string member `key` of the JSON object `text`, or "" if it has none.
+std::string json_string_member(std::string_view text, const char* key);
+
+/// Returns the integer member `key` of the JSON object `text`, or `fallback` if it has none.
+int64_t json_int_member(std::string_view text, const char* key, int64_t fallback);
+
 /// Returns `x` as a JSON number in its shortest form, e.g. "0.5".
 std::string json_number(double x);
 

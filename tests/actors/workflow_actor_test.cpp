@@ -325,6 +325,90 @@ BOOST_AUTO_TEST_CASE(finished_workflows_leave_memory_and_come_back_from_the_stor
     BOOST_TEST(a[i].payload == b[i].payload);
 }
 
+namespace {
+
+workflow_command start_timer(const std::string& id, int64_t ms) {
+  workflow_command cmd;
+  cmd.type = command_type::start_timer;
+  cmd.has_data = true;
+  cmd.timer_id = id;
+  cmd.duration_ms = ms;
+  return cmd;
+}
+
+workflow_command cancel_timer(const std::string& id) {
+  workflow_command cmd;
+  cmd.type = command_type::cancel_timer;
+  cmd.has_data = true;
+  cmd.timer_id = id;
+  return cmd;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_timer_fires_at_its_due_time_and_resumes_the_workflow) {
+  auto id = start("sleepy");
+  auto sink = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
+                                   event_sink_ptr{sink}));
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {start_timer("sleep-1", 2000)}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  advance(std::chrono::milliseconds(1000));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  advance(std::chrono::milliseconds(1000));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto hist = history(id);
+  BOOST_TEST(types(hist)
+                 == (strings{"WORKFLOW_STARTED", "TIMER_STARTED", "WORKFLOW_SUSPENDED",
+                             "TIMER_FIRED"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(hist[1].data == R"({"timerId":"sleep-1","durationMs":2000})");
+  BOOST_TEST(hist[3].data == R"({"timerId":"sleep-1"})");
+  strings names;
+  for (const auto& ev : sink->events())
+    names.push_back(ev.name);
+  BOOST_TEST(names
+                 == (strings{"WORKFLOW_CREATED", "WORKFLOW_STARTED", "TIMER_STARTED",
+                             "WORKFLOW_SUSPENDED", "TIMER_FIRED", "WORKFLOW_RESUMED"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(sink->events()[3].payload.find(R"("suspendType":"SUSPEND_TYPE_TIMER")")
+             != std::string::npos);
+  BOOST_TEST(sink->events()[2].payload.find(R"("fireAtMs":)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_timer_never_fires) {
+  auto id = start("impatient");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {start_timer("t", 5000), schedule(task_id)},
+                       reported_status::suspended));
+  poll_task();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {cancel_timer("t")}, reported_status::suspended));
+  advance(std::chrono::seconds(10));
+  auto t = history_types(id);
+  BOOST_TEST(std::count(t.begin(), t.end(), "TIMER_CANCELLED") == 1);
+  BOOST_TEST(std::count(t.begin(), t.end(), "TIMER_FIRED") == 0);
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_that_fires_while_running_is_not_lost) {
+  auto id = start("racy");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {start_timer("t", 1000), schedule(task_id)},
+                       reported_status::suspended));
+  poll_task();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
+  poll_workflow();  // RUNNING
+  advance(std::chrono::seconds(1));
+  BOOST_TEST(get(id).status == workflow_status::running);
+  BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+}
+
 BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {
   start_workflow_request req;
   req.org_id = org_id;
