@@ -2,6 +2,7 @@
 // clean restart and a crash (kill -9).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "protocol/uuid.hpp"
@@ -167,6 +168,60 @@ BOOST_FIXTURE_TEST_CASE(restart_and_crash_keep_everything, own_server_fixture) {
   auto names = state_event_names(s);
   BOOST_REQUIRE(!names.empty());
   BOOST_CHECK_EQUAL(names.front(), "WORKFLOW_CREATED");
+}
+
+// A timer pending at a crash fires after the restart, once, no earlier than it was due.
+BOOST_FIXTURE_TEST_CASE(a_pending_timer_survives_a_crash, own_server_fixture) {
+  auto queue = "e2e-timer-crash-" + make_uuid();
+  auto id = start("sleeper", queue);
+  auto poll = [&](int timeout_s) {
+    auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
+    auto stub = v1::WorkflowDispatch::NewStub(channel);
+    v1::PollRequest req;
+    req.set_worker_id("e2e-timer-worker");
+    req.set_org_id(server->org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(timeout_s);
+    v1::PollResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout_s + 10});
+    auto st = stub->PollWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollWorkflow: " << st.error_message());
+    return resp.has_workflow_execution() ? resp.workflow_execution().id() : std::string{};
+  };
+  BOOST_REQUIRE_EQUAL(poll(10), id);
+  {
+    auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
+    auto stub = v1::WorkflowDispatch::NewStub(channel);
+    v1::SubmitWorkflowCommandsRequest req;
+    req.set_workflow_execution_id(id);
+    auto* cmd = req.add_commands();
+    cmd->set_command_type(v1::START_TIMER);
+    cmd->mutable_start_timer()->set_timer_id("sleep-1");
+    cmd->mutable_start_timer()->set_duration_ms(3000);
+    req.add_commands()->set_command_type(v1::SUSPEND_WORKFLOW);
+    req.mutable_commands(1)->mutable_suspend_workflow()->set_reason("sleeping");
+    req.set_status(v1::SUSPENDED);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = stub->SubmitWorkflowCommands(&ctx, req, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SubmitWorkflowCommands: " << st.error_message());
+  }
+  auto submitted = std::chrono::steady_clock::now();
+  server->kill9();
+  server->restart();
+  BOOST_REQUIRE_EQUAL(poll(15), id);  // woken by the re-armed timer
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - submitted);
+  BOOST_CHECK_GE(waited.count(), 3000);
+  auto h = history(id);
+  BOOST_TEST_CONTEXT(dump(h)) {
+    auto fired = std::count_if(h.begin(), h.end(),
+                               [](const auto& e) { return e.event_type() == "TIMER_FIRED"; });
+    BOOST_CHECK_EQUAL(fired, 1);
+    BOOST_CHECK_EQUAL(h.back().event_type(), "TIMER_FIRED");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

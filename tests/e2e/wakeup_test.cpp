@@ -151,6 +151,59 @@ BOOST_FIXTURE_TEST_CASE(completion_while_running_is_not_lost, manual_fixture) {
   check_server_serves("the lost wake-up scenario");
 }
 
+BOOST_FIXTURE_TEST_CASE(timers_of_100_ms_and_2_s_wake_the_workflow_on_time, manual_fixture) {
+  for (int64_t duration_ms : {100, 2000}) {
+    BOOST_TEST_CONTEXT("timer of " << duration_ms << " ms") {
+      auto id = start_grpc("sleeper", R"({})", queue);
+      BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
+      v1::SubmitWorkflowCommandsRequest sleep;
+      sleep.set_workflow_execution_id(id);
+      auto* cmd = sleep.add_commands();
+      cmd->set_command_type(v1::START_TIMER);
+      cmd->set_sequence_number(1);  // FFI style: no SUSPEND command, status SUSPENDED
+      cmd->mutable_start_timer()->set_timer_id("timer-0");
+      cmd->mutable_start_timer()->set_duration_ms(duration_ms);
+      sleep.set_status(v1::SUSPENDED);
+      auto started = std::chrono::steady_clock::now();
+      submit(sleep);
+      BOOST_CHECK_EQUAL(rest_status(id), "WAITING");
+      BOOST_REQUIRE_EQUAL(poll_workflow(10), id);  // parked until the timer fires
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      BOOST_CHECK_GE(waited.count(), duration_ms);
+      BOOST_CHECK_LT(waited.count(), duration_ms + 5000);
+      auto h = history(id);
+      BOOST_TEST_CONTEXT(dump(h)) {
+        BOOST_REQUIRE_EQUAL(h.size(), 4u);
+        BOOST_CHECK_EQUAL(h[1].event_type(), "TIMER_STARTED");
+        BOOST_CHECK_EQUAL(string_member(parse_json(h[1].event_data()), "timerId"), "timer-0");
+        BOOST_CHECK_EQUAL(h[2].event_type(), "WORKFLOW_SUSPENDED");
+        BOOST_CHECK_EQUAL(h[3].event_type(), "TIMER_FIRED");
+        BOOST_CHECK_EQUAL(string_member(parse_json(h[3].event_data()), "timerId"), "timer-0");
+      }
+      v1::SubmitWorkflowCommandsRequest done;
+      done.set_workflow_execution_id(id);
+      done.add_commands()->set_command_type(v1::COMPLETE_WORKFLOW);
+      done.mutable_commands(0)->mutable_complete_workflow()->set_output(R"({"slept":true})");
+      done.set_status(v1::COMPLETED);
+      submit(done);
+      sse_client sse{server.http_port(), executions_path(id) + "/stream"};
+      BOOST_REQUIRE(sse.wait_for_terminal(10s));
+      auto names = state_event_names(sse.events());
+      BOOST_TEST_CONTEXT(dump(sse.events())) {
+        auto at = [&](const char* name) {
+          return std::find(names.begin(), names.end(), name) - names.begin();
+        };
+        BOOST_CHECK_LT(at("TIMER_STARTED"), at("WORKFLOW_SUSPENDED"));
+        BOOST_CHECK_LT(at("WORKFLOW_SUSPENDED"), at("TIMER_FIRED"));
+        BOOST_CHECK_LT(at("TIMER_FIRED"), at("WORKFLOW_RESUMED"));
+        BOOST_CHECK_EQUAL(names.back(), "WORKFLOW_COMPLETED");
+      }
+    }
+  }
+  check_server_serves("the timer scenario");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace herald::test
