@@ -335,6 +335,14 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             return self->delegate(i->second.handle, caf::get_atom_v);
           return self->delegate(st.ctx.reader, caf::get_atom_v, task_atom_v, id);
         },
+        [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
+          if (auto err = check_org(self->state, req.org_id))
+            return err;
+          if (req.name.empty())
+            return invalid("signal_name is empty");
+          auto id = req.workflow_id;
+          return delegate_to_workflow<int64_t>(self, id, signal_atom_v, std::move(req));
+        },
         [=](submit_atom, submit_request& req) {
           return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
         },

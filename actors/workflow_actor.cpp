@@ -24,6 +24,9 @@ namespace {
 using workflow_impl
     = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>>;
 
+/// Signals one workflow takes at most (reference §3.9).
+constexpr size_t max_signals = 10000;
+
 /// The rows, history and stream events of one step, built on a draft of the record so that the
 /// state changes only once the store has committed them.
 struct change {
@@ -67,6 +70,7 @@ struct workflow_state {
   broadcaster_actor broadcaster;
   bool committed = false;  ///< the execution exists in the store
   bool woken = false;      ///< something the workflow may wait for arrived while it was RUNNING
+  size_t signals = 0;      ///< SIGNAL_RECEIVED events so far (bounded per workflow)
   caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
 
   static inline const char* name = "workflow";
@@ -132,6 +136,8 @@ void commit(self_ptr self, change c, Done done) {
             auto& st = self->state;
             st.committed = true;
             st.record = std::move(c.record);
+            for (const auto& ev : c.events)
+              st.signals += ev.type == "SIGNAL_RECEIVED";
             st.history.insert(st.history.end(), c.events.begin(), c.events.end());
             for (auto& row : c.tasks) {
               if (st.tasks.count(row.id) == 0)
@@ -498,6 +504,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
     st.record = std::move(init.record);
     st.history = std::move(init.history);
     st.committed = !init.is_new;
+    for (const auto& ev : st.history)
+      st.signals += ev.type == "SIGNAL_RECEIVED";
     st.last_change = self->clock().now();
     for (auto& row : init.tasks) {
       st.task_order.push_back(row.id);
@@ -556,6 +564,39 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             }
             self->state.woken = false;
             rp.deliver(self->state.record);
+          });
+          return rp;
+        },
+        [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
+          auto& st = self->state;
+          if (!req.org_id.empty() && req.org_id != st.record.org_id)
+            return make_herald_error(herald_errc::not_found,
+                                     "workflow execution " + st.record.id + " not found");
+          if (is_terminal(st.record.status))
+            return make_herald_error(herald_errc::failed_precondition,
+                                     "workflow execution " + st.record.id + " is "
+                                         + to_string(st.record.status) + ": it takes no signals");
+          if (st.signals >= max_signals)
+            return make_herald_error(herald_errc::resource_exhausted,
+                                     "workflow execution " + st.record.id + " has "
+                                         + std::to_string(max_signals) + " signals already");
+          change c{st.record};
+          c.append("SIGNAL_RECEIVED",
+                   json_object{}
+                       .string("signalName", req.name)
+                       .raw("signalValue", req.value.empty() ? "null" : req.value)
+                       .str());
+          auto sequence = int64_t{c.record.current_sequence};
+          wake(c);
+          auto rp = self->make_response_promise<int64_t>();
+          commit(self, std::move(c), [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            if (self->state.record.status == workflow_status::running)
+              self->state.woken = true;
+            rp.deliver(sequence);
           });
           return rp;
         },

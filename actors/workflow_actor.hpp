@@ -27,6 +27,8 @@ enum class task_transition : uint8_t {
 /// The single writer of one workflow execution: its status, history (sequence numbers), task
 /// rows and stream (offsets). Every change is committed before it is answered or streamed.
 using workflow_actor = caf::typed_actor<
+    /// Appends SIGNAL_RECEIVED and wakes the workflow; replies the event's sequence number.
+    caf::replies_to<signal_atom, signal_request>::with<int64_t>,
     /// A pending timer fell due (from its timer actor).
     caf::reacts_to<timer_atom, std::string>, caf::replies_to<caf::get_atom>::with<workflow_record>,
     caf::replies_to<caf::get_atom, history_atom>::with<std::vector<history_event>>,

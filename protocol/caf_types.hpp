@@ -38,5 +38,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, passivate_atom, "passivate")
   CAF_ADD_ATOM(herald, herald, release_atom, "release")
   CAF_ADD_ATOM(herald, herald, timer_atom, "timer")
+  CAF_ADD_ATOM(herald, herald, signal_atom, "signal")
 
 CAF_END_TYPE_ID_BLOCK(herald)

@@ -130,6 +130,14 @@ struct task_stream_data {
   std::string payload;      ///< passed through verbatim
 };
 
+/// A signal for a workflow execution (SignalWorkflow, REST `.../signal`).
+struct signal_request {
+  std::string org_id;  ///< the caller's org: another org's execution is not found
+  std::string workflow_id;
+  std::string name;
+  std::string value;  ///< JSON
+};
+
 /// One LogMessage of a task; also its row in the store.
 struct task_log {
   std::string task_id;
@@ -171,6 +179,11 @@ typename Inspector::result_type inspect(Inspector& f, poll_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_stream_data& x) {
   return f(caf::meta::type_name("task_stream_data"), x.task_id, x.workflow_id, x.event, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, signal_request& x) {
+  return f(caf::meta::type_name("signal_request"), x.org_id, x.workflow_id, x.name, x.value);
 }
 
 template <class Inspector>

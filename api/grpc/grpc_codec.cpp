@@ -374,10 +374,25 @@ caf::expected<task_stream_data> decode(const flovyn::v1::StreamTaskDataRequest& 
   // Passed through verbatim, whatever it holds (the reference acknowledges any payload); only
   // its size is bounded.
   if (x.payload().size() > settings.max_input_bytes)
-    return make_herald_error(herald_errc::resource_exhausted,
-                             "payload is larger than " + std::to_string(settings.max_input_bytes)
-                               + " bytes");
+    return make_herald_error(
+        herald_errc::resource_exhausted,
+        "payload is larger than " + std::to_string(settings.max_input_bytes) + " bytes");
   out.payload = x.payload();
+  return out;
+}
+
+caf::expected<signal_request> decode(const flovyn::v1::SignalWorkflowRequest& x,
+                                     const grpc_settings& settings) {
+  signal_request out;
+  if (auto err = read_uuid("org_id", x.org_id(), out.org_id))
+    return err;
+  if (auto err = read_uuid("workflow_execution_id", x.workflow_execution_id(), out.workflow_id))
+    return err;
+  if (x.signal_name().empty())
+    return invalid("signal_name is empty");
+  out.name = x.signal_name();
+  if (auto err = read_json("signal_value", x.signal_value(), settings.max_input_bytes, out.value))
+    return err;
   return out;
 }
 

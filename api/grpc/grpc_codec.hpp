@@ -66,6 +66,9 @@ caf::expected<task_stream_data> decode(const flovyn::v1::StreamTaskDataRequest& 
 
 caf::expected<task_log> decode(const flovyn::v1::LogMessageRequest& x);
 
+caf::expected<signal_request> decode(const flovyn::v1::SignalWorkflowRequest& x,
+                                     const grpc_settings& settings);
+
 // -- replies -------------------------------------------------------------------------------------
 
 void encode(const workflow_record& x, flovyn::v1::WorkflowExecution* out);

@@ -72,4 +72,19 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SubmitWorkflowCommands(
   return ask_registry_ok(context_, submit_atom_v, std::move(*submit));
 }
 
+grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWorkflow(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::SignalWorkflowRequest* request,
+    flovyn::v1::SignalWorkflowResponse* response) {
+  auto signal = decode(*request, context_.settings);
+  if (!signal)
+    return reject(ctx, signal.error());
+  return ask_registry<int64_t>(
+      context_, context_.settings.request_timeout,
+      [response](int64_t sequence) {
+        response->set_signal_event_sequence(sequence);
+        return grpc::Status::OK;
+      },
+      signal_atom_v, std::move(*signal));
+}
+
 }  // namespace herald

@@ -32,6 +32,11 @@ public:
       grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitWorkflowCommandsRequest* request,
       google::protobuf::Empty* response) override;
 
+  /// Appends SIGNAL_RECEIVED to a live execution and wakes it; answers the event's sequence.
+  grpc::ServerUnaryReactor* SignalWorkflow(grpc::CallbackServerContext* ctx,
+                                           const flovyn::v1::SignalWorkflowRequest* request,
+                                           flovyn::v1::SignalWorkflowResponse* response) override;
+
 private:
   service_context context_;
 };

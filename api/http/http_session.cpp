@@ -320,6 +320,9 @@ void http_session::handle_request() {
       });
       return;
     }
+    case route_kind::signal_workflow:
+      signal_workflow(route);
+      return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");
       return;
@@ -351,6 +354,27 @@ void http_session::start_workflow(const route_match& route) {
         },
         start_atom_v, std::move(request));
   });
+}
+
+void http_session::signal_workflow(const route_match& route) {
+  signal_request request;
+  if (auto err = parse_signal_request(req_.body(), state_->settings().max_input_bytes, request)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  with_workflow(
+      route, [request = std::move(request)](http_session& self, workflow_record& record) mutable {
+        request.org_id = record.org_id;
+        request.workflow_id = record.id;
+        self.call<int64_t>(
+            [](http_session& self, int64_t sequence) {
+              // Both spellings: the reference documents snake_case for this endpoint.
+              self.send(http::status::ok,
+                        "{\"signalEventSequence\":" + std::to_string(sequence)
+                            + ",\"signal_event_sequence\":" + std::to_string(sequence) + "}");
+            },
+            signal_atom_v, std::move(request));
+      });
 }
 
 void http_session::list_events(const route_match& route, int64_t since) {

@@ -127,6 +127,29 @@ void optional_string(json_object& obj, std::string_view key, const std::string& 
 
 }  // namespace
 
+std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
+                                               signal_request& out) {
+  rapidjson::Document doc;
+  constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+  doc.Parse<flags>(body.data(), body.size());
+  if (doc.HasParseError())
+    return bad_request(std::string{"malformed JSON body: "}
+                       + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset "
+                       + std::to_string(doc.GetErrorOffset()));
+  if (!doc.IsObject())
+    return bad_request("request body must be a JSON object");
+  auto name = member(doc, "signalName", "signal_name");
+  if (name == nullptr || !name->IsString() || name->GetStringLength() == 0)
+    return bad_request("signalName is required and must be a non-empty string");
+  out.name.assign(name->GetString(), name->GetStringLength());
+  auto value = member(doc, "signalValue", "signal_value");
+  out.value = value != nullptr ? to_compact(*value) : "null";
+  if (out.value.size() > max_input_bytes)
+    return http_error{http::status::payload_too_large,
+                      "signalValue exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  return std::nullopt;
+}
+
 std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
                                               start_workflow_request& out) {
   rapidjson::Document doc;

@@ -37,6 +37,10 @@ std::string format_iso8601(int64_t epoch_ms);
 std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
                                               start_workflow_request& out);
 
+/// Parses a signal body `{signalName, signalValue}` (snake_case accepted too) into `out`.
+std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
+                                               signal_request& out);
+
 /// `{"id","slug","name","createdAt"}`.
 std::string org_json(const org_record& org);
 

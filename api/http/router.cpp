@@ -39,7 +39,7 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", ni},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", ni},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", ni},
-    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", route_kind::signal_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", ni},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
     // standalone task executions

@@ -19,6 +19,7 @@ enum class route_kind {
   list_events,
   list_tasks,
   stream_workflow,
+  signal_workflow,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 

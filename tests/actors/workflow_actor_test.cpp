@@ -349,8 +349,8 @@ workflow_command cancel_timer(const std::string& id) {
 BOOST_AUTO_TEST_CASE(a_timer_fires_at_its_due_time_and_resumes_the_workflow) {
   auto id = start("sleepy");
   auto sink = std::make_shared<test::recording_sink>();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0},
-                                   event_sink_ptr{sink}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{sink}));
   poll_workflow();
   BOOST_REQUIRE(submit(id, {start_timer("sleep-1", 2000)}, reported_status::suspended));
   BOOST_TEST(get(id).status == workflow_status::waiting);
@@ -359,10 +359,10 @@ BOOST_AUTO_TEST_CASE(a_timer_fires_at_its_due_time_and_resumes_the_workflow) {
   advance(std::chrono::milliseconds(1000));
   BOOST_TEST(get(id).status == workflow_status::pending);
   auto hist = history(id);
-  BOOST_TEST(types(hist)
-                 == (strings{"WORKFLOW_STARTED", "TIMER_STARTED", "WORKFLOW_SUSPENDED",
-                             "TIMER_FIRED"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      types(hist)
+          == (strings{"WORKFLOW_STARTED", "TIMER_STARTED", "WORKFLOW_SUSPENDED", "TIMER_FIRED"}),
+      boost::test_tools::per_element());
   BOOST_TEST(hist[1].data == R"({"timerId":"sleep-1","durationMs":2000})");
   BOOST_TEST(hist[3].data == R"({"timerId":"sleep-1"})");
   strings names;
@@ -381,8 +381,8 @@ BOOST_AUTO_TEST_CASE(a_cancelled_timer_never_fires) {
   auto id = start("impatient");
   poll_workflow();
   auto task_id = make_uuid();
-  BOOST_REQUIRE(submit(id, {start_timer("t", 5000), schedule(task_id)},
-                       reported_status::suspended));
+  BOOST_REQUIRE(
+      submit(id, {start_timer("t", 5000), schedule(task_id)}, reported_status::suspended));
   poll_task();
   BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
   poll_workflow();
@@ -398,8 +398,8 @@ BOOST_AUTO_TEST_CASE(a_timer_that_fires_while_running_is_not_lost) {
   auto id = start("racy");
   poll_workflow();
   auto task_id = make_uuid();
-  BOOST_REQUIRE(submit(id, {start_timer("t", 1000), schedule(task_id)},
-                       reported_status::suspended));
+  BOOST_REQUIRE(
+      submit(id, {start_timer("t", 1000), schedule(task_id)}, reported_status::suspended));
   poll_task();
   BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
   poll_workflow();  // RUNNING
@@ -407,6 +407,43 @@ BOOST_AUTO_TEST_CASE(a_timer_that_fires_while_running_is_not_lost) {
   BOOST_TEST(get(id).status == workflow_status::running);
   BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
   BOOST_TEST(get(id).status == workflow_status::pending);
+}
+
+BOOST_AUTO_TEST_CASE(signals_are_appended_in_order_and_wake_the_workflow) {
+  auto id = start("waiter");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {}, reported_status::suspended));  // waits for a signal
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  std::vector<int64_t> sequences;
+  for (int i = 1; i <= 3; ++i) {
+    auto seq
+        = call<int64_t>(registry, signal_atom_v,
+                        signal_request{org_id, id, "approve", "{\"n\":" + std::to_string(i) + "}"});
+    BOOST_REQUIRE(seq);
+    sequences.push_back(*seq);
+  }
+  BOOST_TEST(sequences == (std::vector<int64_t>{3, 4, 5}), boost::test_tools::per_element());
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto hist = history(id);
+  BOOST_TEST(hist[2].data == R"({"signalName":"approve","signalValue":{"n":1}})");
+  BOOST_TEST(hist[4].data == R"({"signalName":"approve","signalValue":{"n":3}})");
+  // A signal while RUNNING is not lost; one for a finished workflow is refused.
+  poll_workflow();
+  BOOST_REQUIRE(call<int64_t>(registry, signal_atom_v, signal_request{org_id, id, "late", "1"}));
+  BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  poll_workflow();
+  workflow_command done;
+  done.type = command_type::complete_workflow;
+  done.has_data = true;
+  BOOST_REQUIRE(submit(id, {done}, reported_status::completed));
+  auto refused = call<int64_t>(registry, signal_atom_v, signal_request{org_id, id, "x", "1"});
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(error_code(refused.error()) == herald_errc::failed_precondition);
+  auto other_org
+      = call<int64_t>(registry, signal_atom_v, signal_request{make_uuid(), id, "x", "1"});
+  BOOST_REQUIRE(!other_org);
+  BOOST_TEST(error_code(other_org.error()) == herald_errc::not_found);
 }
 
 BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {

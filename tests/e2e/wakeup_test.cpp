@@ -204,6 +204,63 @@ BOOST_FIXTURE_TEST_CASE(timers_of_100_ms_and_2_s_wake_the_workflow_on_time, manu
   check_server_serves("the timer scenario");
 }
 
+BOOST_FIXTURE_TEST_CASE(signals_wake_a_waiting_workflow_in_order, manual_fixture) {
+  auto id = start_grpc("signal-waiter", R"({})", queue);
+  BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
+  v1::SubmitWorkflowCommandsRequest wait;  // waits for a signal: no command, just SUSPENDED
+  wait.set_workflow_execution_id(id);
+  wait.set_status(v1::SUSPENDED);
+  submit(wait);
+  BOOST_CHECK_EQUAL(rest_status(id), "WAITING");
+
+  auto signal = [&](const std::string& workflow_id, const std::string& value) {
+    v1::SignalWorkflowRequest req;
+    req.set_org_id(server.org_id());
+    req.set_workflow_execution_id(workflow_id);
+    req.set_signal_name("approval");
+    req.set_signal_value(value);
+    v1::SignalWorkflowResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->SignalWorkflow(&ctx, req, &resp);
+    return std::make_pair(st, resp.signal_event_sequence());
+  };
+  auto [st1, seq1] = signal(id, R"({"n":1})");
+  BOOST_REQUIRE_MESSAGE(st1.ok(), "SignalWorkflow: " << st1.error_message());
+  BOOST_CHECK_GT(seq1, 0);
+  auto rest = http.post_json(executions_path(id) + "/signal",
+                             R"({"signalName":"approval","signalValue":{"n":2}})");
+  BOOST_REQUIRE_EQUAL(rest.status, 200);
+  auto seq2 = parse_json(rest.body)["signalEventSequence"].GetInt64();
+  BOOST_CHECK_EQUAL(seq2, seq1 + 1);
+  BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
+  auto h = history(id);
+  BOOST_TEST_CONTEXT(dump(h)) {
+    BOOST_REQUIRE_EQUAL(h.size(), 4u);
+    BOOST_CHECK_EQUAL(h[2].event_type(), "SIGNAL_RECEIVED");
+    BOOST_CHECK_EQUAL(h[2].sequence_number(), seq1);
+    BOOST_CHECK_EQUAL(h[2].event_data(), R"({"signalName":"approval","signalValue":{"n":1}})");
+    BOOST_CHECK_EQUAL(h[3].event_data(), R"({"signalName":"approval","signalValue":{"n":2}})");
+  }
+  // Bad input changes nothing: a malformed id, an unknown one, a finished workflow.
+  BOOST_CHECK_EQUAL(signal("not-a-uuid", "1").first.error_code(), grpc::INVALID_ARGUMENT);
+  BOOST_CHECK_EQUAL(signal(make_uuid(), "1").first.error_code(), grpc::NOT_FOUND);
+  BOOST_CHECK_EQUAL(signal(id, "{bad").first.error_code(), grpc::INVALID_ARGUMENT);
+  BOOST_CHECK_EQUAL(http.post_json(executions_path(id) + "/signal", R"({"signalValue":1})").status,
+                    400);
+  v1::SubmitWorkflowCommandsRequest done;
+  done.set_workflow_execution_id(id);
+  done.add_commands()->set_command_type(v1::COMPLETE_WORKFLOW);
+  done.mutable_commands(0)->mutable_complete_workflow()->set_output("{}");
+  done.set_status(v1::COMPLETED);
+  submit(done);
+  BOOST_CHECK_EQUAL(signal(id, "1").first.error_code(), grpc::FAILED_PRECONDITION);
+  BOOST_CHECK_EQUAL(http.post_json(executions_path(id) + "/signal", R"({"signalName":"x"})").status,
+                    409);
+  BOOST_CHECK_EQUAL(history(id).size(), 5u);
+  check_server_serves("the signal scenario");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace herald::test
