@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <list>
 #include <map>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -31,36 +30,57 @@ bool accepts(const std::vector<std::string>& kinds, const std::string& kind) {
   return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+/// The ready work of one sort (workflows or tasks) and the polls that wait for it.
+template <class Work, class Record>
+struct lane {
+  /// Ready work by (score, arrival): lowest score first, then oldest.
+  std::map<std::pair<int64_t, uint64_t>, Work> ready;
+  std::list<parked_poll<Record>> polls;
+};
+
+/// Returns the ordering score of ready work: workflows by priority, tasks in arrival order.
+int64_t score(const ready_workflow& work) {
+  return work.score;
+}
+
+int64_t score(const ready_task&) {
+  return 0;
+}
+
 struct queue_state {
   queue_settings settings;
-  /// Ready workflows by (score, arrival): the oldest, most urgent first.
-  std::map<std::pair<int64_t, uint64_t>, ready_workflow> workflows;
-  /// Ready tasks by arrival.
-  std::map<uint64_t, ready_task> tasks;
-  std::list<parked_poll<workflow_record>> workflow_polls;
-  std::list<parked_poll<task_record>> task_polls;
+  lane<ready_workflow, workflow_record> workflows;
+  lane<ready_task, task_record> tasks;
   uint64_t arrivals = 0;
-  uint64_t poll_ids = 0;
+  uint64_t poll_ids = 0;  ///< shared by both lanes: an id names one poll
   /// Pollers with a claim under way, and those of them that went away meanwhile: their claims
   /// are undone (released) instead of answered, so no work is held for a gone worker.
   std::unordered_map<caf::actor_addr, int> claiming;
   std::unordered_set<caf::actor_addr> gone;
 
   static inline const char* name = "queue";
+
+  lane<ready_workflow, workflow_record>& lane_of(const ready_workflow&) { return workflows; }
+
+  lane<ready_task, task_record>& lane_of(const ready_task&) { return tasks; }
+
+  template <class Work>
+  void add(Work work) {
+    auto key = std::make_pair(score(work), ++arrivals);
+    lane_of(work).ready.emplace(key, std::move(work));
+  }
 };
 
-/// Private messages: a poll's timeout passed.
-using expire_workflow_poll = caf::atom_constant<caf::atom("expire_wf")>;
-using expire_task_poll = caf::atom_constant<caf::atom("expire_tk")>;
+/// Private message: the timeout of poll `id` passed.
+using expire_poll_atom = caf::atom_constant<caf::atom("expirepoll")>;
 
-/// The public interface plus the private expiry messages.
-using queue_impl = queue_actor::extend<caf::reacts_to<expire_workflow_poll, uint64_t>,
-                                       caf::reacts_to<expire_task_poll, uint64_t>>;
+/// The public interface plus the private expiry message.
+using queue_impl = queue_actor::extend<caf::reacts_to<expire_poll_atom, uint64_t>>;
 
 using self_ptr = queue_impl::stateful_pointer<queue_state>;
 
-void dispatch_workflows(self_ptr self);
-void dispatch_tasks(self_ptr self);
+template <class Work, class Record>
+void dispatch(self_ptr self, lane<Work, Record>& ln);
 
 /// Returns whether work whose claim failed with `err` is still ready: only when the claim did
 /// not get an answer in time. A claim refused (the work moved on) or sent to an actor that is
@@ -70,50 +90,49 @@ bool still_ready(const caf::error& err) {
   return code == herald_errc::deadline_exceeded || code == herald_errc::unavailable;
 }
 
+/// Answers `poll` with "no work" and stops watching its poller.
+template <class Record>
+void answer_empty(self_ptr self, parked_poll<Record>& poll) {
+  self->demonitor(poll.requester);
+  poll.promise.deliver(Record{});
+}
+
 /// Puts a poll whose claim failed back in front of the line, or answers it with "no work" if its
 /// timeout passed meanwhile (its expiry message found nothing to expire).
-template <class Record, class Atom>
-void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Record> poll,
-            Atom expiry) {
+template <class Record>
+void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Record> poll) {
   auto now = self->clock().now();
   if (now >= poll.deadline) {
-    self->demonitor(poll.requester);
-    poll.promise.deliver(Record{});
+    answer_empty(self, poll);
     return;
   }
-  self->delayed_send(self, poll.deadline - now, expiry, poll.id);
+  self->delayed_send(self, poll.deadline - now, expire_poll_atom::value, poll.id);
   polls.push_front(std::move(poll));
 }
 
-/// Notes that `poll`'s claim is under way.
-template <class Record>
-void begin_claim(self_ptr self, const parked_poll<Record>& poll) {
-  ++self->state.claiming[poll.requester];
-}
-
 /// Notes that `poll`'s claim ended; returns whether its poller went away meanwhile.
-template <class Record>
-bool end_claim(self_ptr self, const parked_poll<Record>& poll) {
+bool end_claim(self_ptr self, const caf::actor_addr& requester) {
   auto& st = self->state;
-  auto i = st.claiming.find(poll.requester);
+  auto i = st.claiming.find(requester);
   if (i != st.claiming.end() && --i->second == 0)
     st.claiming.erase(i);
-  bool gone = st.gone.count(poll.requester) > 0;
-  if (gone && st.claiming.count(poll.requester) == 0)
-    st.gone.erase(poll.requester);
+  bool gone = st.gone.count(requester) > 0;
+  if (gone && st.claiming.count(requester) == 0)
+    st.gone.erase(requester);
   return gone;
 }
 
-/// Hands `work` to `poll` by asking the workflow actor to claim it. If the claim fails (the
-/// execution moved on), the poll goes back to the front of the line; if the poller went away
-/// meanwhile, a successful claim is released again.
-void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_record> poll) {
-  begin_claim(self, poll);
+/// Hands `work` to `poll` by asking its actor to claim it (durable before the answer). If the
+/// claim fails (the work moved on), the poll goes back to the front of the line; if the poller
+/// went away meanwhile, a successful claim is released again.
+template <class Work, class Record>
+void claim(self_ptr self, Work work, parked_poll<Record> poll) {
+  ++self->state.claiming[poll.requester];
   self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
                 poll.request.worker_id)
       .then(
-          [=](workflow_record& rec) mutable {
-            if (end_claim(self, poll)) {
+          [=](Record& rec) mutable {
+            if (end_claim(self, poll.requester)) {
               self->send(work.handle, release_atom_v, poll.request.worker_id);
               return;
             }
@@ -122,83 +141,43 @@ void claim_workflow(self_ptr self, ready_workflow work, parked_poll<workflow_rec
           },
           [=](caf::error& err) mutable {
             auto& st = self->state;
+            auto& ln = st.lane_of(work);
             if (still_ready(err))
-              st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
-            if (!end_claim(self, poll))
-              repark(self, st.workflow_polls, std::move(poll), expire_workflow_poll{});
-            dispatch_workflows(self);
+              st.add(std::move(work));
+            if (!end_claim(self, poll.requester))
+              repark(self, ln.polls, std::move(poll));
+            dispatch(self, ln);
           });
 }
 
-void claim_task(self_ptr self, ready_task work, parked_poll<task_record> poll) {
-  begin_claim(self, poll);
-  self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
-                poll.request.worker_id)
-      .then(
-          [=](task_record& rec) mutable {
-            if (end_claim(self, poll)) {
-              self->send(work.handle, release_atom_v, poll.request.worker_id);
-              return;
-            }
-            self->demonitor(poll.requester);
-            poll.promise.deliver(std::move(rec));
-          },
-          [=](caf::error& err) mutable {
-            auto& st = self->state;
-            if (still_ready(err))
-              st.tasks.emplace(++st.arrivals, std::move(work));
-            if (!end_claim(self, poll))
-              repark(self, st.task_polls, std::move(poll), expire_task_poll{});
-            dispatch_tasks(self);
-          });
-}
-
-/// Matches parked polls with ready workflows, oldest poll first.
-void dispatch_workflows(self_ptr self) {
-  auto& st = self->state;
-  for (auto p = st.workflow_polls.begin(); p != st.workflow_polls.end() && !st.workflows.empty();) {
-    auto w = std::find_if(st.workflows.begin(), st.workflows.end(), [&](const auto& kv) {
+/// Matches parked polls with ready work of a kind they accept, oldest poll first.
+template <class Work, class Record>
+void dispatch(self_ptr self, lane<Work, Record>& ln) {
+  for (auto p = ln.polls.begin(); p != ln.polls.end() && !ln.ready.empty();) {
+    auto w = std::find_if(ln.ready.begin(), ln.ready.end(), [&](const auto& kv) {
       return accepts(p->request.kinds, kv.second.kind);
     });
-    if (w == st.workflows.end()) {
+    if (w == ln.ready.end()) {
       ++p;
       continue;
     }
     auto work = std::move(w->second);
-    st.workflows.erase(w);
+    ln.ready.erase(w);
     auto poll = std::move(*p);
-    p = st.workflow_polls.erase(p);
-    claim_workflow(self, std::move(work), std::move(poll));
+    p = ln.polls.erase(p);
+    claim(self, std::move(work), std::move(poll));
   }
 }
 
-void dispatch_tasks(self_ptr self) {
-  auto& st = self->state;
-  for (auto p = st.task_polls.begin(); p != st.task_polls.end() && !st.tasks.empty();) {
-    auto t = std::find_if(st.tasks.begin(), st.tasks.end(), [&](const auto& kv) {
-      return accepts(p->request.kinds, kv.second.kind);
-    });
-    if (t == st.tasks.end()) {
-      ++p;
-      continue;
-    }
-    auto work = std::move(t->second);
-    st.tasks.erase(t);
-    auto poll = std::move(*p);
-    p = st.task_polls.erase(p);
-    claim_task(self, std::move(work), std::move(poll));
-  }
-}
-
-/// Answers the parked poll `id` with "no work" if it is still waiting.
+/// Answers the parked poll `id` with "no work" if it is still waiting; returns whether it was.
 template <class Record>
-void expire(self_ptr self, std::list<parked_poll<Record>>& polls, uint64_t id) {
+bool expire(self_ptr self, std::list<parked_poll<Record>>& polls, uint64_t id) {
   auto i = std::find_if(polls.begin(), polls.end(), [id](const auto& p) { return p.id == id; });
   if (i == polls.end())
-    return;
-  self->demonitor(i->requester);
-  i->promise.deliver(Record{});
+    return false;
+  answer_empty(self, *i);
   polls.erase(i);
+  return true;
 }
 
 /// Withdraws the parked polls of a requester that went away (e.g. a cancelled gRPC call), so
@@ -208,23 +187,31 @@ void withdraw(std::list<parked_poll<Record>>& polls, const caf::actor_addr& requ
   polls.remove_if([&](const auto& p) { return p.requester == requester; });
 }
 
-/// Parks a poll and arms its timeout; the poll is answered by dispatch or by expiry.
-template <class Record, class Atom>
-caf::result<Record> park(self_ptr self, std::list<parked_poll<Record>>& polls, poll_request& req,
-                         Atom expiry) {
+/// Parks a poll, arms its timeout and dispatches; the poll is answered by a claim or by expiry.
+template <class Work, class Record>
+caf::result<Record> park(self_ptr self, lane<Work, Record>& ln, poll_request& req) {
   auto& st = self->state;
-  if (st.workflow_polls.size() + st.task_polls.size() >= st.settings.max_parked_polls)
+  if (st.workflows.polls.size() + st.tasks.polls.size() >= st.settings.max_parked_polls)
     return make_herald_error(herald_errc::resource_exhausted, "too many concurrent polls");
   auto id = ++st.poll_ids;
   auto timeout = std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 0));
   auto requester = caf::actor_cast<caf::actor_addr>(self->current_sender());
   if (requester)
     self->monitor(requester);
-  polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>(),
-                                      requester, self->clock().now() + timeout});
-  auto promise = polls.back().promise;
-  self->delayed_send(self, timeout, expiry, id);
+  ln.polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>(),
+                                         requester, self->clock().now() + timeout});
+  auto promise = ln.polls.back().promise;
+  self->delayed_send(self, timeout, expire_poll_atom::value, id);
+  dispatch(self, ln);
   return promise;
+}
+
+/// Answers every parked poll of `ln` with `err`.
+template <class Work, class Record>
+void fail_all(lane<Work, Record>& ln, const caf::error& err) {
+  for (auto& p : ln.polls)
+    p.promise.deliver(err);
+  ln.polls.clear();
 }
 
 }  // namespace
@@ -235,46 +222,37 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
     // Parked polls are answered before the queue goes: a silently dropped promise would leave
     // each poller waiting for its whole timeout (CAF 0.17 has no broken_promise).
     self->set_exit_handler([self](caf::exit_msg& msg) {
-      auto& st = self->state;
       auto gone = make_herald_error(herald_errc::unavailable, "the server is shutting down");
-      for (auto& p : st.workflow_polls)
-        p.promise.deliver(gone);
-      for (auto& p : st.task_polls)
-        p.promise.deliver(gone);
-      st.workflow_polls.clear();
-      st.task_polls.clear();
+      fail_all(self->state.workflows, gone);
+      fail_all(self->state.tasks, gone);
       self->quit(msg.reason);
     });
     self->set_down_handler([self](caf::down_msg& msg) {
       auto& st = self->state;
-      withdraw(st.workflow_polls, msg.source);
-      withdraw(st.task_polls, msg.source);
+      withdraw(st.workflows.polls, msg.source);
+      withdraw(st.tasks.polls, msg.source);
       if (st.claiming.count(msg.source) > 0)
         st.gone.insert(msg.source);
     });
     return {
         [=](enqueue_atom, ready_workflow& work) {
-          auto& st = self->state;
-          st.workflows.emplace(std::make_pair(work.score, ++st.arrivals), std::move(work));
-          dispatch_workflows(self);
+          self->state.add(std::move(work));
+          dispatch(self, self->state.workflows);
         },
         [=](enqueue_atom, ready_task& work) {
-          auto& st = self->state;
-          st.tasks.emplace(++st.arrivals, std::move(work));
-          dispatch_tasks(self);
+          self->state.add(std::move(work));
+          dispatch(self, self->state.tasks);
         },
         [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
-          auto result = park(self, self->state.workflow_polls, req, expire_workflow_poll{});
-          dispatch_workflows(self);
-          return result;
+          return park(self, self->state.workflows, req);
         },
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
-          auto result = park(self, self->state.task_polls, req, expire_task_poll{});
-          dispatch_tasks(self);
-          return result;
+          return park(self, self->state.tasks, req);
         },
-        [=](expire_workflow_poll, uint64_t id) { expire(self, self->state.workflow_polls, id); },
-        [=](expire_task_poll, uint64_t id) { expire(self, self->state.task_polls, id); },
+        [=](expire_poll_atom, uint64_t id) {
+          if (!expire(self, self->state.workflows.polls, id))
+            expire(self, self->state.tasks.polls, id);
+        },
     };
   });
   return caf::actor_cast<queue_actor>(impl);

@@ -125,11 +125,8 @@ void optional_string(json_object& obj, std::string_view key, const std::string& 
     obj.string(key, value);
 }
 
-}  // namespace
-
-std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
-                                               signal_request& out) {
-  rapidjson::Document doc;
+/// Parses a request body that must be one JSON object (full number precision, valid UTF-8).
+std::optional<http_error> parse_object(std::string_view body, rapidjson::Document& doc) {
   constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
   doc.Parse<flags>(body.data(), body.size());
   if (doc.HasParseError())
@@ -138,6 +135,16 @@ std::optional<http_error> parse_signal_request(std::string_view body, size_t max
                        + std::to_string(doc.GetErrorOffset()));
   if (!doc.IsObject())
     return bad_request("request body must be a JSON object");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
+                                               signal_request& out) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
   auto name = member(doc, "signalName", "signal_name");
   if (name == nullptr || !name->IsString() || name->GetStringLength() == 0)
     return bad_request("signalName is required and must be a non-empty string");
@@ -153,14 +160,8 @@ std::optional<http_error> parse_signal_request(std::string_view body, size_t max
 std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
                                               start_workflow_request& out) {
   rapidjson::Document doc;
-  constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
-  doc.Parse<flags>(body.data(), body.size());
-  if (doc.HasParseError())
-    return bad_request(std::string{"malformed JSON body: "}
-                       + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset "
-                       + std::to_string(doc.GetErrorOffset()));
-  if (!doc.IsObject())
-    return bad_request("request body must be a JSON object");
+  if (auto err = parse_object(body, doc))
+    return err;
   // kind
   auto kind = member(doc, "kind");
   if (kind == nullptr)
