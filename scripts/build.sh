@@ -12,6 +12,10 @@ bash scripts/install-deps.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.ccache}"
 mkdir -p "$CCACHE_DIR"
+# Paths relative to the checkout, and the working directory left out of the hash, so that a
+# fresh clone in another folder (as CI makes) hits the cache of an earlier one.
+export CCACHE_BASEDIR="$root"
+export CCACHE_NOHASHDIR=1
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
