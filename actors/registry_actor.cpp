@@ -251,6 +251,32 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   }
 }
 
+/// Signals `wf` and delivers the SignalWithStart answer (`created` tells who started it).
+void signal_and_answer(self_ptr self, workflow_actor wf, signal_request sig, bool created,
+                       caf::typed_response_promise<signal_with_start_result> rp) {
+  auto timeout = self->state.ctx.settings.step_timeout;
+  auto id = sig.workflow_id;
+  self->request(wf, timeout, signal_atom_v, std::move(sig))
+      .then(
+          [=](int64_t seq) mutable {
+            rp.deliver(signal_with_start_result{id, created, seq});
+          },
+          [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
+/// Starts a new execution for a SignalWithStart, then signals it.
+void start_and_signal(self_ptr self, start_workflow_request req, signal_request sig,
+                      caf::typed_response_promise<signal_with_start_result> rp) {
+  auto wf = create_workflow(self, req);
+  self->request(wf, self->state.ctx.settings.step_timeout, start_atom_v)
+      .then(
+          [=](start_workflow_result& started) mutable {
+            sig.workflow_id = started.workflow_id;
+            signal_and_answer(self, wf, std::move(sig), started.created, rp);
+          },
+          [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
 }  // namespace
 
 registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
@@ -342,6 +368,58 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             return invalid("signal_name is empty");
           auto id = req.workflow_id;
           return delegate_to_workflow<int64_t>(self, id, signal_atom_v, std::move(req));
+        },
+        [=](signal_atom, start_atom, start_workflow_request& req,
+            signal_request& sig) -> caf::result<signal_with_start_result> {
+          auto& st = self->state;
+          if (auto err = check_org(st, req.org_id))
+            return err;
+          if (req.kind.empty())
+            return invalid("workflow kind is empty");
+          if (req.idempotency_key.empty())
+            return invalid("workflow_id (the key of the execution to signal) is empty");
+          if (sig.name.empty())
+            return invalid("signal_name is empty");
+          sig.org_id = req.org_id;
+          auto rp = self->make_response_promise<signal_with_start_result>();
+          auto key = std::make_pair(req.org_id, req.idempotency_key);
+          auto with_existing = [=](const std::string& id) mutable {
+            with_workflow(self, id, [=](const caf::error& err, const workflow_actor& wf) mutable {
+              if (err) {
+                start_and_signal(self, req, sig, rp);
+                return;
+              }
+              self->request(wf, self->state.ctx.settings.step_timeout, caf::get_atom_v)
+                  .then(
+                      [=](workflow_record& rec) mutable {
+                        if (is_terminal(rec.status)) {  // finished: a new run takes the key
+                          start_and_signal(self, req, sig, rp);
+                          return;
+                        }
+                        sig.workflow_id = rec.id;
+                        signal_and_answer(self, wf, sig, false, rp);
+                      },
+                      [=](caf::error& err) mutable { rp.deliver(err); });
+            });
+          };
+          if (auto i = st.idempotency.find(key); i != st.idempotency.end()) {
+            with_existing(i->second);
+            return rp;
+          }
+          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
+                        req.org_id, req.idempotency_key)
+              .await(
+                  [=](std::string& id) mutable {
+                    if (auto i = self->state.idempotency.find(key);
+                        i != self->state.idempotency.end())
+                      id = i->second;
+                    if (id.empty())
+                      start_and_signal(self, req, sig, rp);
+                    else
+                      with_existing(id);
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
         },
         [=](submit_atom, submit_request& req) {
           return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);

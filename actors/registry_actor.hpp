@@ -29,6 +29,10 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, tasks_atom, std::string>::with<std::vector<task_record>>,
     caf::replies_to<caf::get_atom, task_atom, std::string>::with<task_record>,
     caf::replies_to<signal_atom, signal_request>::with<int64_t>,
+    /// Signals the running execution started with the request's idempotency key, or starts a
+    /// new one (when there is none, or it has finished) and signals that.
+    caf::replies_to<signal_atom, start_atom, start_workflow_request,
+                    signal_request>::with<signal_with_start_result>,
     caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
     caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
     caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>,

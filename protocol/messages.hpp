@@ -138,6 +138,14 @@ struct signal_request {
   std::string value;  ///< JSON
 };
 
+/// The answer to a SignalWithStart: the execution, whether this call created it, the signal's
+/// sequence number.
+struct signal_with_start_result {
+  std::string workflow_id;
+  bool created = false;
+  int64_t sequence = 0;
+};
+
 /// One LogMessage of a task; also its row in the store.
 struct task_log {
   std::string task_id;
@@ -184,6 +192,11 @@ typename Inspector::result_type inspect(Inspector& f, task_stream_data& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, signal_request& x) {
   return f(caf::meta::type_name("signal_request"), x.org_id, x.workflow_id, x.name, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, signal_with_start_result& x) {
+  return f(caf::meta::type_name("signal_with_start_result"), x.workflow_id, x.created, x.sequence);
 }
 
 template <class Inspector>

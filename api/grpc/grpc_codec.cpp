@@ -396,6 +396,35 @@ caf::expected<signal_request> decode(const flovyn::v1::SignalWorkflowRequest& x,
   return out;
 }
 
+caf::expected<std::pair<start_workflow_request, signal_request>> decode(
+    const flovyn::v1::SignalWithStartWorkflowRequest& x, const grpc_settings& settings) {
+  start_workflow_request start;
+  signal_request signal;
+  if (auto err = read_uuid("org_id", x.org_id(), start.org_id))
+    return err;
+  if (x.workflow_id().empty())
+    return invalid("workflow_id is empty");
+  if (x.workflow_kind().empty())
+    return invalid("workflow_kind is empty");
+  if (x.signal_name().empty())
+    return invalid("signal_name is empty");
+  if (auto err
+      = read_json("workflow_input", x.workflow_input(), settings.max_input_bytes, start.input))
+    return err;
+  if (auto err
+      = read_json("signal_value", x.signal_value(), settings.max_input_bytes, signal.value))
+    return err;
+  start.kind = x.workflow_kind();
+  start.queue = x.queue();
+  start.priority_seconds = x.priority_seconds();
+  start.metadata.insert(x.metadata().begin(), x.metadata().end());
+  start.version = x.has_workflow_version() ? x.workflow_version() : "";
+  start.idempotency_key = x.workflow_id();
+  signal.org_id = start.org_id;
+  signal.name = x.signal_name();
+  return std::make_pair(std::move(start), std::move(signal));
+}
+
 caf::expected<task_log> decode(const flovyn::v1::LogMessageRequest& x) {
   task_log out;
   if (auto err = read_uuid("task_execution_id", x.task_execution_id(), out.task_id))

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <utility>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -68,6 +70,10 @@ caf::expected<task_log> decode(const flovyn::v1::LogMessageRequest& x);
 
 caf::expected<signal_request> decode(const flovyn::v1::SignalWorkflowRequest& x,
                                      const grpc_settings& settings);
+
+/// SignalWithStartWorkflow: `workflow_id` is the idempotency key of the execution to signal.
+caf::expected<std::pair<start_workflow_request, signal_request>> decode(
+    const flovyn::v1::SignalWithStartWorkflowRequest& x, const grpc_settings& settings);
 
 // -- replies -------------------------------------------------------------------------------------
 

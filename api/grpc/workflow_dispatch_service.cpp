@@ -87,4 +87,21 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWorkflow(
       signal_atom_v, std::move(*signal));
 }
 
+grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWithStartWorkflow(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::SignalWithStartWorkflowRequest* request,
+    flovyn::v1::SignalWithStartWorkflowResponse* response) {
+  auto decoded = decode(*request, context_.settings);
+  if (!decoded)
+    return reject(ctx, decoded.error());
+  return ask_registry<signal_with_start_result>(
+      context_, context_.settings.request_timeout,
+      [response](signal_with_start_result& result) {
+        response->set_workflow_execution_id(result.workflow_id);
+        response->set_workflow_created(result.created);
+        response->set_signal_event_sequence(result.sequence);
+        return grpc::Status::OK;
+      },
+      signal_atom_v, start_atom_v, std::move(decoded->first), std::move(decoded->second));
+}
+
 }  // namespace herald

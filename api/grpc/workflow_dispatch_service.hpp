@@ -37,6 +37,11 @@ public:
                                            const flovyn::v1::SignalWorkflowRequest* request,
                                            flovyn::v1::SignalWorkflowResponse* response) override;
 
+  /// Signals the running execution keyed by `workflow_id`, or starts one and signals it.
+  grpc::ServerUnaryReactor* SignalWithStartWorkflow(
+      grpc::CallbackServerContext* ctx, const flovyn::v1::SignalWithStartWorkflowRequest* request,
+      flovyn::v1::SignalWithStartWorkflowResponse* response) override;
+
 private:
   service_context context_;
 };

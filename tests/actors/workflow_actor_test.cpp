@@ -446,6 +446,43 @@ BOOST_AUTO_TEST_CASE(signals_are_appended_in_order_and_wake_the_workflow) {
   BOOST_TEST(error_code(other_org.error()) == herald_errc::not_found);
 }
 
+BOOST_AUTO_TEST_CASE(signal_with_start_creates_once_then_signals_the_running_execution) {
+  start_workflow_request req;
+  req.org_id = org_id;
+  req.kind = "chat";
+  req.queue = "q";
+  req.idempotency_key = "conversation-7";
+  auto first = call<signal_with_start_result>(registry, signal_atom_v, start_atom_v, req,
+                                              signal_request{"", "", "message", R"("hi")"});
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->created);
+  BOOST_TEST(first->sequence == 2);
+  BOOST_TEST(history_types(first->workflow_id) == (strings{"WORKFLOW_STARTED", "SIGNAL_RECEIVED"}),
+             boost::test_tools::per_element());
+  auto second = call<signal_with_start_result>(registry, signal_atom_v, start_atom_v, req,
+                                               signal_request{"", "", "message", R"("again")"});
+  BOOST_REQUIRE(second);
+  BOOST_TEST(!second->created);
+  BOOST_TEST(second->workflow_id == first->workflow_id);
+  BOOST_TEST(second->sequence == 3);
+  // Once that run has finished, the key starts a new one.
+  poll_workflow();
+  workflow_command done;
+  done.type = command_type::complete_workflow;
+  done.has_data = true;
+  BOOST_REQUIRE(submit(first->workflow_id, {done}, reported_status::completed));
+  auto third = call<signal_with_start_result>(registry, signal_atom_v, start_atom_v, req,
+                                              signal_request{"", "", "message", R"("new")"});
+  BOOST_REQUIRE(third);
+  BOOST_TEST(third->created);
+  BOOST_TEST(third->workflow_id != first->workflow_id);
+  req.idempotency_key.clear();
+  auto keyless = call<signal_with_start_result>(registry, signal_atom_v, start_atom_v, req,
+                                                signal_request{"", "", "message", "1"});
+  BOOST_REQUIRE(!keyless);
+  BOOST_TEST(error_code(keyless.error()) == herald_errc::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {
   start_workflow_request req;
   req.org_id = org_id;

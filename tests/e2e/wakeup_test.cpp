@@ -261,6 +261,44 @@ BOOST_FIXTURE_TEST_CASE(signals_wake_a_waiting_workflow_in_order, manual_fixture
   check_server_serves("the signal scenario");
 }
 
+BOOST_FIXTURE_TEST_CASE(signal_with_start_creates_then_signals, manual_fixture) {
+  auto key = "conversation-" + make_uuid();
+  auto signal_with_start = [&](const std::string& value) {
+    v1::SignalWithStartWorkflowRequest req;
+    req.set_org_id(server.org_id());
+    req.set_workflow_id(key);
+    req.set_workflow_kind("conversation");
+    req.set_workflow_input(R"({"topic":"e2e"})");
+    req.set_queue(queue);
+    req.set_signal_name("message");
+    req.set_signal_value(value);
+    v1::SignalWithStartWorkflowResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->SignalWithStartWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SignalWithStartWorkflow: " << st.error_message());
+    return resp;
+  };
+  auto first = signal_with_start(R"("hello")");
+  BOOST_CHECK(first.workflow_created());
+  BOOST_CHECK(is_canonical_uuid(first.workflow_execution_id()));
+  BOOST_CHECK_EQUAL(first.signal_event_sequence(), 2);
+  auto second = signal_with_start(R"("again")");
+  BOOST_CHECK(!second.workflow_created());
+  BOOST_CHECK_EQUAL(second.workflow_execution_id(), first.workflow_execution_id());
+  BOOST_CHECK_EQUAL(second.signal_event_sequence(), 3);
+  auto id = first.workflow_execution_id();
+  BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
+  auto h = history(id);
+  BOOST_TEST_CONTEXT(dump(h)) {
+    BOOST_REQUIRE_EQUAL(h.size(), 3u);
+    BOOST_CHECK_EQUAL(h[0].event_type(), "WORKFLOW_STARTED");
+    BOOST_CHECK_EQUAL(h[1].event_data(), R"({"signalName":"message","signalValue":"hello"})");
+    BOOST_CHECK_EQUAL(h[2].event_data(), R"({"signalName":"message","signalValue":"again"})");
+  }
+  check_server_serves("the signal-with-start scenario");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace herald::test
