@@ -1,5 +1,7 @@
 #include "api/http/http_session.hpp"
 
+#include "protocol/json.hpp"
+
 #include "api/actor_bridge.hpp"
 #include "api/http/rest_codec.hpp"
 #include "api/http/sse_session.hpp"
@@ -323,6 +325,9 @@ void http_session::handle_request() {
     case route_kind::signal_workflow:
       signal_workflow(route);
       return;
+    case route_kind::signal_with_start:
+      signal_with_start(route);
+      return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");
       return;
@@ -375,6 +380,34 @@ void http_session::signal_workflow(const route_match& route) {
             },
             signal_atom_v, std::move(request));
       });
+}
+
+void http_session::signal_with_start(const route_match& route) {
+  start_workflow_request start;
+  signal_request signal;
+  if (auto err = parse_signal_with_start_request(req_.body(), state_->settings().max_input_bytes,
+                                                 start, signal)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  with_org(route.slug, [start = std::move(start), signal = std::move(signal)](
+                           http_session& self, org_record& org) mutable {
+    start.org_id = org.id;
+    signal.org_id = org.id;
+    self.call<signal_with_start_result>(
+        [](http_session& self, signal_with_start_result& result) {
+          auto id = quote_json(result.workflow_id);
+          auto created = result.created ? "true" : "false";
+          auto seq = std::to_string(result.sequence);
+          // Both spellings: the reference documents snake_case for this endpoint.
+          self.send(result.created ? http::status::created : http::status::ok,
+                    "{\"workflowExecutionId\":" + id + ",\"workflowCreated\":" + created
+                        + ",\"signalEventSequence\":" + seq + ",\"signalDelivered\":true"
+                        + ",\"workflow_execution_id\":" + id + ",\"workflow_created\":" + created
+                        + ",\"signal_event_sequence\":" + seq + ",\"signal_delivered\":true}");
+        },
+        signal_atom_v, start_atom_v, std::move(start), std::move(signal));
+  });
 }
 
 void http_session::list_events(const route_match& route, int64_t since) {

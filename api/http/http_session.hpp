@@ -66,6 +66,8 @@ private:
   /// Resolves the org, then calls `next(*this, org)`.
   template <class F>
   void with_org(const std::string& slug, F next);
+  /// POST .../workflow-executions/signal-with-start.
+  void signal_with_start(const route_match& route);
   /// POST .../workflow-executions/{id}/signal.
   void signal_workflow(const route_match& route);
   void list_events(const route_match& route, int64_t since);

@@ -157,6 +157,58 @@ std::optional<http_error> parse_signal_request(std::string_view body, size_t max
   return std::nullopt;
 }
 
+std::optional<http_error> parse_signal_with_start_request(std::string_view body,
+                                                          size_t max_input_bytes,
+                                                          start_workflow_request& start,
+                                                          signal_request& signal) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  auto text
+      = [&](const json_value* v, const char* what, std::string& out) -> std::optional<http_error> {
+    if (v == nullptr || !v->IsString() || v->GetStringLength() == 0)
+      return bad_request(std::string{what} + " is required and must be a non-empty string");
+    out.assign(v->GetString(), v->GetStringLength());
+    return std::nullopt;
+  };
+  if (auto err
+      = text(member(doc, "workflowId", "workflow_id"), "workflowId", start.idempotency_key))
+    return err;
+  auto kind = member(doc, "workflowKind", "workflow_kind");
+  if (auto err = text(kind != nullptr ? kind : member(doc, "kind"), "workflowKind", start.kind))
+    return err;
+  if (auto err = text(member(doc, "signalName", "signal_name"), "signalName", signal.name))
+    return err;
+  auto input = member(doc, "workflowInput", "workflow_input");
+  if (input == nullptr)
+    input = member(doc, "input");
+  start.input = input != nullptr ? to_compact(*input) : "{}";
+  auto value = member(doc, "signalValue", "signal_value");
+  signal.value = value != nullptr ? to_compact(*value) : "null";
+  if (start.input.size() > max_input_bytes || signal.value.size() > max_input_bytes)
+    return http_error{
+        http::status::payload_too_large,
+        "workflowInput or signalValue exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  start.queue = "default";
+  if (auto queue = member(doc, "queue")) {
+    if (!queue->IsString())
+      return bad_request("queue must be a string");
+    if (queue->GetStringLength() > 0)
+      start.queue.assign(queue->GetString(), queue->GetStringLength());
+  }
+  if (auto metadata = member(doc, "metadata")) {
+    if (!metadata->IsObject())
+      return bad_request("metadata must be an object of strings");
+    for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
+      if (!i->value.IsString())
+        return bad_request("metadata values must be strings");
+      start.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
+          = std::string{i->value.GetString(), i->value.GetStringLength()};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,
                                               start_workflow_request& out) {
   rapidjson::Document doc;

@@ -41,6 +41,13 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
 std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
                                                signal_request& out);
 
+/// Parses a signal-with-start body (`workflowId` = the key, `workflowKind`, `workflowInput`,
+/// `queue`, `metadata`, `signalName`, `signalValue`; snake_case accepted too).
+std::optional<http_error> parse_signal_with_start_request(std::string_view body,
+                                                          size_t max_input_bytes,
+                                                          start_workflow_request& start,
+                                                          signal_request& signal);
+
 /// `{"id","slug","name","createdAt"}`.
 std::string org_json(const org_record& org);
 

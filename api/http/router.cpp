@@ -30,7 +30,8 @@ constexpr route_entry routes[] = {
     // workflow executions
     {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions", ni},
-    {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start",
+     route_kind::signal_with_start},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},

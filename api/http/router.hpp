@@ -20,6 +20,7 @@ enum class route_kind {
   list_tasks,
   stream_workflow,
   signal_workflow,
+  signal_with_start,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 

@@ -288,10 +288,24 @@ BOOST_FIXTURE_TEST_CASE(signal_with_start_creates_then_signals, manual_fixture) 
   BOOST_CHECK_EQUAL(second.workflow_execution_id(), first.workflow_execution_id());
   BOOST_CHECK_EQUAL(second.signal_event_sequence(), 3);
   auto id = first.workflow_execution_id();
+  // The same over REST: the running execution is signalled again.
+  auto rest = http.post_json("/api/orgs/default/workflow-executions/signal-with-start",
+                             R"({"workflowId":")" + key
+                                 + R"(","workflowKind":"conversation","signalName":"message",)"
+                                 + R"("signalValue":"rest"})");
+  BOOST_REQUIRE_EQUAL(rest.status, 200);
+  auto body = parse_json(rest.body);
+  BOOST_CHECK_EQUAL(string_member(body, "workflowExecutionId"), id);
+  BOOST_CHECK(!body["workflowCreated"].GetBool());
+  BOOST_CHECK_EQUAL(body["signalEventSequence"].GetInt64(), 4);
+  BOOST_CHECK_EQUAL(
+      http.post_json("/api/orgs/default/workflow-executions/signal-with-start", R"({"x":1})")
+          .status,
+      400);
   BOOST_REQUIRE_EQUAL(poll_workflow(10), id);
   auto h = history(id);
   BOOST_TEST_CONTEXT(dump(h)) {
-    BOOST_REQUIRE_EQUAL(h.size(), 3u);
+    BOOST_REQUIRE_EQUAL(h.size(), 4u);
     BOOST_CHECK_EQUAL(h[0].event_type(), "WORKFLOW_STARTED");
     BOOST_CHECK_EQUAL(h[1].event_data(), R"({"signalName":"message","signalValue":"hello"})");
     BOOST_CHECK_EQUAL(h[2].event_data(), R"({"signalName":"message","signalValue":"again"})");
