@@ -138,6 +138,33 @@ std::optional<http_error> parse_object(std::string_view body, rapidjson::Documen
   return std::nullopt;
 }
 
+/// Reads the optional `queue` (default "default") of a start body into `out`.
+std::optional<http_error> read_queue(const json_value& doc, start_workflow_request& out) {
+  out.queue = "default";
+  if (auto queue = member(doc, "queue")) {
+    if (!queue->IsString())
+      return bad_request("queue must be a string");
+    if (queue->GetStringLength() > 0)
+      out.queue.assign(queue->GetString(), queue->GetStringLength());
+  }
+  return std::nullopt;
+}
+
+/// Reads the optional `metadata` object of strings of a start body into `out`.
+std::optional<http_error> read_metadata(const json_value& doc, start_workflow_request& out) {
+  if (auto metadata = member(doc, "metadata")) {
+    if (!metadata->IsObject())
+      return bad_request("metadata must be an object of strings");
+    for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
+      if (!i->value.IsString())
+        return bad_request("metadata values must be strings");
+      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
+          = std::string{i->value.GetString(), i->value.GetStringLength()};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<http_error> parse_signal_request(std::string_view body, size_t max_input_bytes,
@@ -189,23 +216,10 @@ std::optional<http_error> parse_signal_with_start_request(std::string_view body,
     return http_error{
         http::status::payload_too_large,
         "workflowInput or signalValue exceeds " + std::to_string(max_input_bytes) + " bytes"};
-  start.queue = "default";
-  if (auto queue = member(doc, "queue")) {
-    if (!queue->IsString())
-      return bad_request("queue must be a string");
-    if (queue->GetStringLength() > 0)
-      start.queue.assign(queue->GetString(), queue->GetStringLength());
-  }
-  if (auto metadata = member(doc, "metadata")) {
-    if (!metadata->IsObject())
-      return bad_request("metadata must be an object of strings");
-    for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
-      if (!i->value.IsString())
-        return bad_request("metadata values must be strings");
-      start.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
-          = std::string{i->value.GetString(), i->value.GetStringLength()};
-    }
-  }
+  if (auto err = read_queue(doc, start))
+    return err;
+  if (auto err = read_metadata(doc, start))
+    return err;
   return std::nullopt;
 }
 
@@ -231,14 +245,8 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
   if (out.input.size() > max_input_bytes)
     return http_error{http::status::payload_too_large,
                       "input exceeds " + std::to_string(max_input_bytes) + " bytes"};
-  // queue
-  out.queue = "default";
-  if (auto queue = member(doc, "queue")) {
-    if (!queue->IsString())
-      return bad_request("queue must be a string");
-    if (queue->GetStringLength() > 0)
-      out.queue.assign(queue->GetString(), queue->GetStringLength());
-  }
+  if (auto err = read_queue(doc, out))
+    return err;
   // prioritySeconds
   out.priority_seconds = 0;
   if (auto priority = member(doc, "prioritySeconds", "priority_seconds")) {
@@ -258,17 +266,8 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
       return bad_request("idempotencyKey must be a string");
     out.idempotency_key.assign(key->GetString(), key->GetStringLength());
   }
-  // metadata
-  if (auto metadata = member(doc, "metadata")) {
-    if (!metadata->IsObject())
-      return bad_request("metadata must be an object of strings");
-    for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
-      if (!i->value.IsString())
-        return bad_request("metadata values must be strings");
-      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
-          = std::string{i->value.GetString(), i->value.GetStringLength()};
-    }
-  }
+  if (auto err = read_metadata(doc, out))
+    return err;
   return std::nullopt;
 }
 
