@@ -62,6 +62,9 @@ public:
 
   active_state load_active() override;
   std::optional<worker_record> load_worker(const std::string& id) override;
+  std::optional<promise_record> load_promise(const std::string& id) override;
+  std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
+                                                                const std::string& key) override;
 
   /// Returns the newest schema version recorded in the database (0 before `migrate`).
   int schema_version();

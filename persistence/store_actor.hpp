@@ -33,7 +33,10 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
                     int64_t>::with<std::vector<stream_event>>,
     caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
-    caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>>;
+    caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>,
+    caf::replies_to<caf::get_atom, promise_atom, std::string>::with<promise_record>,
+    /// The newest promise of an org with an idempotency key: (org id, key).
+    caf::replies_to<caf::get_atom, promise_atom, std::string, std::string>::with<promise_record>>;
 
 /// Knobs of the store actors.
 struct store_settings {

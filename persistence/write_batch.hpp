@@ -21,7 +21,7 @@ struct keyed_stream_event {
 };
 
 /// Everything one actor step changes, written atomically: all rows or none.
-/// Workflows, tasks, workers and orgs are upserted by id; events are appended.
+/// Workflows, tasks, promises, workers and orgs are upserted by id; events are appended.
 struct write_batch {
   std::vector<org_record> orgs;
   std::vector<workflow_record> workflows;
@@ -30,10 +30,11 @@ struct write_batch {
   std::vector<keyed_history_event> events;
   std::vector<keyed_stream_event> stream_events;
   std::vector<task_log> logs;
+  std::vector<promise_record> promises;
 
   bool empty() const {
-    return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && events.empty()
-           && stream_events.empty() && logs.empty();
+    return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && promises.empty()
+           && events.empty() && stream_events.empty() && logs.empty();
   }
 };
 
@@ -50,7 +51,7 @@ typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
-           x.stream_events, x.logs);
+           x.stream_events, x.logs, x.promises);
 }
 
 }  // namespace herald

@@ -6,7 +6,7 @@
 namespace herald {
 
 /// flovyn.v1.TaskExecution: task long polls, results, progress, stream data, heartbeats and
-/// logs. The RPCs not overridden here (SubmitTask, CancelTask, the task-state RPCs) answer
+/// logs, cancellation. The RPCs not overridden here (SubmitTask, the task-state RPCs) answer
 /// UNIMPLEMENTED.
 class task_execution_service final : public flovyn::v1::TaskExecution::CallbackService {
 public:
@@ -37,6 +37,11 @@ public:
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
                                       const flovyn::v1::HeartbeatRequest* request,
                                       google::protobuf::Empty* response) override;
+
+  /// PENDING or RUNNING -> CANCELLED; the workflow sees TASK_CANCELLED (and TASK_FAILED).
+  grpc::ServerUnaryReactor* CancelTask(grpc::CallbackServerContext* ctx,
+                                       const flovyn::v1::CancelTaskRequest* request,
+                                       google::protobuf::Empty* response) override;
 
   grpc::ServerUnaryReactor* LogMessage(grpc::CallbackServerContext* ctx,
                                        const flovyn::v1::LogMessageRequest* request,

@@ -21,6 +21,10 @@ enum class route_kind {
   stream_workflow,
   signal_workflow,
   signal_with_start,
+  cancel_workflow,
+  retry_workflow,
+  resolve_promise,
+  reject_promise,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 
