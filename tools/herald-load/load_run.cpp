@@ -1,5 +1,7 @@
 #include "tools/herald-load/load_run.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -112,6 +114,15 @@ target connect_target(const load_options& o, run_info& info) {
   return t;
 }
 
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
 }  // namespace
 
 int run_load(const load_options& o) {
@@ -154,6 +165,7 @@ int run_load(const load_options& o) {
 
   double cpu_before = t.server_pid > 0 ? sample_process(t.server_pid).cpu_seconds : 0;
   double db_before = t.postmaster_pid > 0 ? tree_cpu_seconds(t.postmaster_pid) : 0;
+  double tool_before = own_cpu_seconds();
   {
     progress_line progress{metrics, ledger};
     if (!o.quiet)
@@ -163,6 +175,7 @@ int run_load(const load_options& o) {
     progress.stop();
     info.measured_seconds = driver.measured_seconds();
     info.load_seconds = driver.load_seconds();
+    info.server.tool_cpu_seconds = own_cpu_seconds() - tool_before;
     if (t.server_pid > 0) {
       auto s = sample_process(t.server_pid);
       info.server.sampled = s.valid;

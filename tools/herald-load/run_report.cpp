@@ -91,10 +91,11 @@ void write_summary(json_writer& w, const latency_summary& s) {
 void print_report(std::ostream& out, const load_options& o, const run_info& info,
                   const run_metrics& m, const run_ledger& ledger) {
   auto secs = info.measured_seconds;
-  out << "\nherald-load report: scenario " << o.selected->name << " ("
-      << (o.concurrency > 0 ? "closed loop, concurrency " + std::to_string(o.concurrency)
-                            : "open loop, rate " + std::to_string(o.rate) + "/s")
-      << ")\n";
+  out << "\nherald-load report: scenario " << o.selected->name << " (";
+  if (o.concurrency > 0)
+    out << "closed loop, concurrency " << o.concurrency << ")\n";
+  else
+    out << "open loop, rate " << o.rate << "/s)\n";
   out << "  server     " << info.target << ", backend " << info.backend;
   for (const auto& [k, v] : info.durability)
     out << ", " << k << "=" << v;
@@ -130,6 +131,8 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
         << std::setprecision(0) << 100.0 * info.server.cpu_seconds / std::max(secs, 1e-9)
         << "% of one core), peak RSS " << info.server.peak_rss_bytes / (1024 * 1024) << " MiB"
         << "\n";
+  out << "  load tool  CPU " << std::setprecision(2) << info.server.tool_cpu_seconds
+      << " s (herald-load itself, on the same cores)\n";
   if (info.server.db_sampled)
     out << "  database   CPU " << std::setprecision(2) << info.server.db_cpu_seconds
         << " s (PostgreSQL postmaster and backends)\n";
@@ -209,6 +212,7 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   info.server.sampled ? w.Double(info.server.cpu_seconds) : w.Null();
   w.Key("peak_rss_bytes");
   info.server.sampled ? w.Int64(info.server.peak_rss_bytes) : w.Null();
+  num("tool_cpu_seconds", info.server.tool_cpu_seconds);
   w.Key("db_cpu_seconds");
   info.server.db_sampled ? w.Double(info.server.db_cpu_seconds) : w.Null();
   w.EndObject();
