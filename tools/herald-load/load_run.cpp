@@ -166,6 +166,7 @@ int run_load(const load_options& o) {
   double cpu_before = t.server_pid > 0 ? sample_process(t.server_pid).cpu_seconds : 0;
   double db_before = t.postmaster_pid > 0 ? tree_cpu_seconds(t.postmaster_pid) : 0;
   double tool_before = own_cpu_seconds();
+  double busy_before = machine_busy_seconds();
   {
     progress_line progress{metrics, ledger};
     if (!o.quiet)
@@ -175,6 +176,7 @@ int run_load(const load_options& o) {
     progress.stop();
     info.measured_seconds = driver.measured_seconds();
     info.load_seconds = driver.load_seconds();
+
     info.server.tool_cpu_seconds = own_cpu_seconds() - tool_before;
     if (t.server_pid > 0) {
       auto s = sample_process(t.server_pid);
@@ -186,6 +188,9 @@ int run_load(const load_options& o) {
       info.server.db_sampled = true;
       info.server.db_cpu_seconds = tree_cpu_seconds(t.postmaster_pid) - db_before;
     }
+    info.server.other_cpu_seconds
+        = std::max(0.0, machine_busy_seconds() - busy_before - info.server.cpu_seconds
+                            - info.server.db_cpu_seconds - info.server.tool_cpu_seconds);
     ledger.final_checks();
     if (o.verify == "full") {
       std::cerr << "herald-load: verifying " << ledger.started_workflows().size()

@@ -76,4 +76,18 @@ double tree_cpu_seconds(pid_t pid) {
   return total;
 }
 
+double machine_busy_seconds() {
+  std::ifstream in{"/proc/stat"};
+  std::string cpu;
+  // user nice system idle iowait irq softirq steal
+  double v[8] = {};
+  in >> cpu;
+  for (auto& x : v)
+    in >> x;
+  if (!in || cpu != "cpu")
+    return 0;
+  double busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return busy / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace herald::load

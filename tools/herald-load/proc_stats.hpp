@@ -24,4 +24,7 @@ std::vector<pid_t> children_of(pid_t parent);
 /// Returns the summed CPU seconds of `pid` and its direct children.
 double tree_cpu_seconds(pid_t pid);
 
+/// Returns the CPU seconds all processes of the machine used so far (busy time in /proc/stat).
+double machine_busy_seconds();
+
 }  // namespace herald::load

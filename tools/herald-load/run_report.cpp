@@ -132,7 +132,8 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
         << "% of one core), peak RSS " << info.server.peak_rss_bytes / (1024 * 1024) << " MiB"
         << "\n";
   out << "  load tool  CPU " << std::setprecision(2) << info.server.tool_cpu_seconds
-      << " s (herald-load itself, on the same cores)\n";
+      << " s (herald-load itself, on the same cores); other processes "
+      << info.server.other_cpu_seconds << " s\n";
   if (info.server.db_sampled)
     out << "  database   CPU " << std::setprecision(2) << info.server.db_cpu_seconds
         << " s (PostgreSQL postmaster and backends)\n";
@@ -213,6 +214,7 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   w.Key("peak_rss_bytes");
   info.server.sampled ? w.Int64(info.server.peak_rss_bytes) : w.Null();
   num("tool_cpu_seconds", info.server.tool_cpu_seconds);
+  num("other_cpu_seconds", info.server.other_cpu_seconds);
   w.Key("db_cpu_seconds");
   info.server.db_sampled ? w.Double(info.server.db_cpu_seconds) : w.Null();
   w.EndObject();

@@ -17,8 +17,9 @@ struct server_stats {
   double cpu_seconds = 0;      ///< herald user + system CPU during the run
   int64_t peak_rss_bytes = 0;  ///< herald VmHWM at the end of the run
   bool db_sampled = false;
-  double db_cpu_seconds = 0;    ///< postmaster and backends, during the run
-  double tool_cpu_seconds = 0;  ///< herald-load itself, during the run (it shares the cores)
+  double db_cpu_seconds = 0;     ///< postmaster and backends, during the run
+  double tool_cpu_seconds = 0;   ///< herald-load itself, during the run (it shares the cores)
+  double other_cpu_seconds = 0;  ///< every other process of the machine, during the run (noise)
 };
 
 /// What a report says besides the metrics.
