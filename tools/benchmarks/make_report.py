@@ -245,6 +245,8 @@ def main():
                        f"{cpu_share(run)} of one core.")
             out.append("")
             include(out, folder, f"profile-{p}.threads.txt", "CPU by thread (self time):")
+            include(out, folder, f"profile-{p}.thread-libs.txt",
+                    "CPU by thread and library (self time):")
             include(out, folder, f"profile-{p}.self.txt", "Hottest functions (self time):")
             include(out, folder, f"profile-{p}.children.txt",
                     "Inclusive time (function and what it calls):")

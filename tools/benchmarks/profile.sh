@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Profiles herald under one herald-load scenario with perf (CPU samples with call graphs of
 # the herald process only) and writes the summaries make_report.py includes:
-#   docs/benchmarks/results/profile-<backend>-<scenario>.{json,threads.txt,self.txt,children.txt}
+#   docs/benchmarks/results/profile-<backend>-<scenario>.{json,threads,thread-libs,self,children}.txt
 # Usage: bash tools/benchmarks/profile.sh BACKEND SCENARIO [herald-load args...]
 #   e.g. bash tools/benchmarks/profile.sh sqlite one-task --concurrency 50 --duration 20
 set -euo pipefail
@@ -37,6 +37,7 @@ wait "$perf_pid" 2> /dev/null || true
 
 report() { perf report -i "$data" --stdio --no-header "$@" 2> /dev/null | grep -v '^#' | grep -v '^$'; }
 report --sort comm --no-children -g none --percent-limit 0.5 > "$results/$name.threads.txt"
+report --sort comm,dso --no-children -g none --percent-limit 1.5 > "$results/$name.thread-libs.txt"
 report --sort dso,sym --no-children -g none --percent-limit 0.7 | head -40 > "$results/$name.self.txt"
 report --sort sym --children -g none --percent-limit 4 | head -60 > "$results/$name.children.txt"
 rm -rf "$(dirname "$data")"
