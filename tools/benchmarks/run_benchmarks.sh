@@ -3,7 +3,8 @@
 # docs/benchmarks.md from the --json reports. Each scenario runs twice per backend:
 #   closed loop (--concurrency C) to find what the server sustains, then
 #   open loop at half that throughput (--rate), for latency that back-pressure cannot hide.
-# timer-lateness runs once per backend: 10,000 workflows each holding a 10 s timer.
+# timer-lateness runs once per backend: 10,000 workflows each holding a 15 s timer, all pending
+# at once.
 # Usage: bash tools/benchmarks/run_benchmarks.sh [DURATION_SECONDS]
 # Env: HERALD_BUILD_DIR (default build/), BACKENDS, SCENARIOS to run a subset.
 set -euo pipefail
@@ -39,7 +40,7 @@ run() {
     || echo "run_benchmarks: $name exited with $? (see $results/$name.txt)" >&2
 }
 
-python3 - "$results/meta.json" "$(git -C "$root" rev-parse --short HEAD)" "$duration" <<'PY'
+[ -n "${SCENARIOS:-}" ] || python3 - "$results/meta.json" "$(git -C "$root" rev-parse --short HEAD)" "$duration" <<'PY'
 import datetime, json, sys
 json.dump({"commit": sys.argv[2], "duration": int(sys.argv[3]),
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")},
@@ -50,7 +51,7 @@ for backend in $backends; do
   for scenario in $scenarios; do
     if [ "$scenario" = timer-lateness ]; then
       run "$backend-$scenario-open" --spawn "$backend" --scenario "$scenario" \
-        --count 10000 --rate 1000 --timer-ms 10000 --drain-timeout 120
+        --count 10000 --rate 2000 --timer-ms 15000 --drain-timeout 120
       continue
     fi
     run "$backend-$scenario-closed" --spawn "$backend" --scenario "$scenario" \
