@@ -72,6 +72,8 @@ struct registry_state {
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
+  /// Worker id (as polled with, or registered) -> when it was last heard of (`clock_ms`).
+  std::unordered_map<std::string, int64_t> last_seen;
   id_reservations task_ids;
   id_reservations child_ids;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
@@ -229,6 +231,18 @@ caf::error check_org(const registry_state& st, const std::string& org_id) {
   if (st.orgs_by_id.count(org_id) == 0)
     return not_found("organization", org_id);
   return {};
+}
+
+/// Notes a sign of life of the worker `worker_id` (and of its name, when it is registered: the
+/// native SDK heartbeats with its registered id but may poll with its name).
+void seen(self_ptr self, const std::string& worker_id) {
+  auto& st = self->state;
+  if (worker_id.empty())
+    return;
+  auto now = clock_ms(self);
+  st.last_seen[worker_id] = now;
+  if (auto i = st.workers.find(worker_id); i != st.workers.end() && !i->second.name.empty())
+    st.last_seen[i->second.name] = now;
 }
 
 caf::error check_poll(const registry_state& st, poll_request& req) {
@@ -521,12 +535,14 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
           if (auto err = check_poll(self->state, req))
             return err;
+          seen(self, req.worker_id);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v,
                                 workflow_atom_v, std::move(req));
         },
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
           if (auto err = check_poll(self->state, req))
             return err;
+          seen(self, req.worker_id);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
                                 std::move(req));
         },
@@ -581,6 +597,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
               .then(
                   [=](caf::ok_atom) mutable {
                     self->state.workers[worker.id] = worker;
+                    seen(self, worker.id);
                     rp.deliver(worker.id);
                   },
                   [=](caf::error& err) mutable { rp.deliver(err); });
@@ -592,6 +609,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           if (auto i = st.workers.find(id); i != st.workers.end()) {
             i->second.heartbeat_ms = now_ms();
+            seen(self, id);
             return caf::ok_atom_v;
           }
           // Registered before the last restart: the store knows it.
@@ -601,11 +619,18 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
               .then(
                   [=](worker_record& worker) mutable {
                     worker.heartbeat_ms = now_ms();
-                    self->state.workers[worker.id] = std::move(worker);
+                    auto worker_id = worker.id;
+                    self->state.workers[worker_id] = std::move(worker);
+                    seen(self, worker_id);
                     rp.deliver(caf::ok_atom_v);
                   },
                   [=](caf::error& err) mutable { rp.deliver(err); });
           return rp;
+        },
+        [=](lease_atom, const std::string& worker_id) -> int64_t {
+          auto& seen_at = self->state.last_seen;
+          auto i = seen_at.find(worker_id);
+          return i != seen_at.end() ? i->second : 0;
         },
         [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
           auto& st = self->state;

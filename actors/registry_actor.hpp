@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/local_actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -52,6 +53,9 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<log_atom, task_log>::with<caf::ok_atom>,
     caf::replies_to<register_atom, worker_record>::with<std::string>,
     caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
+    /// When a worker (by the id it polls with, or its registered id) was last heard of, in
+    /// `clock_ms`; 0 if not since start-up.
+    caf::replies_to<lease_atom, std::string>::with<int64_t>,
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
     /// Subscribes to the stream of a workflow: every event with offset > `after`, then live ones.
     caf::replies_to<caf::subscribe_atom, std::string, int64_t, event_sink_ptr>::with<caf::ok_atom>,
@@ -75,6 +79,13 @@ using registry_actor = caf::typed_actor<
     /// A task actor went live: (task id, workflow id, actor).
     caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
 
+/// The time of `self`'s actor clock in milliseconds: leases are measured on it (not on the wall
+/// clock), so the deterministic test scheduler can move them.
+inline int64_t clock_ms(caf::local_actor* self) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(self->clock().now().time_since_epoch()).count();
+}
+
 /// Knobs of the engine actors, filled by the one configuration parser.
 struct engine_settings {
   broadcaster_settings broadcaster;
@@ -85,6 +96,8 @@ struct engine_settings {
   std::chrono::milliseconds step_timeout{60000};
   /// A finished workflow leaves memory after this long without a change.
   std::chrono::milliseconds passivate_after{60000};
+  /// A worker silent for this long (no poll, heartbeat or report) loses its RUNNING work.
+  std::chrono::milliseconds worker_lease{60000};
 };
 
 /// The handles every engine actor may talk to.

@@ -1,5 +1,7 @@
 #include "actors/task_actor.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include <caf/stateful_actor.hpp>
@@ -12,16 +14,19 @@ namespace herald {
 
 namespace {
 
+/// Private messages: check the worker's lease; the task's deadline passed.
+using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>>;
+
 struct task_state {
   engine_context ctx;
   task_record record;
   workflow_actor workflow;
-  int64_t last_heartbeat_ms = 0;
+  int64_t last_activity_ms = 0;  ///< claim, heartbeat or progress (`clock_ms`)
 
   static inline const char* name = "task";
 };
 
-using self_ptr = task_actor::stateful_pointer<task_state>;
+using self_ptr = task_impl::stateful_pointer<task_state>;
 
 caf::error not_running(const task_record& row) {
   return make_herald_error(
@@ -43,16 +48,60 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
           [=](caf::error& err) mutable { done(err); });
 }
 
+/// Ready again: the registry routes the task to its queue.
+void enqueue(self_ptr self) {
+  const auto& r = self->state.record;
+  self->send(self->state.ctx.registry, enqueue_atom_v,
+             ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
+}
+
+/// Ends the running (or pending) attempt as failed with `error`: retried while attempts remain,
+/// unless `permanent`; then calls `done`.
+template <class Done>
+void fail_attempt(self_ptr self, std::string error, bool permanent, Done done) {
+  auto next = self->state.record;
+  next.error = std::move(error);
+  next.worker_id.clear();
+  // Attempts 1..max_retries are retried; the one after is the last (reference §3.2).
+  bool retry = !permanent && next.execution_count <= next.max_retries;
+  if (retry) {
+    next.status = task_status::pending;
+  } else {
+    next.status = task_status::failed;
+    next.completed_ms = now_ms();
+  }
+  auto what = retry ? task_transition::retrying : task_transition::failed;
+  persist(self, what, std::move(next), [=](const caf::error& err) mutable {
+    if (!err && retry)
+      enqueue(self);
+    done(err);
+  });
+}
+
+/// Checks the lease of the running attempt after `delay`.
+void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
+  self->delayed_send(self, delay, lease_atom_v);
+}
+
 }  // namespace
 
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
                       workflow_actor workflow) {
-  return sys.spawn([ctx, record = std::move(record),
-                    workflow](self_ptr self) mutable -> task_actor::behavior_type {
+  auto impl = sys.spawn([ctx, record = std::move(record),
+                         workflow](self_ptr self) mutable -> task_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
     st.record = std::move(record);
     st.workflow = workflow;
+    // Work left RUNNING by the last run stays with its worker for one more lease.
+    st.last_activity_ms = clock_ms(self);
+    if (st.record.status == task_status::running)
+      arm_lease(self, ctx.settings.worker_lease);
+    if (st.record.timeout_ms > 0 && !is_terminal(st.record.status)) {
+      auto due = st.record.created_ms + st.record.timeout_ms;
+      self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(due - now_ms(), 0)},
+                         deadline_atom_v);
+    }
     auto reply_ok = [](caf::typed_response_promise<caf::ok_atom> rp) {
       return [rp](const caf::error& err) mutable {
         if (err)
@@ -73,14 +122,16 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           next.worker_id = worker;
           next.execution_count += 1;
           next.started_ms = now_ms();
-          self->state.last_heartbeat_ms = next.started_ms;
+          self->state.last_activity_ms = clock_ms(self);
           auto rp = self->make_response_promise<task_record>();
           persist(self, task_transition::claimed, std::move(next),
                   [=](const caf::error& err) mutable {
-                    if (err)
+                    if (err) {
                       rp.deliver(err);
-                    else
-                      rp.deliver(self->state.record);
+                      return;
+                    }
+                    arm_lease(self, self->state.ctx.settings.worker_lease);
+                    rp.deliver(self->state.record);
                   });
           return rp;
         },
@@ -93,12 +144,8 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           next.worker_id.clear();
           next.execution_count -= 1;
           persist(self, task_transition::released, std::move(next), [=](const caf::error& err) {
-            if (err)
-              return;
-            const auto& r = self->state.record;
-            self->send(
-                self->state.ctx.registry, enqueue_atom_v,
-                ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
+            if (!err)
+              enqueue(self);
           });
         },
         [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
@@ -117,28 +164,8 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           const auto& row = self->state.record;
           if (row.status != task_status::running)
             return not_running(row);
-          auto next = row;
-          next.error = std::move(error);
-          next.worker_id.clear();
-          // Attempts 1..max_retries are retried; the one after is the last (reference §3.2).
-          bool retry = next.execution_count <= next.max_retries;
-          auto what = retry ? task_transition::retrying : task_transition::failed;
-          if (retry) {
-            next.status = task_status::pending;
-          } else {
-            next.status = task_status::failed;
-            next.completed_ms = now_ms();
-          }
           auto rp = self->make_response_promise<caf::ok_atom>();
-          persist(self, what, std::move(next), [=](const caf::error& err) mutable {
-            if (!err && retry) {
-              const auto& r = self->state.record;
-              self->send(
-                  self->state.ctx.registry, enqueue_atom_v,
-                  ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
-            }
-            reply_ok(rp)(err);
-          });
+          fail_attempt(self, std::move(error), false, reply_ok(rp));
           return rp;
         },
         [=](progress_atom, double progress, std::string& details) -> caf::result<caf::ok_atom> {
@@ -148,6 +175,7 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           if (!std::isfinite(progress) || progress < 0 || progress > 1)
             return make_herald_error(herald_errc::invalid_argument,
                                      "progress must be a number between 0 and 1");
+          self->state.last_activity_ms = clock_ms(self);
           auto next = row;
           next.progress = progress;
           next.progress_details = std::move(details);
@@ -174,11 +202,47 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
         [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
           if (self->state.record.status != task_status::running)
             return not_running(self->state.record);
-          self->state.last_heartbeat_ms = now_ms();
+          self->state.last_activity_ms = clock_ms(self);
           return caf::ok_atom_v;
+        },
+        [=](lease_atom) {
+          // The attempt keeps running while its worker shows signs of life (here, or anywhere:
+          // polls and heartbeats reach the registry); otherwise it is failed and retried.
+          const auto& row = self->state.record;
+          if (row.status != task_status::running)
+            return;
+          auto worker = row.worker_id;
+          auto attempt = row.execution_count;
+          auto lease = self->state.ctx.settings.worker_lease;
+          self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
+                        lease_atom_v, worker)
+              .then(
+                  [=](int64_t seen_ms) {
+                    const auto& now_row = self->state.record;
+                    if (now_row.status != task_status::running || now_row.worker_id != worker
+                        || now_row.execution_count != attempt)
+                      return;  // the attempt ended meanwhile
+                    auto alive = std::max(seen_ms, self->state.last_activity_ms);
+                    auto left = alive + lease.count() - clock_ms(self);
+                    if (left > 0) {
+                      arm_lease(self, std::chrono::milliseconds{left});
+                      return;
+                    }
+                    fail_attempt(self,
+                                 "worker " + worker + " lease expired: no sign of life for "
+                                     + std::to_string(lease.count() / 1000) + " s",
+                                 false, [](const caf::error&) {});
+                  },
+                  [=](caf::error&) { arm_lease(self, lease); });
+        },
+        [=](deadline_atom) {
+          if (is_terminal(self->state.record.status))
+            return;
+          fail_attempt(self, "Task exceeded deadline", true, [](const caf::error&) {});
         },
     };
   });
+  return caf::actor_cast<task_actor>(impl);
 }
 
 }  // namespace herald

@@ -1,5 +1,7 @@
 #include "actors/workflow_actor.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,9 +21,11 @@ namespace herald {
 
 namespace {
 
-/// Private messages: finish a rehydration; leave memory once finished and idle.
+/// Private messages: finish a rehydration; leave memory once finished and idle; check the
+/// lease of the worker that holds the execution.
 using workflow_impl
-    = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>>;
+    = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>,
+                             caf::reacts_to<lease_atom>>;
 
 struct workflow_state {
   engine_context ctx;
@@ -30,6 +34,7 @@ struct workflow_state {
   std::map<std::string, caf::actor> timer_actors;  ///< by timer key
   broadcaster_actor broadcaster;
   caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
+  int64_t claimed_ms = 0;  ///< when its worker got it, or the server restarted (`clock_ms`)
 
   static inline const char* name = "workflow";
 };
@@ -275,18 +280,36 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           c.emit_workflow("WORKFLOW_STARTED");
           return commit_and_reply<workflow_record>(self, std::move(c), [=] {
             self->state.data.woken = false;
+            self->state.claimed_ms = clock_ms(self);
+            self->delayed_send(self, self->state.ctx.settings.worker_lease, lease_atom_v);
             return data().record;
           });
         },
         [=](release_atom, std::string& worker) {
+          if (auto c = release_claim(data(), worker))
+            commit_quietly(self, std::move(*c));
+        },
+        [=](lease_atom) {
+          // The worker keeps the execution while it shows signs of life (polls, heartbeats).
           const auto& rec = data().record;
-          if (rec.status != workflow_status::running || rec.worker_id != worker)
+          if (rec.status != workflow_status::running && rec.status != workflow_status::cancelling)
             return;
-          change c{rec};
-          c.record.status = workflow_status::pending;
-          c.record.worker_id.clear();
-          c.enqueue = true;
-          commit_quietly(self, std::move(c));
+          auto worker = rec.worker_id;
+          auto claimed = self->state.claimed_ms;
+          auto lease = self->state.ctx.settings.worker_lease;
+          self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
+                        lease_atom_v, worker)
+              .then(
+                  [=](int64_t seen_ms) {
+                    if (self->state.claimed_ms != claimed || data().record.worker_id != worker)
+                      return;  // claimed anew meanwhile: that claim has its own check
+                    auto left = std::max(seen_ms, claimed) + lease.count() - clock_ms(self);
+                    if (left > 0)
+                      self->delayed_send(self, std::chrono::milliseconds{left}, lease_atom_v);
+                    else if (auto c = release_claim(data(), worker))
+                      commit_quietly(self, std::move(*c));
+                  },
+                  [=](caf::error&) { self->delayed_send(self, lease, lease_atom_v); });
         },
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
           int64_t sequence = 0;
@@ -431,27 +454,26 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
               });
         },
         [=](rehydrate_atom) {
-          auto finish = [=](const caf::error& err) {
-            if (err)
-              return;
-            const auto& d = self->state.data;
-            if (is_terminal(d.record.status)) {
-              self->delayed_send(self, self->state.ctx.settings.passivate_after, passivate_atom_v);
-              return;
-            }
-            for (const auto& id : d.task_order)
-              if (!is_terminal(d.tasks.at(id).status))
-                spawn_task_actor(self, d.tasks.at(id));
-            for (const auto& [key, fire_at] : d.timers)
-              arm_timer(self, key, fire_at);
-            if (d.record.status == workflow_status::pending)
-              enqueue(self);
-            reconcile_children(self);
-          };
-          if (auto c = reclaim(data()))
-            commit(self, std::move(*c), finish);
-          else
-            finish(caf::error{});
+          auto& st = self->state;
+          const auto& d = st.data;
+          if (is_terminal(d.record.status)) {
+            self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
+            return;
+          }
+          for (const auto& id : d.task_order)
+            if (!is_terminal(d.tasks.at(id).status))
+              spawn_task_actor(self, d.tasks.at(id));
+          for (const auto& [key, fire_at] : d.timers)
+            arm_timer(self, key, fire_at);
+          if (d.record.status == workflow_status::pending)
+            enqueue(self);
+          // Work left RUNNING by the last run stays with its worker for one more lease.
+          if (d.record.status == workflow_status::running
+              || d.record.status == workflow_status::cancelling) {
+            st.claimed_ms = clock_ms(self);
+            self->delayed_send(self, st.ctx.settings.worker_lease, lease_atom_v);
+          }
+          reconcile_children(self);
         },
     };
   });

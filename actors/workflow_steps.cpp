@@ -998,29 +998,19 @@ caf::expected<change> retry(const workflow_data& data, const retry_request& req,
   return c;
 }
 
-std::optional<change> reclaim(const workflow_data& data) {
-  change c{data.record};
-  bool dirty = false;
-  if (c.record.status == workflow_status::cancelling) {
-    finish_cancel(data, c, data.record.error);
+std::optional<change> release_claim(const workflow_data& data, const std::string& worker) {
+  const auto& rec = data.record;
+  bool held = rec.status == workflow_status::running || rec.status == workflow_status::cancelling;
+  if (!held || rec.worker_id != worker)
+    return std::nullopt;
+  change c{rec};
+  if (rec.status == workflow_status::cancelling) {
+    finish_cancel(data, c, rec.error);
     return c;
   }
-  if (c.record.status == workflow_status::running) {
-    c.record.status = workflow_status::pending;
-    c.record.worker_id.clear();
-    dirty = true;
-  }
-  for (const auto& id : data.task_order) {
-    auto row = data.tasks.at(id);
-    if (row.status == task_status::running) {
-      row.status = task_status::pending;
-      row.worker_id.clear();
-      c.tasks.push_back(row);
-      dirty = true;
-    }
-  }
-  if (!dirty)
-    return std::nullopt;
+  c.record.status = workflow_status::pending;
+  c.record.worker_id.clear();
+  c.enqueue = true;
   return c;
 }
 

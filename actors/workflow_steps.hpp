@@ -137,8 +137,9 @@ caf::expected<change> request_cancel(const workflow_data& data, const cancel_req
 /// Builds the step of a retry of a FAILED execution; `attempt` receives the retry's number.
 caf::expected<change> retry(const workflow_data& data, const retry_request& req, int32_t& attempt);
 
-/// Builds the step that rehydration needs: work left RUNNING by the last run goes back to
-/// PENDING, a CANCELLING execution is cancelled; nullopt if nothing changes.
-std::optional<change> reclaim(const workflow_data& data);
+/// Builds the step that takes a RUNNING execution away from its worker (its poller went away,
+/// or its lease expired): PENDING again, or CANCELLED if cancellation was requested; nullopt if
+/// the execution is not held by `worker`.
+std::optional<change> release_claim(const workflow_data& data, const std::string& worker);
 
 }  // namespace herald

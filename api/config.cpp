@@ -16,6 +16,8 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   unsigned http_port = cfg.http.port;
   std::string address = cfg.http.address;
   unsigned keep_alive_s = static_cast<unsigned>(cfg.http.keep_alive_interval.count());
+  unsigned lease_s = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.worker_lease).count());
   po::options_description opts{"herald: a durable workflow engine with a real-time API\n\nOptions"};
   opts.add_options()                                                                      //
       ("help,h", "print this help")                                                       //
@@ -30,6 +32,8 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "HTTP port for REST and SSE (0 = pick a free one)")  //
       ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),
        "interval of SSE keep-alive comments")  //
+      ("worker-lease-seconds", po::value(&lease_s)->default_value(lease_s),
+       "a worker silent for this long loses its running work to other workers")  //
       ("threads", po::value(&cfg.caf_threads)->default_value(cfg.caf_threads),
        "actor scheduler threads (0 = one per core)");
   try {
@@ -65,6 +69,11 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   cfg.http.address = address;
   cfg.http.port = static_cast<uint16_t>(http_port);
   cfg.http.keep_alive_interval = std::chrono::seconds(keep_alive_s);
+  if (lease_s == 0) {
+    message = "worker-lease-seconds must be at least 1";
+    return std::nullopt;
+  }
+  cfg.engine.worker_lease = std::chrono::seconds(lease_s);
   return cfg;
 }
 

@@ -43,5 +43,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, child_atom, "child")
   CAF_ADD_ATOM(herald, herald, cancel_atom, "cancel")
   CAF_ADD_ATOM(herald, herald, retry_atom, "retry")
+  CAF_ADD_ATOM(herald, herald, lease_atom, "lease")
+  CAF_ADD_ATOM(herald, herald, deadline_atom, "deadline")
 
 CAF_END_TYPE_ID_BLOCK(herald)

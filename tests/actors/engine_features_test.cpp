@@ -391,4 +391,62 @@ BOOST_AUTO_TEST_CASE(start_child_workflow_picks_an_id) {
   BOOST_TEST(error_code(twice.error()) == herald_errc::already_exists);
 }
 
+// -- deadlines and leases ------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_task_past_its_deadline_fails_for_good) {
+  auto id = start("deadline");
+  poll_workflow();
+  auto task_id = make_uuid();
+  auto cmd = schedule(task_id);
+  cmd.timeout_ms = 5000;
+  BOOST_REQUIRE(submit(id, {cmd}, reported_status::suspended));
+  poll_task();  // RUNNING, with retries left: the deadline still ends it
+  advance(std::chrono::seconds(6));
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::failed);
+  BOOST_TEST(task->error == "Task exceeded deadline");
+  BOOST_TEST(history(id).back().type == "TASK_FAILED");
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto late = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"});
+  BOOST_REQUIRE(!late);
+  BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease) {
+  auto id = start("leased");
+  poll_workflow("w1");
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_TEST(poll_task("w1").id == task_id);
+  // A worker that heartbeats keeps its lease (the native SDK heartbeats with its registered id
+  // and polls with its name) ...
+  worker_record w1;
+  w1.org_id = org_id;
+  w1.name = "w1";
+  auto registered = call<std::string>(registry, register_atom_v, w1);
+  BOOST_REQUIRE(registered);
+  advance(std::chrono::seconds(40));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, heartbeat_atom_v, worker_atom_v, *registered));
+  advance(std::chrono::seconds(40));
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::running);
+  // ... a silent one loses it: the attempt fails and another worker gets the task.
+  advance(std::chrono::seconds(61));
+  task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::pending);
+  BOOST_TEST(task->error.find("lease expired") != std::string::npos);
+  auto again = poll_task("w2");
+  BOOST_TEST(again.id == task_id);
+  BOOST_TEST(again.execution_count == 2);
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
+  // The workflow, claimed by w2 and then abandoned, goes back to the queue as well.
+  BOOST_TEST(poll_workflow("w2").id == id);
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  BOOST_TEST(poll_workflow("w3").id == id);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

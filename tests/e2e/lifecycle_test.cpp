@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "protocol/uuid.hpp"
@@ -222,6 +223,184 @@ BOOST_FIXTURE_TEST_CASE(a_pending_timer_survives_a_crash, own_server_fixture) {
     BOOST_CHECK_EQUAL(fired, 1);
     BOOST_CHECK_EQUAL(h.back().event_type(), "TIMER_FIRED");
   }
+}
+
+/// A server of its own with a 2 s worker lease, with helpers that act as a worker by hand.
+struct short_lease_fixture {
+  short_lease_fixture() {
+    stop_shared_server();
+    auto options = options_from_env();
+    options.extra_args = {"--worker-lease-seconds", "2"};
+    server = std::make_unique<herald_process>(options);
+    connect();
+  }
+
+  ~short_lease_fixture() {
+    if (server)
+      server->stop();
+  }
+
+  void connect() {
+    channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
+    dispatch = v1::WorkflowDispatch::NewStub(channel);
+    tasks = v1::TaskExecution::NewStub(channel);
+  }
+
+  std::string start(const std::string& kind, const std::string& input) {
+    v1::StartWorkflowRequest req;
+    req.set_org_id(server->org_id());
+    req.set_workflow_kind(kind);
+    req.set_input(input);
+    req.set_queue(queue);
+    v1::StartWorkflowResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->StartWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
+    return resp.workflow_execution_id();
+  }
+
+  std::vector<v1::WorkflowEvent> history(const std::string& id) {
+    v1::GetEventsRequest req;
+    req.set_workflow_execution_id(id);
+    v1::GetEventsResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->GetEvents(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "GetEvents: " << st.error_message());
+    return {resp.events().begin(), resp.events().end()};
+  }
+
+  /// PollTask as `worker`; returns the task or an unset one.
+  v1::TaskExecutionInfo poll_task(const std::string& worker, int timeout_s) {
+    v1::PollTaskRequest req;
+    req.set_worker_id(worker);
+    req.set_org_id(server->org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(timeout_s);
+    v1::PollTaskResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, std::chrono::seconds{timeout_s + 10});
+    auto st = tasks->PollTask(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollTask: " << st.error_message());
+    return resp.task();
+  }
+
+  grpc::Status complete_task(const std::string& id) {
+    v1::CompleteTaskRequest req;
+    req.set_task_execution_id(id);
+    req.set_output(R"({"late":true})");
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return tasks->CompleteTask(&ctx, req, &empty);
+  }
+
+  /// Waits until every workflow of `ids` has finished (or the timeout passes).
+  bool wait_all_completed(const std::vector<std::string>& ids, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool all = true;
+      for (auto& id : ids) {
+        auto h = history(id);
+        all = all && !h.empty() && h.back().event_type() == "WORKFLOW_COMPLETED";
+      }
+      if (all)
+        return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  std::string queue = "e2e-lease-" + make_uuid();
+  std::unique_ptr<herald_process> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::WorkflowDispatch::Stub> dispatch;
+  std::unique_ptr<v1::TaskExecution::Stub> tasks;
+};
+
+size_t count_type(const std::vector<v1::WorkflowEvent>& h, const std::string& type) {
+  return static_cast<size_t>(
+      std::count_if(h.begin(), h.end(), [&](const auto& e) { return e.event_type() == type; }));
+}
+
+// A worker that takes a task and then goes silent loses it after its lease; another worker
+// finishes the work, and the silent one's late report is refused.
+BOOST_FIXTURE_TEST_CASE(a_silent_workers_task_is_reclaimed_after_its_lease, short_lease_fixture) {
+  auto id = start("one-task", R"({"x":1})");
+  test_worker workflows{{sdk_style::native, server->grpc_target(), server->org_id(), queue, 0}};
+  workflows.start();  // runs the workflow, not its task
+  auto ghost = poll_task("ghost-worker", 10);
+  BOOST_REQUIRE(!ghost.task_execution_id().empty());
+  auto claimed = std::chrono::steady_clock::now();
+  test_worker helper{{sdk_style::ffi, server->grpc_target(), server->org_id(), queue, 2}};
+  helper.start();
+  BOOST_CHECK(wait_all_completed({id}, 20s));
+  auto waited = std::chrono::steady_clock::now() - claimed;
+  helper.stop();
+  workflows.stop();
+  BOOST_CHECK_GE(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count(), 2000);
+  auto runs = helper.task_runs();
+  BOOST_REQUIRE_EQUAL(runs.size(), 1u);
+  BOOST_CHECK_EQUAL(runs[0].task_id, ghost.task_execution_id());
+  BOOST_CHECK_EQUAL(runs[0].execution_count, 2);
+  auto h = history(id);
+  BOOST_CHECK_EQUAL(count_type(h, "TASK_COMPLETED"), 1u);
+  BOOST_CHECK_EQUAL(complete_task(ghost.task_execution_id()).error_code(),
+                    grpc::StatusCode::FAILED_PRECONDITION);
+  for (auto& e : helper.errors())
+    BOOST_ERROR(e);
+}
+
+// kill -9 while workflows wait on a timer, a task (one of them RUNNING on a worker that died
+// with the server) and a child: after the restart every workflow completes, no task runs twice
+// and no timer fires twice.
+BOOST_FIXTURE_TEST_CASE(crash_while_waiting_on_timers_tasks_and_children, short_lease_fixture) {
+  std::vector<std::string> ids{start("sleep-then-task", R"({"t":1})"),
+                               start("one-task", R"({"t":2})"), start("one-task", R"({"t":3})"),
+                               start("child-parent", R"({"childKind":"one-task"})")};
+  {
+    test_worker workflows{{sdk_style::native, server->grpc_target(), server->org_id(), queue, 0}};
+    workflows.start();
+    // Three tasks get scheduled (two workflows and the child); the timer is pending.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    size_t scheduled = 0;
+    while (scheduled < 2 && std::chrono::steady_clock::now() < deadline) {
+      scheduled = count_type(history(ids[1]), "TASK_SCHEDULED")
+                  + count_type(history(ids[2]), "TASK_SCHEDULED");
+      std::this_thread::sleep_for(20ms);
+    }
+    BOOST_REQUIRE_EQUAL(scheduled, 2u);
+    auto ghost = poll_task("ghost-worker", 10);  // RUNNING when the server dies
+    BOOST_REQUIRE(!ghost.task_execution_id().empty());
+    workflows.stop();
+  }
+  BOOST_REQUIRE_EQUAL(count_type(history(ids[0]), "TIMER_FIRED"), 0u);
+  server->kill9();
+  server->restart();
+  connect();
+  test_worker worker{{sdk_style::ffi, server->grpc_target(), server->org_id(), queue}};
+  worker.start();
+  BOOST_CHECK(wait_all_completed(ids, 30s));
+  worker.stop();
+  for (auto& e : worker.errors())
+    BOOST_ERROR(e);
+  std::map<std::string, int> runs_per_task;
+  for (auto& run : worker.task_runs())
+    ++runs_per_task[run.task_id];
+  for (auto& [task, runs] : runs_per_task)
+    BOOST_CHECK_MESSAGE(runs == 1, "task " << task << " ran " << runs << " times");
+  BOOST_CHECK_EQUAL(runs_per_task.size(), 4u);  // three workflows' tasks and the child's
+  for (auto& id : ids) {
+    auto h = history(id);
+    BOOST_TEST_CONTEXT(dump(h)) {
+      BOOST_CHECK_LE(count_type(h, "TIMER_FIRED"), 1u);
+      BOOST_CHECK_LE(count_type(h, "TASK_COMPLETED"), 1u);
+      BOOST_CHECK_LE(count_type(h, "CHILD_WORKFLOW_COMPLETED"), 1u);
+    }
+  }
+  BOOST_CHECK_EQUAL(count_type(history(ids[0]), "TIMER_FIRED"), 1u);
+  BOOST_CHECK_EQUAL(count_type(history(ids[3]), "CHILD_WORKFLOW_COMPLETED"), 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

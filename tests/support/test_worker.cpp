@@ -159,6 +159,16 @@ workflow_outcome sleep_between_tasks(replay_context& ctx) {
   return ctx.complete("[" + first->output + "," + second->output + "]");
 }
 
+/// Sleeps 1.5 s, then runs one task.
+workflow_outcome sleep_then_task(replay_context& ctx) {
+  if (!ctx.sleep(1500))
+    return ctx.suspend();
+  auto r = ctx.schedule_task("echo", ctx.input());
+  if (!r)
+    return ctx.suspend();
+  return ctx.complete(r->output);
+}
+
 /// Two tasks and a 200 ms timer in parallel, all awaited.
 workflow_outcome tasks_and_timer(replay_context& ctx) {
   auto a = ctx.schedule_task("echo", R"({"a":1})");
@@ -359,6 +369,7 @@ test_worker::test_worker(worker_options options) : options_(std::move(options)) 
                 {"fail-now", fail_now},
                 {"child-parent", child_parent},
                 {"sleep-between-tasks", sleep_between_tasks},
+                {"sleep-then-task", sleep_then_task},
                 {"tasks-and-timer", tasks_and_timer}};
 }
 

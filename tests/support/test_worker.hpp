@@ -145,7 +145,7 @@ struct worker_options {
 /// A test double of a Flovyn SDK worker: registers, long-polls workflows and tasks in threads,
 /// replays history and hosts the test workflows ("no-task", "one-task", "parallel-10", "flaky",
 /// "always-fails", "await-promise", "fail-now", "child-parent", "sleep-between-tasks",
-/// "tasks-and-timer") and tasks ("echo", "fail-twice", "always-fail").
+/// "sleep-then-task", "tasks-and-timer") and tasks ("echo", "fail-twice", "always-fail").
 class test_worker {
 public:
   explicit test_worker(worker_options options);
