@@ -21,6 +21,15 @@ enum class route_kind {
   stream_workflow,
   signal_workflow,
   signal_with_start,
+  list_workflows,
+  list_children,
+  get_workflow_state,
+  list_workers,
+  get_worker,
+  list_workflow_definitions,
+  get_workflow_definition,
+  list_task_definitions,
+  get_task_definition,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 
