@@ -51,6 +51,7 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
     // -- reads of the REST API and discovery: the registry resolves the org slug (first string)
     //    and the store reader answers; another org's entity is not found --
+    /// A page of executions of the query's org.
     caf::replies_to<list_atom, workflow_atom, workflow_query>::with<workflow_page>,
     /// (org slug, workflow id) -> the children of that execution.
     caf::replies_to<list_atom, children_atom, std::string,
@@ -62,6 +63,7 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<list_atom, worker_atom, std::string, int64_t, int64_t>::with<worker_page>,
     /// (org slug, worker id) -> the worker.
     caf::replies_to<caf::get_atom, worker_atom, std::string, std::string>::with<worker_record>,
+    /// (type, org slug) -> the org's definitions of that type, by kind.
     caf::replies_to<list_atom, definition_type, std::string>::with<std::vector<definition_record>>,
     /// (type, org slug, kind) -> the definition.
     caf::replies_to<caf::get_atom, definition_type, std::string,

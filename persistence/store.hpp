@@ -65,6 +65,7 @@ public:
   virtual std::vector<definition_record> list_definitions(definition_type type,
                                                           const std::string& org_id)
       = 0;
+  /// Returns the org's workflow or task definition of `kind`, if any.
   virtual std::optional<definition_record> find_definition(definition_type type,
                                                            const std::string& org_id,
                                                            const std::string& kind)

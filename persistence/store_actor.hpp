@@ -37,6 +37,7 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>,
     // -- reads of the REST API, discovery and task state; org-scoped ones take the org id and
     //    answer not_found for another org's entity --
+    /// A page of executions of the query's org.
     caf::replies_to<list_atom, workflow_atom, workflow_query>::with<workflow_page>,
     /// (org id, workflow id) -> the children of that execution.
     caf::replies_to<list_atom, children_atom, std::string,
@@ -48,6 +49,7 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<list_atom, worker_atom, std::string, int64_t, int64_t>::with<worker_page>,
     /// (org id, worker id) -> the worker.
     caf::replies_to<caf::get_atom, worker_atom, std::string, std::string>::with<worker_record>,
+    /// (type, org id) -> the org's definitions of that type, by kind.
     caf::replies_to<list_atom, definition_type, std::string>::with<std::vector<definition_record>>,
     /// (type, org id, kind) -> the definition.
     caf::replies_to<caf::get_atom, definition_type, std::string,

@@ -13,7 +13,7 @@ void http_session::serve_read(const route_match& route, std::string_view query) 
     return
         [to_json](http_session& self, auto& value) { self.send(http::status::ok, to_json(value)); };
   };
-  /// Returns the canonical UUID of the id segment, or "" after answering 400.
+  // Returns the canonical UUID of the id segment, or "" after answering 400.
   auto uuid_of = [this, &route](const char* what) {
     auto id = canonical_uuid(route.id);
     if (id.empty())
