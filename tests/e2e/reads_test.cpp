@@ -558,6 +558,139 @@ BOOST_FIXTURE_TEST_CASE(task_state_rpcs, reads_fixture) {
   check_server_serves("task state RPCs");
 }
 
+// Task state, workers and definitions are durable: after a crash the state of a task whose
+// workflow finished (no live actor any more) can be read and changed, and the worker is known.
+BOOST_AUTO_TEST_CASE(state_and_discovery_survive_a_crash) {
+  stop_shared_server();  // one server per database at a time
+  herald_process server{options_from_env()};
+  auto connect = [&] {
+    return grpc::CreateChannel(server.grpc_target(), grpc::InsecureChannelCredentials());
+  };
+  auto channel = connect();
+  auto dispatch = v1::WorkflowDispatch::NewStub(channel);
+  auto tasks = v1::TaskExecution::NewStub(channel);
+  auto lifecycle = v1::WorkerLifecycle::NewStub(channel);
+  auto queue = "e2e-reads-crash-" + make_uuid();
+  auto kind = "crash-wf-" + make_uuid();
+
+  v1::WorkerRegistrationRequest reg;
+  reg.set_worker_name("crash-worker");
+  reg.set_org_id(server.org_id());
+  add_workflow_capability(reg, kind);
+  v1::WorkerRegistrationResponse reg_resp;
+  {
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = lifecycle->RegisterWorker(&ctx, reg, &reg_resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "RegisterWorker: " << status_text(st));
+  }
+
+  // A workflow that schedules a task and completes; the task never runs.
+  v1::StartWorkflowRequest start;
+  start.set_org_id(server.org_id());
+  start.set_workflow_kind(kind);
+  start.set_input("{}");
+  start.set_queue(queue);
+  v1::StartWorkflowResponse started;
+  {
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    BOOST_REQUIRE(dispatch->StartWorkflow(&ctx, start, &started).ok());
+  }
+  {
+    v1::PollRequest poll;
+    poll.set_worker_id("crash-worker");
+    poll.set_org_id(server.org_id());
+    poll.set_queue(queue);
+    poll.set_timeout_seconds(10);
+    v1::PollResponse polled;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, 20s);
+    BOOST_REQUIRE(dispatch->PollWorkflow(&ctx, poll, &polled).ok());
+    BOOST_REQUIRE_EQUAL(polled.workflow_execution().id(), started.workflow_execution_id());
+  }
+  auto task_id = make_uuid();
+  {
+    v1::SubmitWorkflowCommandsRequest req;
+    req.set_workflow_execution_id(started.workflow_execution_id());
+    auto* cmd = req.add_commands();
+    cmd->set_command_type(v1::SCHEDULE_TASK);
+    cmd->mutable_schedule_task()->set_kind("stateful");
+    cmd->mutable_schedule_task()->set_input("{}");
+    cmd->mutable_schedule_task()->set_task_execution_id(task_id);
+    auto* done = req.add_commands();
+    done->set_command_type(v1::COMPLETE_WORKFLOW);
+    done->mutable_complete_workflow()->set_output("{}");
+    req.set_status(v1::COMPLETED);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = dispatch->SubmitWorkflowCommands(&ctx, req, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SubmitWorkflowCommands: " << status_text(st));
+  }
+  auto set = [&](v1::TaskExecution::Stub& stub, const std::string& key, const std::string& value) {
+    v1::SetStateRequest req;
+    req.set_task_execution_id(task_id);
+    req.set_key(key);
+    req.set_value(value);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return stub.SetState(&ctx, req, &empty);
+  };
+  BOOST_REQUIRE(set(*tasks, "before", R"({"n":1})").ok());
+
+  server.kill9();
+  server.restart();
+  channel = connect();
+  tasks = v1::TaskExecution::NewStub(channel);
+  lifecycle = v1::WorkerLifecycle::NewStub(channel);
+
+  auto after = set(*tasks, "after", "2");
+  BOOST_REQUIRE_MESSAGE(after.ok(), "SetState after the crash: " << status_text(after));
+  {
+    v1::GetStateKeysRequest req;
+    req.set_task_execution_id(task_id);
+    v1::GetStateKeysResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    BOOST_REQUIRE(tasks->GetStateKeys(&ctx, req, &resp).ok());
+    BOOST_TEST((std::vector<std::string>{resp.keys().begin(), resp.keys().end()}
+                == std::vector<std::string>{"after", "before"}));
+  }
+  {
+    v1::GetStateRequest req;
+    req.set_task_execution_id(task_id);
+    req.set_key("before");
+    v1::GetStateResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    BOOST_REQUIRE(tasks->GetState(&ctx, req, &resp).ok());
+    BOOST_TEST(resp.found());
+    BOOST_TEST(resp.value() == R"({"n":1})");
+  }
+
+  http_client http{server.http_port()};
+  auto worker = parse_json(http.get(org_path + "/workers/" + reg_resp.worker_id()).body);
+  BOOST_TEST(string_member(worker, "name") == "crash-worker");
+  auto heartbeat_before = string_member(worker, "lastHeartbeatAt");
+  std::this_thread::sleep_for(20ms);
+  {
+    v1::WorkerHeartbeatRequest hb;
+    hb.set_worker_id(reg_resp.worker_id());
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = lifecycle->SendHeartbeat(&ctx, hb, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SendHeartbeat after the crash: " << status_text(st));
+  }
+  worker = parse_json(http.get(org_path + "/workers/" + reg_resp.worker_id()).body);
+  BOOST_TEST(string_member(worker, "lastHeartbeatAt") > heartbeat_before);
+  auto def = http.get(org_path + "/workflow-definitions/" + kind);
+  BOOST_TEST(def.status == 200, def.body);
+  server.stop();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace herald::test
