@@ -2,6 +2,7 @@
 // against the real binary: right answers, clear errors for bad input, and a server that keeps
 // serving.
 
+#include <algorithm>
 #include <thread>
 
 #include "protocol/uuid.hpp"
