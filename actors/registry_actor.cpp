@@ -20,6 +20,43 @@ struct task_entry {
   std::string workflow_id;
 };
 
+/// Client-chosen ids (of tasks, or of child executions) that live workflows reserved since
+/// start-up; older ones are guarded by the store. No two workflows can hold the same id.
+struct id_reservations {
+  std::unordered_map<std::string, std::string> owners;  ///< id -> workflow id
+  std::unordered_map<std::string, std::vector<std::string>> by_workflow;
+
+  /// Reserves `ids` for `workflow`, all or none; fails if another workflow holds one.
+  caf::error reserve(const std::string& workflow, const std::vector<std::string>& ids,
+                     const char* what) {
+    for (const auto& id : ids)
+      if (auto i = owners.find(id); i != owners.end() && i->second != workflow)
+        return make_herald_error(herald_errc::failed_precondition,
+                                 std::string{what} + " execution id collision: " + id
+                                     + " belongs to another workflow execution");
+    for (const auto& id : ids)
+      add(workflow, id);
+    return {};
+  }
+
+  void add(const std::string& workflow, const std::string& id) {
+    if (owners.emplace(id, workflow).second)
+      by_workflow[workflow].push_back(id);
+  }
+
+  /// Drops the reservations of `workflow`; returns its ids.
+  std::vector<std::string> release(const std::string& workflow) {
+    std::vector<std::string> ids;
+    if (auto i = by_workflow.find(workflow); i != by_workflow.end()) {
+      ids = std::move(i->second);
+      by_workflow.erase(i);
+    }
+    for (const auto& id : ids)
+      owners.erase(id);
+    return ids;
+  }
+};
+
 /// Called with the live actor of a workflow, or with the error that prevented finding it.
 using workflow_continuation = std::function<void(const caf::error&, const workflow_actor&)>;
 
@@ -35,11 +72,10 @@ struct registry_state {
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
-  /// Task id -> the workflow that reserved it (since start-up; older ones are in the store).
-  std::unordered_map<std::string, std::string> task_owners;
+  id_reservations task_ids;
+  id_reservations child_ids;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
   std::unordered_map<caf::actor_addr, std::string> workflow_ids;
-  std::unordered_map<std::string, std::vector<std::string>> workflow_tasks;
   std::unordered_map<std::string, std::pair<std::string, std::string>> workflow_keys;
 
   static inline const char* name = "registry";
@@ -238,13 +274,9 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   st.workflow_ids.erase(i);
   st.workflows.erase(id);
   // Its committed task ids are guarded by the store from here on.
-  if (auto t = st.workflow_tasks.find(id); t != st.workflow_tasks.end()) {
-    for (const auto& task_id : t->second) {
-      st.tasks.erase(task_id);
-      st.task_owners.erase(task_id);
-    }
-    st.workflow_tasks.erase(t);
-  }
+  for (const auto& task_id : st.task_ids.release(id))
+    st.tasks.erase(task_id);
+  st.child_ids.release(id);
   if (auto k = st.workflow_keys.find(id); k != st.workflow_keys.end()) {
     st.idempotency.erase(k->second);
     st.workflow_keys.erase(k);
@@ -483,6 +515,68 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                   [=](caf::error& err) mutable { rp.deliver(err); });
           return rp;
         },
+        [=](promise_atom, promise_request& req) -> caf::result<promise_result> {
+          auto& st = self->state;
+          if (!req.org_id.empty())
+            if (auto err = check_org(st, req.org_id))
+              return err;
+          if (!req.workflow_id.empty()) {
+            if (req.name.empty())
+              return invalid("the promise name is empty");
+            auto id = req.workflow_id;
+            return delegate_to_workflow<promise_result>(self, id, promise_atom_v, std::move(req));
+          }
+          auto rp = self->make_response_promise<promise_result>();
+          auto found = [=](promise_record& p) mutable {
+            req.promise_id = p.id;
+            with_workflow(self, p.workflow_id,
+                          [=](const caf::error& err, const workflow_actor& wf) mutable {
+                            if (err)
+                              rp.deliver(err);
+                            else
+                              rp.delegate(wf, promise_atom_v, std::move(req));
+                          });
+          };
+          auto failed = [=](caf::error& err) mutable { rp.deliver(err); };
+          auto timeout = st.ctx.settings.store_timeout;
+          if (!req.promise_id.empty()) {
+            if (auto err = check_uuid("promise id", req.promise_id))
+              return err;
+            self->request(st.ctx.reader, timeout, caf::get_atom_v, promise_atom_v, req.promise_id)
+                .then(found, failed);
+          } else if (!req.idempotency_key.empty()) {
+            if (req.org_id.empty())
+              return invalid("a promise named by its idempotency key needs an org");
+            self->request(st.ctx.reader, timeout, caf::get_atom_v, promise_atom_v, req.org_id,
+                          req.idempotency_key)
+                .then(found, failed);
+          } else {
+            return invalid("the request names no promise");
+          }
+          return rp;
+        },
+        [=](cancel_atom, cancel_request& req) -> caf::result<workflow_record> {
+          if (!req.org_id.empty())
+            if (auto err = check_org(self->state, req.org_id))
+              return err;
+          auto id = req.workflow_id;
+          return delegate_to_workflow<workflow_record>(self, id, cancel_atom_v, std::move(req));
+        },
+        [=](cancel_atom, task_atom, std::string& id) {
+          return delegate_to_task<caf::ok_atom>(self, id, cancel_atom_v);
+        },
+        [=](retry_atom, retry_request& req) -> caf::result<retry_result> {
+          if (auto err = check_org(self->state, req.org_id))
+            return err;
+          auto id = req.workflow_id;
+          return delegate_to_workflow<retry_result>(self, id, retry_atom_v, std::move(req));
+        },
+        [=](child_atom, start_child_request& req) -> caf::result<std::string> {
+          if (auto err = check_org(self->state, req.org_id))
+            return err;
+          auto id = req.parent_id;
+          return delegate_to_workflow<std::string>(self, id, child_atom_v, std::move(req));
+        },
         [=](submit_atom, submit_request& req) {
           return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
         },
@@ -711,23 +805,33 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         },
         [=](register_atom, tasks_atom, std::string& workflow_id,
             std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {
-          auto& owners = self->state.task_owners;
-          for (const auto& id : ids)
-            if (auto i = owners.find(id); i != owners.end() && i->second != workflow_id)
-              return make_herald_error(
-                  herald_errc::failed_precondition,
-                  "task execution id collision: " + id + " belongs to another workflow execution");
-          auto& mine = self->state.workflow_tasks[workflow_id];
-          for (auto& id : ids)
-            if (owners.emplace(id, workflow_id).second)
-              mine.push_back(std::move(id));
+          if (auto err = self->state.task_ids.reserve(workflow_id, ids, "task"))
+            return err;
           return caf::ok_atom_v;
+        },
+        [=](register_atom, child_atom, std::string& parent_id,
+            std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {
+          if (auto err = self->state.child_ids.reserve(parent_id, ids, "child workflow"))
+            return err;
+          return caf::ok_atom_v;
+        },
+        [=](register_atom, workflow_atom, workflow_init& init) {
+          if (self->state.workflows.count(init.record.id) == 0)
+            spawn_and_track(self, std::move(init));
+        },
+        [=](child_atom, child_outcome& outcome) {
+          auto parent_id = outcome.parent_id;
+          with_workflow(self, parent_id,
+                        [=](const caf::error& err, const workflow_actor& parent) mutable {
+                          // On error the parent reconciles its children when it is next loaded.
+                          if (!err)
+                            self->send(parent, child_atom_v, std::move(outcome));
+                        });
         },
         [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
             task_actor& handle) {
           auto& st = self->state;
-          if (st.task_owners.emplace(id, workflow_id).second)
-            st.workflow_tasks[workflow_id].push_back(id);
+          st.task_ids.add(workflow_id, id);
           st.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
         },
     };

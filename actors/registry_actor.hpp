@@ -37,6 +37,14 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<signal_atom, start_atom, start_workflow_request,
                     signal_request>::with<signal_with_start_result>,
     caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
+    /// Resolves or rejects the promise the request names (by id, workflow and name, or key).
+    caf::replies_to<promise_atom, promise_request>::with<promise_result>,
+    caf::replies_to<cancel_atom, cancel_request>::with<workflow_record>,
+    /// CancelTask.
+    caf::replies_to<cancel_atom, task_atom, std::string>::with<caf::ok_atom>,
+    caf::replies_to<retry_atom, retry_request>::with<retry_result>,
+    /// StartChildWorkflow; replies the child's id.
+    caf::replies_to<child_atom, start_child_request>::with<std::string>,
     caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
     caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>,
     caf::replies_to<complete_atom, std::string, std::string>::with<caf::ok_atom>,
@@ -93,6 +101,13 @@ using registry_actor = caf::typed_actor<
     /// failed_precondition if another workflow holds one (no two workflows can both pass).
     caf::replies_to<register_atom, tasks_atom, std::string,
                     std::vector<std::string>>::with<caf::ok_atom>,
+    /// Reserves client-chosen child execution ids for a parent (like task ids).
+    caf::replies_to<register_atom, child_atom, std::string,
+                    std::vector<std::string>>::with<caf::ok_atom>,
+    /// A parent committed a new child execution: make it live.
+    caf::reacts_to<register_atom, workflow_atom, workflow_init>,
+    /// A child execution ended: tell its parent.
+    caf::reacts_to<child_atom, child_outcome>,
     /// A task actor went live: (task id, workflow id, actor).
     caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
 

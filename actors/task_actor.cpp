@@ -155,6 +155,22 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           persist(self, task_transition::progressed, std::move(next), reply_ok(rp));
           return rp;
         },
+        [=](cancel_atom) -> caf::result<caf::ok_atom> {
+          const auto& row = self->state.record;
+          if (is_terminal(row.status))
+            return make_herald_error(herald_errc::failed_precondition,
+                                     "task execution " + row.id + " is " + to_string(row.status)
+                                         + ": it cannot be cancelled");
+          auto next = row;
+          next.status = task_status::cancelled;
+          next.error = "Cancelled by request";
+          next.worker_id.clear();
+          next.completed_ms = now_ms();
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          persist(self, task_transition::cancelled, std::move(next), reply_ok(rp));
+          return rp;
+        },
+        [=](finished_atom, task_record& row) { self->state.record = std::move(row); },
         [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
           if (self->state.record.status != task_status::running)
             return not_running(self->state.record);

@@ -24,7 +24,11 @@ using task_actor
                        caf::replies_to<complete_atom, std::string>::with<caf::ok_atom>,
                        caf::replies_to<fail_atom, std::string>::with<caf::ok_atom>,
                        caf::replies_to<progress_atom, double, std::string>::with<caf::ok_atom>,
-                       caf::replies_to<heartbeat_atom>::with<caf::ok_atom>>;
+                       caf::replies_to<heartbeat_atom>::with<caf::ok_atom>,
+                       /// CancelTask: PENDING or RUNNING -> CANCELLED.
+                       caf::replies_to<cancel_atom>::with<caf::ok_atom>,
+                       /// Its workflow ended the task (the row is committed): adopt it.
+                       caf::reacts_to<finished_atom, task_record>>;
 
 /// Spawns the actor of a task of workflow `workflow` whose row is already committed.
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,

@@ -21,16 +21,43 @@ enum class task_transition : uint8_t {
   completed,
   failed,  ///< the last attempt failed
   progressed,
-  released,  ///< claimed for a poller that was gone: back to PENDING, the attempt never ran
+  released,   ///< claimed for a poller that was gone: back to PENDING, the attempt never ran
+  cancelled,  ///< CancelTask
 };
+
+/// How a child workflow execution ended, for its parent.
+struct child_outcome {
+  std::string parent_id;
+  std::string child_id;
+  workflow_status status = workflow_status::completed;
+  std::string output;  ///< JSON, when completed
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_outcome& x) {
+  return f(caf::meta::type_name("child_outcome"), x.parent_id, x.child_id, x.status, x.output,
+           x.error);
+}
 
 /// The single writer of one workflow execution: its status, history (sequence numbers), task
 /// rows and stream (offsets). Every change is committed before it is answered or streamed.
 using workflow_actor = caf::typed_actor<
     /// Appends SIGNAL_RECEIVED and wakes the workflow; replies the event's sequence number.
     caf::replies_to<signal_atom, signal_request>::with<int64_t>,
-    /// A pending timer fell due (from its timer actor).
-    caf::reacts_to<timer_atom, std::string>, caf::replies_to<caf::get_atom>::with<workflow_record>,
+    /// A pending timer or promise timeout fell due (from its timer actor): its timer key.
+    caf::reacts_to<timer_atom, std::string>,
+    /// Resolves or rejects one of its promises.
+    caf::replies_to<promise_atom, promise_request>::with<promise_result>,
+    /// One of its children ended (from the registry); recorded once.
+    caf::reacts_to<child_atom, child_outcome>,
+    /// StartChildWorkflow: starts a child; replies its id.
+    caf::replies_to<child_atom, start_child_request>::with<std::string>,
+    /// Cancels the execution (at once, or at its worker's next report when RUNNING).
+    caf::replies_to<cancel_atom, cancel_request>::with<workflow_record>,
+    /// Runs a FAILED execution again.
+    caf::replies_to<retry_atom, retry_request>::with<retry_result>,
+    caf::replies_to<caf::get_atom>::with<workflow_record>,
     caf::replies_to<caf::get_atom, history_atom>::with<std::vector<history_event>>,
     caf::replies_to<caf::get_atom, tasks_atom>::with<std::vector<task_record>>,
     /// Commits a new execution (history WORKFLOW_STARTED) and makes it ready.
@@ -56,6 +83,11 @@ struct workflow_init {
   std::vector<task_record> tasks;
   bool is_new = false;  ///< not yet in the store; `start_atom` commits it
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, workflow_init& x) {
+  return f(caf::meta::type_name("workflow_init"), x.record, x.history, x.tasks, x.is_new);
+}
 
 /// Spawns the actor of one workflow execution (and its broadcaster and live task actors).
 workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,

@@ -269,6 +269,39 @@ worker_record decode(const worker_row& r) {
   return x;
 }
 
+struct promise_row {
+  promise_record rec;
+  std::string status;
+};
+
+template <class F>
+void columns(promise_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("workflow_id", x.workflow_id);
+  f("name", x.name);
+  f("status", r.status);
+  f("value", x.value);
+  f("error", x.error);
+  f("idempotency_key", x.idempotency_key);
+  f("timeout_at_ms", x.timeout_at_ms);
+  f("created_ms", x.created_ms);
+  f("completed_ms", x.completed_ms);
+}
+
+void encode(const promise_record& x, promise_row& r) {
+  r.rec = x;
+  r.status = to_string(x.status);
+}
+
+promise_record decode(const promise_row& r) {
+  auto x = r.rec;
+  if (!from_string(r.status, x.status))
+    throw std::runtime_error("promise " + x.id + " has an unknown status: " + r.status);
+  return x;
+}
+
 void encode(const org_record& x, org_record& r) {
   r = x;
 }
@@ -746,6 +779,7 @@ struct soci_store::impl {
   table_writer<workflow_row> workflow_writer{"workflow_execution", true};
   table_writer<task_row> task_writer{"task_execution", true};
   table_writer<worker_row> worker_writer{"worker", true};
+  table_writer<promise_row> promise_writer{"promise", true};
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
   table_writer<task_log> log_writer{"task_log", false};
@@ -766,6 +800,8 @@ struct soci_store::impl {
   std::unique_ptr<select_query<workflow_row>> active_workflows;
   std::unique_ptr<select_query<task_row>> active_tasks;
   std::unique_ptr<select_query<worker_row>> worker_by_id;
+  std::unique_ptr<select_query<promise_row>> promise_by_id;
+  std::unique_ptr<select_query<promise_row>> promise_by_key;
 
   /// Execution lists and counts, one statement per filter shape (keyed by the query text).
   std::map<std::string, std::unique_ptr<select_query<workflow_row>>> workflow_lists;
@@ -863,6 +899,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.workflow_writer.write(d.sql, latest_by_id(batches, &write_batch::workflows));
     d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
     d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
+    d.promise_writer.write(d.sql, latest_by_id(batches, &write_batch::promises));
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
     d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
@@ -879,6 +916,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.workflow_writer.clear();
     d.task_writer.clear();
     d.worker_writer.clear();
+    d.promise_writer.clear();
     d.event_writer.clear();
     d.stream_writer.clear();
     d.log_writer.clear();
@@ -994,6 +1032,29 @@ active_state soci_store::load_active() {
 std::optional<worker_record> soci_store::load_worker(const std::string& id) {
   auto& q = lazy_select(impl_->worker_by_id, impl_->sql, "FROM worker WHERE id = :id", 1);
   q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+std::optional<promise_record> soci_store::load_promise(const std::string& id) {
+  auto& q = lazy_select(impl_->promise_by_id, impl_->sql, "FROM promise WHERE id = :id", 1);
+  q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+std::optional<promise_record> soci_store::find_promise_by_idempotency_key(const std::string& org_id,
+                                                                          const std::string& key) {
+  if (key.empty())
+    return std::nullopt;
+  auto& q = lazy_select(impl_->promise_by_key, impl_->sql,
+                        "FROM promise WHERE org_id = :org_id AND idempotency_key = :key"
+                        " AND idempotency_key <> '' ORDER BY created_ms DESC, id DESC LIMIT 1",
+                        2);
+  q.text[0] = org_id;
+  q.text[1] = key;
   if (auto row = first_row(q))
     return decode(*row);
   return std::nullopt;

@@ -62,6 +62,9 @@ public:
 
   active_state load_active() override;
   std::optional<worker_record> load_worker(const std::string& id) override;
+  std::optional<promise_record> load_promise(const std::string& id) override;
+  std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
+                                                                const std::string& key) override;
 
   workflow_page list_workflows(const workflow_query& query) override;
   std::vector<workflow_record> load_children(const std::string& parent_id) override;

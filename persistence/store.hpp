@@ -50,6 +50,11 @@ public:
   /// Returns the non-terminal workflows and the PENDING or RUNNING tasks.
   virtual active_state load_active() = 0;
   virtual std::optional<worker_record> load_worker(const std::string& id) = 0;
+  virtual std::optional<promise_record> load_promise(const std::string& id) = 0;
+  /// Returns the newest promise created in `org_id` with idempotency key `key`, if any.
+  virtual std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
+                                                                        const std::string& key)
+      = 0;
 
   // -- reads of the REST API, discovery and task state --
 

@@ -250,6 +250,15 @@ store_reader_actor::behavior_type store_reader(
       [=](caf::get_atom, worker_atom, const std::string& id) -> caf::result<worker_record> {
         return reply(guarded(db(), [&](store& s) { return s.load_worker(id); }), "worker " + id);
       },
+      [=](caf::get_atom, promise_atom, const std::string& id) -> caf::result<promise_record> {
+        return reply(guarded(db(), [&](store& s) { return s.load_promise(id); }), "promise " + id);
+      },
+      [=](caf::get_atom, promise_atom, const std::string& org_id,
+          const std::string& key) -> caf::result<promise_record> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.find_promise_by_idempotency_key(org_id, key); }),
+            "promise with idempotency key '" + key + "'");
+      },
       [=](list_atom, workflow_atom, const workflow_query& query) -> caf::result<workflow_page> {
         return reply(guarded(db(), [&](store& s) { return s.list_workflows(query); }));
       },

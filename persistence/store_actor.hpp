@@ -35,6 +35,9 @@ using store_reader_actor = caf::typed_actor<
                     int64_t>::with<std::vector<stream_event>>,
     caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
     caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>,
+    caf::replies_to<caf::get_atom, promise_atom, std::string>::with<promise_record>,
+    /// The newest promise of an org with an idempotency key: (org id, key).
+    caf::replies_to<caf::get_atom, promise_atom, std::string, std::string>::with<promise_record>,
     // -- reads of the REST API, discovery and task state; org-scoped ones take the org id and
     //    answer not_found for another org's entity --
     /// A page of executions of the query's org.

@@ -146,6 +146,60 @@ struct signal_with_start_result {
   int64_t sequence = 0;
 };
 
+/// Resolves or rejects a promise (gRPC ResolvePromise/RejectPromise, REST `.../promises/{ref}/
+/// resolve|reject`). The promise is named by exactly one of: `promise_id`; `workflow_id` and
+/// `name`; `idempotency_key`.
+struct promise_request {
+  std::string org_id;  ///< the caller's org; "" when the caller has none (gRPC)
+  std::string promise_id;
+  std::string workflow_id;
+  std::string name;
+  std::string idempotency_key;
+  bool reject = false;
+  std::string value;  ///< JSON, for a resolve
+  std::string error;  ///< for a reject
+};
+
+/// The answer to a resolve or reject: `resolved` when this call settled the promise,
+/// `already_settled` when an earlier call (or its timeout) did.
+struct promise_result {
+  std::string promise_id;
+  bool resolved = false;
+  bool already_settled = false;
+};
+
+/// Asks a workflow execution to cancel (REST cancel, a parent's REQUEST_CANCEL_CHILD_WORKFLOW).
+struct cancel_request {
+  std::string org_id;  ///< the caller's org; "" = any (engine-internal)
+  std::string workflow_id;
+  std::string reason;
+  std::string requested_by;  ///< the parent's id, or "" for a client
+};
+
+/// Asks a FAILED workflow execution to run again (REST retry).
+struct retry_request {
+  std::string org_id;
+  std::string workflow_id;
+  std::string note;
+};
+
+/// The answer to a retry: the execution, PENDING again, and the retry's number (1, 2, ...).
+struct retry_result {
+  workflow_record record;
+  int32_t attempt = 0;
+};
+
+/// StartChildWorkflow: the parent starts a child outside of a command batch.
+struct start_child_request {
+  std::string org_id;
+  std::string parent_id;
+  std::string name;  ///< child_execution_name
+  std::string kind;
+  std::string input;  ///< JSON
+  std::string queue;  ///< "" = the parent's
+  int32_t priority_seconds = 0;
+};
+
 /// One LogMessage of a task; also its row in the store.
 struct task_log {
   std::string task_id;
@@ -197,6 +251,39 @@ typename Inspector::result_type inspect(Inspector& f, signal_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, signal_with_start_result& x) {
   return f(caf::meta::type_name("signal_with_start_result"), x.workflow_id, x.created, x.sequence);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, promise_request& x) {
+  return f(caf::meta::type_name("promise_request"), x.org_id, x.promise_id, x.workflow_id, x.name,
+           x.idempotency_key, x.reject, x.value, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, promise_result& x) {
+  return f(caf::meta::type_name("promise_result"), x.promise_id, x.resolved, x.already_settled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_request& x) {
+  return f(caf::meta::type_name("cancel_request"), x.org_id, x.workflow_id, x.reason,
+           x.requested_by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retry_request& x) {
+  return f(caf::meta::type_name("retry_request"), x.org_id, x.workflow_id, x.note);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retry_result& x) {
+  return f(caf::meta::type_name("retry_result"), x.record, x.attempt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_child_request& x) {
+  return f(caf::meta::type_name("start_child_request"), x.org_id, x.parent_id, x.name, x.kind,
+           x.input, x.queue, x.priority_seconds);
 }
 
 template <class Inspector>

@@ -87,6 +87,22 @@ struct task_record {
   int64_t completed_ms = 0;
 };
 
+/// A promise of a workflow (CREATE_PROMISE): resolved or rejected from outside, or timed out.
+/// `name` is unique per workflow; `id` is the UUID clients resolve it by.
+struct promise_record {
+  std::string id;
+  std::string org_id;
+  std::string workflow_id;
+  std::string name;
+  promise_status status = promise_status::pending;
+  std::string value;  ///< JSON, set when resolved
+  std::string error;  ///< set when rejected or timed out
+  std::string idempotency_key;
+  int64_t timeout_at_ms = 0;  ///< 0 = no timeout
+  int64_t created_ms = 0;
+  int64_t completed_ms = 0;
+};
+
 /// A registered worker process.
 struct worker_record {
   std::string id;
@@ -133,6 +149,12 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
            x.status, x.input, x.output, x.error, x.worker_id, x.execution_count, x.max_retries,
            x.timeout_ms, x.progress, x.progress_details, x.created_ms, x.started_ms,
            x.completed_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, promise_record& x) {
+  return f(caf::meta::type_name("promise_record"), x.id, x.org_id, x.workflow_id, x.name, x.status,
+           x.value, x.error, x.idempotency_key, x.timeout_at_ms, x.created_ms, x.completed_ms);
 }
 
 template <class Inspector>

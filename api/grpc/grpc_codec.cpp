@@ -492,6 +492,72 @@ caf::expected<task_log> decode(const flovyn::v1::LogMessageRequest& x) {
   return out;
 }
 
+caf::expected<start_child_request> decode(const flovyn::v1::StartChildWorkflowRequest& x,
+                                          const grpc_settings& settings) {
+  start_child_request out;
+  if (auto err = read_uuid("org_id", x.org_id(), out.org_id))
+    return err;
+  if (auto err
+      = read_uuid("parent_workflow_execution_id", x.parent_workflow_execution_id(), out.parent_id))
+    return err;
+  if (x.child_execution_name().empty())
+    return invalid("child_execution_name is empty");
+  out.name = x.child_execution_name();
+  if (x.workflow_ref_case() == flovyn::v1::StartChildWorkflowRequest::kWorkflowDefinitionId)
+    return make_herald_error(herald_errc::unimplemented,
+                             "workflow definitions are not supported; give workflow_kind");
+  if (x.workflow_kind().empty())
+    return invalid("workflow_kind is empty");
+  out.kind = x.workflow_kind();
+  out.queue = x.queue();
+  out.priority_seconds = x.priority_seconds();
+  if (auto err = read_json("input", x.input(), settings.max_input_bytes, out.input))
+    return err;
+  return out;
+}
+
+caf::expected<promise_request> decode_promise_ref(std::string_view promise_id) {
+  promise_request out;
+  if (promise_id.empty())
+    return invalid("promise_id is empty");
+  auto uuid = canonical_uuid(promise_id);
+  if (!uuid.empty()) {
+    out.promise_id = std::move(uuid);
+    return out;
+  }
+  // "<workflowId>:<name>" (Kotlin clients) or "<workflowId>/<name>" (older docs); a UUID has
+  // 36 characters.
+  constexpr size_t uuid_size = 36;
+  if (promise_id.size() > uuid_size + 1
+      && (promise_id[uuid_size] == ':' || promise_id[uuid_size] == '/')) {
+    out.workflow_id = canonical_uuid(promise_id.substr(0, uuid_size));
+    out.name = std::string{promise_id.substr(uuid_size + 1)};
+    if (!out.workflow_id.empty())
+      return out;
+  }
+  return invalid("promise_id " + quoted(promise_id)
+                 + " is neither a promise UUID nor \"<workflowExecutionId>:<promiseName>\"");
+}
+
+caf::expected<promise_request> decode(const flovyn::v1::ResolvePromiseRequest& x,
+                                      const grpc_settings& settings) {
+  auto out = decode_promise_ref(x.promise_id());
+  if (!out)
+    return out;
+  if (auto err = read_json("value", x.value(), settings.max_input_bytes, out->value))
+    return err;
+  return out;
+}
+
+caf::expected<promise_request> decode(const flovyn::v1::RejectPromiseRequest& x) {
+  auto out = decode_promise_ref(x.promise_id());
+  if (!out)
+    return out;
+  out->reject = true;
+  out->error = x.error();
+  return out;
+}
+
 // -- replies -------------------------------------------------------------------------------------
 
 void encode(const workflow_record& x, flovyn::v1::WorkflowExecution* out) {

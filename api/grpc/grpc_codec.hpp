@@ -79,6 +79,17 @@ caf::expected<signal_request> decode(const flovyn::v1::SignalWorkflowRequest& x,
 caf::expected<std::pair<start_workflow_request, signal_request>> decode(
     const flovyn::v1::SignalWithStartWorkflowRequest& x, const grpc_settings& settings);
 
+caf::expected<start_child_request> decode(const flovyn::v1::StartChildWorkflowRequest& x,
+                                          const grpc_settings& settings);
+
+/// Decodes the promise a client names: its UUID, or "<workflowId>:<name>" (also with '/').
+caf::expected<promise_request> decode_promise_ref(std::string_view promise_id);
+
+caf::expected<promise_request> decode(const flovyn::v1::ResolvePromiseRequest& x,
+                                      const grpc_settings& settings);
+
+caf::expected<promise_request> decode(const flovyn::v1::RejectPromiseRequest& x);
+
 // -- replies -------------------------------------------------------------------------------------
 
 void encode(const workflow_record& x, flovyn::v1::WorkflowExecution* out);

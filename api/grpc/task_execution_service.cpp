@@ -87,6 +87,15 @@ grpc::ServerUnaryReactor* task_execution_service::Heartbeat(
   return ask_registry_ok(context_, heartbeat_atom_v, task_atom_v, std::move(*id));
 }
 
+grpc::ServerUnaryReactor* task_execution_service::CancelTask(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::CancelTaskRequest* request,
+    google::protobuf::Empty*) {
+  auto id = decode_uuid("task_execution_id", request->task_execution_id());
+  if (!id)
+    return reject(ctx, id.error());
+  return ask_registry_ok(context_, cancel_atom_v, task_atom_v, std::move(*id));
+}
+
 grpc::ServerUnaryReactor* task_execution_service::LogMessage(
     grpc::CallbackServerContext* ctx, const flovyn::v1::LogMessageRequest* request,
     google::protobuf::Empty*) {

@@ -6,8 +6,8 @@
 namespace herald {
 
 /// flovyn.v1.TaskExecution: task long polls, results, progress, stream data, heartbeats and
-/// logs, and the task-scoped key-value state (in `task_state_rpcs.cpp`). The RPCs not overridden
-/// here (SubmitTask, CancelTask) answer UNIMPLEMENTED.
+/// logs, cancellation, and the task-scoped key-value state (in `task_state_rpcs.cpp`). The RPC
+/// not overridden here (SubmitTask) answers UNIMPLEMENTED.
 class task_execution_service final : public flovyn::v1::TaskExecution::CallbackService {
 public:
   explicit task_execution_service(service_context context);
@@ -37,6 +37,11 @@ public:
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
                                       const flovyn::v1::HeartbeatRequest* request,
                                       google::protobuf::Empty* response) override;
+
+  /// PENDING or RUNNING -> CANCELLED; the workflow sees TASK_CANCELLED (and TASK_FAILED).
+  grpc::ServerUnaryReactor* CancelTask(grpc::CallbackServerContext* ctx,
+                                       const flovyn::v1::CancelTaskRequest* request,
+                                       google::protobuf::Empty* response) override;
 
   grpc::ServerUnaryReactor* LogMessage(grpc::CallbackServerContext* ctx,
                                        const flovyn::v1::LogMessageRequest* request,

@@ -104,4 +104,43 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWithStartWorkflow(
       signal_atom_v, start_atom_v, std::move(decoded->first), std::move(decoded->second));
 }
 
+grpc::ServerUnaryReactor* workflow_dispatch_service::StartChildWorkflow(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::StartChildWorkflowRequest* request,
+    flovyn::v1::StartChildWorkflowResponse* response) {
+  auto start = decode(*request, context_.settings);
+  if (!start)
+    return reject(ctx, start.error());
+  return ask_registry<std::string>(
+      context_, context_.settings.request_timeout,
+      [response](std::string& id) {
+        response->set_child_workflow_execution_id(id);
+        return grpc::Status::OK;
+      },
+      child_atom_v, std::move(*start));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::ResolvePromise(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::ResolvePromiseRequest* request,
+    google::protobuf::Empty*) {
+  auto req = decode(*request, context_.settings);
+  if (!req)
+    return reject(ctx, req.error());
+  return settle(std::move(*req));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::RejectPromise(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::RejectPromiseRequest* request,
+    google::protobuf::Empty*) {
+  auto req = decode(*request);
+  if (!req)
+    return reject(ctx, req.error());
+  return settle(std::move(*req));
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::settle(promise_request req) {
+  return ask_registry<promise_result>(
+      context_, context_.settings.request_timeout, [](promise_result&) { return grpc::Status::OK; },
+      promise_atom_v, std::move(req));
+}
+
 }  // namespace herald

@@ -5,9 +5,9 @@
 
 namespace herald {
 
-/// flovyn.v1.WorkflowDispatch: workflow long polls, starts, history and command batches. The
-/// RPCs not overridden here (notifications, promises, signals, child starts, visual
-/// definitions, spans) answer UNIMPLEMENTED.
+/// flovyn.v1.WorkflowDispatch: workflow long polls, starts, history, command batches, promises,
+/// signals and child starts. The RPCs not overridden here (notifications, visual definitions,
+/// spans) answer UNIMPLEMENTED.
 class workflow_dispatch_service final : public flovyn::v1::WorkflowDispatch::CallbackService {
 public:
   explicit workflow_dispatch_service(service_context context);
@@ -42,7 +42,25 @@ public:
       grpc::CallbackServerContext* ctx, const flovyn::v1::SignalWithStartWorkflowRequest* request,
       flovyn::v1::SignalWithStartWorkflowResponse* response) override;
 
+  /// Starts a child of a live execution; answers the child's id.
+  grpc::ServerUnaryReactor* StartChildWorkflow(
+      grpc::CallbackServerContext* ctx, const flovyn::v1::StartChildWorkflowRequest* request,
+      flovyn::v1::StartChildWorkflowResponse* response) override;
+
+  /// Resolves a promise (idempotent: a settled promise answers OK and stays as it is).
+  grpc::ServerUnaryReactor* ResolvePromise(grpc::CallbackServerContext* ctx,
+                                           const flovyn::v1::ResolvePromiseRequest* request,
+                                           google::protobuf::Empty* response) override;
+
+  /// Rejects a promise (idempotent like ResolvePromise).
+  grpc::ServerUnaryReactor* RejectPromise(grpc::CallbackServerContext* ctx,
+                                          const flovyn::v1::RejectPromiseRequest* request,
+                                          google::protobuf::Empty* response) override;
+
 private:
+  /// Resolves or rejects; a promise settled earlier answers OK too.
+  grpc::ServerUnaryReactor* settle(promise_request req);
+
   service_context context_;
 };
 

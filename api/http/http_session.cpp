@@ -313,6 +313,18 @@ void http_session::handle_request() {
     case route_kind::get_task_definition:
       serve_read(route, query);
       return;
+    case route_kind::cancel_workflow:
+      cancel_workflow(route);
+      return;
+    case route_kind::retry_workflow:
+      retry_workflow(route);
+      return;
+    case route_kind::resolve_promise:
+      settle_promise(route, false);
+      return;
+    case route_kind::reject_promise:
+      settle_promise(route, true);
+      return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");
       return;
@@ -392,6 +404,81 @@ void http_session::signal_with_start(const route_match& route) {
                         + ",\"signal_event_sequence\":" + seq + ",\"signal_delivered\":true}");
         },
         signal_atom_v, start_atom_v, std::move(start), std::move(signal));
+  });
+}
+
+void http_session::cancel_workflow(const route_match& route) {
+  cancel_request request;
+  if (auto err = parse_optional_text(req_.body(), "reason", request.reason)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  request.workflow_id = canonical_uuid(route.id);
+  if (request.workflow_id.empty()) {
+    send_error(http::status::bad_request,
+               "invalid workflow execution id '" + route.id + "': expected a UUID");
+    return;
+  }
+  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
+    request.org_id = org.id;
+    self.call<workflow_record>(
+        [](http_session& self, workflow_record& record) {
+          self.send(http::status::ok, json_object{}
+                                          .string("workflowExecutionId", record.id)
+                                          .string("status", to_string(record.status))
+                                          .boolean("success", true)
+                                          .str());
+        },
+        cancel_atom_v, std::move(request));
+  });
+}
+
+void http_session::retry_workflow(const route_match& route) {
+  retry_request request;
+  if (auto err = parse_optional_text(req_.body(), "note", request.note)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  request.workflow_id = canonical_uuid(route.id);
+  if (request.workflow_id.empty()) {
+    send_error(http::status::bad_request,
+               "invalid workflow execution id '" + route.id + "': expected a UUID");
+    return;
+  }
+  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
+    request.org_id = org.id;
+    self.call<retry_result>(
+        [](http_session& self, retry_result& result) {
+          self.send(http::status::ok, json_object{}
+                                          .string("workflowExecutionId", result.record.id)
+                                          .string("status", to_string(result.record.status))
+                                          .integer("retryAttempt", result.attempt)
+                                          .string("message", "retry requested")
+                                          .boolean("success", true)
+                                          .str());
+        },
+        retry_atom_v, std::move(request));
+  });
+}
+
+void http_session::settle_promise(const route_match& route, bool reject) {
+  promise_request request;
+  request.reject = reject;
+  if (auto err = parse_promise_ref(route.id, request)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  if (auto err = parse_promise_body(req_.body(), state_->settings().max_input_bytes, request)) {
+    send_error(err->status, err->message);
+    return;
+  }
+  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
+    request.org_id = org.id;
+    self.call<promise_result>(
+        [](http_session& self, promise_result& result) {
+          self.send(http::status::ok, promise_reply_json(result));
+        },
+        promise_atom_v, std::move(request));
   });
 }
 

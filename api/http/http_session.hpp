@@ -70,6 +70,12 @@ private:
   void signal_with_start(const route_match& route);
   /// POST .../workflow-executions/{id}/signal.
   void signal_workflow(const route_match& route);
+  /// POST .../workflow-executions/{id}/cancel.
+  void cancel_workflow(const route_match& route);
+  /// POST .../workflow-executions/{id}/retry.
+  void retry_workflow(const route_match& route);
+  /// POST .../promises/{id:...|key:...}/resolve or /reject.
+  void settle_promise(const route_match& route, bool reject);
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
   void open_stream(const std::string& workflow_id, int64_t after);

@@ -8,6 +8,7 @@
 #include "protocol/errors.hpp"
 #include "protocol/json.hpp"
 #include "protocol/status.hpp"
+#include "protocol/uuid.hpp"
 
 namespace herald {
 
@@ -182,6 +183,69 @@ std::optional<http_error> parse_signal_request(std::string_view body, size_t max
     return http_error{http::status::payload_too_large,
                       "signalValue exceeds " + std::to_string(max_input_bytes) + " bytes"};
   return std::nullopt;
+}
+
+std::optional<http_error> parse_promise_ref(std::string_view identifier, promise_request& out) {
+  auto starts
+      = [&](std::string_view prefix) { return identifier.substr(0, prefix.size()) == prefix; };
+  if (starts("key:") && identifier.size() > 4) {
+    out.idempotency_key = std::string{identifier.substr(4)};
+    return std::nullopt;
+  }
+  if (starts("id:")) {
+    out.promise_id = canonical_uuid(identifier.substr(3));
+    if (out.promise_id.empty())
+      return bad_request("promise id '" + std::string{identifier.substr(3)} + "' is not a UUID");
+    return std::nullopt;
+  }
+  return bad_request("promise identifier must be id:<uuid> or key:<idempotency key>");
+}
+
+std::optional<http_error> parse_promise_body(std::string_view body, size_t max_input_bytes,
+                                             promise_request& out) {
+  rapidjson::Document doc;
+  if (body.empty())
+    doc.SetObject();
+  else if (auto err = parse_object(body, doc))
+    return err;
+  if (out.reject) {
+    auto error = member(doc, "error", "reason");
+    if (error != nullptr && !error->IsString())
+      return bad_request("error must be a string");
+    out.error
+        = error != nullptr ? std::string{error->GetString(), error->GetStringLength()} : "rejected";
+    return std::nullopt;
+  }
+  auto value = member(doc, "value");
+  out.value = value != nullptr ? to_compact(*value) : "null";
+  if (out.value.size() > max_input_bytes)
+    return http_error{http::status::payload_too_large,
+                      "value exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  return std::nullopt;
+}
+
+std::optional<http_error> parse_optional_text(std::string_view body, const char* field,
+                                              std::string& out) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return std::nullopt;
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  auto value = member(doc, field);
+  if (value == nullptr)
+    return std::nullopt;
+  if (!value->IsString())
+    return bad_request(std::string{field} + " must be a string");
+  out.assign(value->GetString(), value->GetStringLength());
+  return std::nullopt;
+}
+
+std::string promise_reply_json(const promise_result& result) {
+  json_object obj;
+  obj.boolean("resolved", result.resolved).string("promiseId", result.promise_id);
+  if (result.already_settled)
+    obj.boolean("alreadyResolved", true);
+  return obj.str();
 }
 
 std::optional<http_error> parse_signal_with_start_request(std::string_view body,

@@ -48,6 +48,21 @@ std::optional<http_error> parse_signal_with_start_request(std::string_view body,
                                                           start_workflow_request& start,
                                                           signal_request& signal);
 
+/// Parses the `{identifier}` of `.../promises/{identifier}/resolve|reject`: `id:<uuid>` or
+/// `key:<idempotency key>`.
+std::optional<http_error> parse_promise_ref(std::string_view identifier, promise_request& out);
+
+/// Parses a resolve body `{value}` (absent = null) or a reject body `{error}` into `out`.
+std::optional<http_error> parse_promise_body(std::string_view body, size_t max_input_bytes,
+                                             promise_request& out);
+
+/// Parses an optional body `{<field>: "text"}` (an empty body is `{}`), e.g. a cancel reason.
+std::optional<http_error> parse_optional_text(std::string_view body, const char* field,
+                                              std::string& out);
+
+/// The reply of a resolve or reject.
+std::string promise_reply_json(const promise_result& result);
+
 /// `{"id","slug","name","createdAt"}`.
 std::string org_json(const org_record& org);
 

@@ -38,8 +38,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", route_kind::get_workflow_state},
-    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", ni},
-    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", ni},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", route_kind::cancel_workflow},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", route_kind::retry_workflow},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", route_kind::signal_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", route_kind::list_children},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
@@ -52,8 +52,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", ni},
     {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", ni},
     // promises
-    {http::verb::post, "/api/orgs/{}/promises/{}/resolve", ni},
-    {http::verb::post, "/api/orgs/{}/promises/{}/reject", ni},
+    {http::verb::post, "/api/orgs/{}/promises/{}/resolve", route_kind::resolve_promise},
+    {http::verb::post, "/api/orgs/{}/promises/{}/reject", route_kind::reject_promise},
     // schedules
     {http::verb::post, "/api/orgs/{}/schedules", ni},
     {http::verb::get, "/api/orgs/{}/schedules", ni},

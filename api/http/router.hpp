@@ -30,6 +30,10 @@ enum class route_kind {
   get_workflow_definition,
   list_task_definitions,
   get_task_definition,
+  cancel_workflow,
+  retry_workflow,
+  resolve_promise,
+  reject_promise,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 

@@ -23,6 +23,12 @@ const std::map<std::string, std::vector<const char*>>& required_keys() {
       {"WORKFLOW_SUSPENDED", {"reason"}},
       {"WORKFLOW_COMPLETED", {"output"}},
       {"WORKFLOW_EXECUTION_FAILED", {"error"}},
+      {"TIMER_STARTED", {"timerId"}},
+      {"TIMER_FIRED", {"timerId"}},
+      {"CHILD_WORKFLOW_INITIATED",
+       {"childExecutionName", "childWorkflowKind", "childExecutionId", "childWorkflowExecutionId"}},
+      {"CHILD_WORKFLOW_COMPLETED", {"childExecutionName", "output"}},
+      {"CHILD_WORKFLOW_FAILED", {"childExecutionName", "error"}},
   };
   return keys;
 }
@@ -265,8 +271,16 @@ void scenario_fixture::check_stream(const scenario_run& r) {
           "state event shape: " << ev[i].data);
       if (!p.IsObject() || !has_member(p, "data") || !json_get(p, "data").IsObject())
         continue;
-      auto id = string_member(s.data(), "id");
-      BOOST_CHECK_MESSAGE(is_canonical_uuid(id), "snapshot id '" << id << "' in " << ev[i].data);
+      // Workflow and task snapshots carry `id`; the others their own key (reference §2.2).
+      if (name.rfind("TIMER_", 0) == 0) {
+        BOOST_CHECK_MESSAGE(!string_member(s.data(), "timerId").empty(), ev[i].data);
+      } else if (name.rfind("CHILD_WORKFLOW_", 0) == 0) {
+        BOOST_CHECK_MESSAGE(is_canonical_uuid(string_member(s.data(), "childWorkflowId")),
+                            ev[i].data);
+      } else {
+        auto id = string_member(s.data(), "id");
+        BOOST_CHECK_MESSAGE(is_canonical_uuid(id), "snapshot id '" << id << "' in " << ev[i].data);
+      }
       if (has_member(s.data(), "parentWorkflowExecutionId")
           && !json_get(s.data(), "parentWorkflowExecutionId").IsNull())
         BOOST_CHECK(is_canonical_uuid(string_member(s.data(), "parentWorkflowExecutionId")));

@@ -25,6 +25,11 @@ BOOST_AUTO_TEST_CASE(migrations_are_embedded_for_both_backends) {
       BOOST_TEST(migrations[0].sql.find("CREATE TABLE task_log") != std::string::npos);
       // 7 tables and 5 indexes, one statement each.
       BOOST_TEST(split_sql(migrations[0].sql).size() == 12u);
+      BOOST_REQUIRE(migrations.size() >= 2u);
+      BOOST_TEST(migrations[1].version == 2);
+      BOOST_TEST(migrations[1].name == "002_promises");
+      // The promise table and two indexes.
+      BOOST_TEST(split_sql(migrations[1].sql).size() == 3u);
     }
   }
   BOOST_TEST(schema_migrations("mysql").empty());

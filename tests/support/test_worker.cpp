@@ -104,6 +104,71 @@ workflow_outcome always_fails(replay_context& ctx) {
   return ctx.complete(r->output);
 }
 
+int64_t int_member(const std::string& json, const char* key) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return 0;
+  auto it = doc.FindMember(key);
+  return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
+
+/// Waits for the promise "approval" (input `timeoutMs` optional).
+workflow_outcome await_promise(replay_context& ctx) {
+  auto p = ctx.await_promise("approval", int_member(ctx.input(), "timeoutMs"));
+  if (!p)
+    return ctx.suspend();
+  switch (p->kind) {
+    case promise_outcome::resolved:
+      return ctx.complete(R"({"resolved":true,"value":)" + p->value + "}");
+    case promise_outcome::rejected:
+      return ctx.fail("promise rejected: " + p->error);
+    case promise_outcome::timed_out:
+      break;
+  }
+  return ctx.complete(R"({"resolved":false,"error":"timeout"})");
+}
+
+workflow_outcome fail_now(replay_context& ctx) {
+  return ctx.fail("child says no");
+}
+
+/// Runs a child of the kind named by input `childKind` (default no-task) with the same input.
+workflow_outcome child_parent(replay_context& ctx) {
+  rapidjson::Document doc;
+  doc.Parse(ctx.input().data(), ctx.input().size());
+  auto kind = member_string(doc, "childKind");
+  auto r = ctx.run_child("child", kind.empty() ? "no-task" : kind, R"({"childKind":"no-task"})");
+  if (!r)
+    return ctx.suspend();
+  if (r->failed)
+    return ctx.fail("child failed: " + r->error);
+  return ctx.complete(R"({"child":)" + r->output + "}");
+}
+
+/// Sleeps 100 ms between two tasks.
+workflow_outcome sleep_between_tasks(replay_context& ctx) {
+  auto first = ctx.schedule_task("echo", R"({"step":1})");
+  if (!first)
+    return ctx.suspend();
+  if (!ctx.sleep(100))
+    return ctx.suspend();
+  auto second = ctx.schedule_task("echo", R"({"step":2})");
+  if (!second)
+    return ctx.suspend();
+  return ctx.complete("[" + first->output + "," + second->output + "]");
+}
+
+/// Two tasks and a 200 ms timer in parallel, all awaited.
+workflow_outcome tasks_and_timer(replay_context& ctx) {
+  auto a = ctx.schedule_task("echo", R"({"a":1})");
+  auto b = ctx.schedule_task("echo", R"({"b":2})");
+  auto slept = ctx.sleep(200);
+  if (!a || !b || !slept)
+    return ctx.suspend();
+  return ctx.complete("[" + a->output + "," + b->output + "]");
+}
+
 }  // namespace
 
 const char* to_string(sdk_style style) {
@@ -155,8 +220,98 @@ replay_context::replay_context(std::string workflow_id, std::string input,
         r.output = out != data.MemberEnd() ? to_json(out->value) : "null";
       }
       terminal_[id] = std::move(r);
+    } else if (type == "PROMISE_CREATED") {
+      promises_.emplace_back(member_string(data, "promiseName"), member_string(data, "promiseId"));
+    } else if (type == "PROMISE_RESOLVED" || type == "PROMISE_REJECTED"
+               || type == "PROMISE_TIMEOUT") {
+      promise_outcome o;
+      o.kind = type == "PROMISE_RESOLVED"   ? promise_outcome::resolved
+               : type == "PROMISE_REJECTED" ? promise_outcome::rejected
+                                            : promise_outcome::timed_out;
+      auto value = data.FindMember("value");
+      o.value = value != data.MemberEnd() ? to_json(value->value) : "null";
+      o.error = member_string(data, "error");
+      promise_outcomes_[member_string(data, "promiseId")] = std::move(o);
+    } else if (type == "CHILD_WORKFLOW_INITIATED") {
+      auto kind = member_string(data, "childWorkflowKind");
+      children_.emplace_back(member_string(data, "childExecutionName"), kind);
+    } else if (type == "CHILD_WORKFLOW_COMPLETED" || type == "CHILD_WORKFLOW_FAILED") {
+      task_result r;
+      r.failed = type == "CHILD_WORKFLOW_FAILED";
+      r.error = member_string(data, "error");
+      auto out = data.FindMember("output");
+      r.output = out != data.MemberEnd() ? to_json(out->value) : "null";
+      child_results_[member_string(data, "childExecutionName")] = std::move(r);
+    } else if (type == "TIMER_STARTED") {
+      timers_.push_back(member_string(data, "timerId"));
+    } else if (type == "TIMER_FIRED") {
+      fired_.insert(member_string(data, "timerId"));
     }
   }
+}
+
+std::optional<promise_outcome> replay_context::await_promise(const std::string& name,
+                                                             int64_t timeout_ms) {
+  if (promise_cursor_ < promises_.size()) {
+    auto& [known, id] = promises_[promise_cursor_++];
+    if (known != name)
+      determinism_error_ = "promise " + std::to_string(promise_cursor_ - 1) + ": history has '"
+                           + known + "', code creates '" + name + "'";
+    auto it = promise_outcomes_.find(id);
+    if (it == promise_outcomes_.end())
+      return std::nullopt;
+    return it->second;
+  }
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::CREATE_PROMISE);
+  cmd.mutable_create_promise()->set_promise_id(name);
+  if (timeout_ms > 0)
+    cmd.mutable_create_promise()->set_timeout_ms(timeout_ms);
+  commands_.push_back(std::move(cmd));
+  return std::nullopt;
+}
+
+std::optional<task_result> replay_context::run_child(const std::string& name,
+                                                     const std::string& kind,
+                                                     const std::string& input) {
+  auto child_id = deterministic_uuid(workflow_id_, uuid_counter_++);
+  if (child_cursor_ < children_.size()) {
+    auto& [known, known_kind] = children_[child_cursor_++];
+    if (known != name || known_kind != kind)
+      determinism_error_ = "child " + std::to_string(child_cursor_ - 1) + ": history has '" + known
+                           + "' of kind '" + known_kind + "'";
+    auto it = child_results_.find(name);
+    if (it == child_results_.end())
+      return std::nullopt;
+    return it->second;
+  }
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::SCHEDULE_CHILD_WORKFLOW);
+  auto* c = cmd.mutable_schedule_child_workflow();
+  c->set_child_execution_name(name);
+  c->set_workflow_kind(kind);
+  c->set_child_workflow_execution_id(child_id);
+  c->set_input(input);
+  commands_.push_back(std::move(cmd));
+  return std::nullopt;
+}
+
+bool replay_context::sleep(int64_t ms) {
+  auto id = "sleep-" + std::to_string(timer_cursor_ + 1);
+  if (timer_cursor_ < timers_.size()) {
+    auto& known = timers_[timer_cursor_++];
+    if (known != id)
+      determinism_error_ = "timer " + std::to_string(timer_cursor_ - 1) + ": history has '" + known
+                           + "', code starts '" + id + "'";
+    return fired_.count(known) > 0;
+  }
+  ++timer_cursor_;
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::START_TIMER);
+  cmd.mutable_start_timer()->set_timer_id(id);
+  cmd.mutable_start_timer()->set_duration_ms(ms);
+  commands_.push_back(std::move(cmd));
+  return false;
 }
 
 std::optional<task_result> replay_context::schedule_task(const std::string& kind,
@@ -199,7 +354,12 @@ test_worker::test_worker(worker_options options) : options_(std::move(options)) 
                 {"one-task", one_task},
                 {"parallel-10", parallel_10},
                 {"flaky", flaky},
-                {"always-fails", always_fails}};
+                {"always-fails", always_fails},
+                {"await-promise", await_promise},
+                {"fail-now", fail_now},
+                {"child-parent", child_parent},
+                {"sleep-between-tasks", sleep_between_tasks},
+                {"tasks-and-timer", tasks_and_timer}};
 }
 
 test_worker::~test_worker() {

@@ -42,6 +42,13 @@ struct task_result {
   std::string error;   ///< TASK_FAILED.error
 };
 
+/// How a promise ended, as the workflow code sees it on replay.
+struct promise_outcome {
+  enum kind_t { resolved, rejected, timed_out } kind = resolved;
+  std::string value;  ///< JSON (resolved)
+  std::string error;  ///< rejected
+};
+
 /// What one activation of a workflow ended with.
 struct workflow_outcome {
   enum kind_t { complete, fail, suspend } kind = suspend;
@@ -58,6 +65,17 @@ public:
   /// Schedules a task (or matches it in the history); returns its result once it has one.
   std::optional<task_result> schedule_task(const std::string& kind, const std::string& input,
                                            std::optional<int> max_retries = {});
+
+  /// Creates a promise (or matches it in the history); returns its outcome once it has one.
+  std::optional<promise_outcome> await_promise(const std::string& name, int64_t timeout_ms = 0);
+
+  /// Starts a child workflow (or matches it); returns its result once it has one (a failure
+  /// carries CHILD_WORKFLOW_FAILED.error).
+  std::optional<task_result> run_child(const std::string& name, const std::string& kind,
+                                       const std::string& input);
+
+  /// Starts a durable timer "sleep-N" (native SDK naming); returns whether it has fired.
+  bool sleep(int64_t ms);
 
   const std::string& input() const { return input_; }
   const std::string& workflow_id() const { return workflow_id_; }
@@ -83,6 +101,15 @@ private:
   std::vector<scheduled> scheduled_;
   std::map<std::string, task_result> terminal_;
   size_t task_cursor_ = 0;
+  std::vector<std::pair<std::string, std::string>> promises_;  ///< (name, id) in order
+  std::map<std::string, promise_outcome> promise_outcomes_;    ///< by promise id
+  size_t promise_cursor_ = 0;
+  std::vector<std::pair<std::string, std::string>> children_;  ///< (name, kind) in order
+  std::map<std::string, task_result> child_results_;           ///< by child execution name
+  size_t child_cursor_ = 0;
+  std::vector<std::string> timers_;  ///< timer ids in order
+  std::set<std::string> fired_;
+  size_t timer_cursor_ = 0;
   int uuid_counter_ = 0;
   std::vector<flovyn::v1::WorkflowCommand> commands_;
   std::string determinism_error_;
@@ -117,7 +144,8 @@ struct worker_options {
 
 /// A test double of a Flovyn SDK worker: registers, long-polls workflows and tasks in threads,
 /// replays history and hosts the test workflows ("no-task", "one-task", "parallel-10", "flaky",
-/// "always-fails") and tasks ("echo", "fail-twice", "always-fail").
+/// "always-fails", "await-promise", "fail-now", "child-parent", "sleep-between-tasks",
+/// "tasks-and-timer") and tasks ("echo", "fail-twice", "always-fail").
 class test_worker {
 public:
   explicit test_worker(worker_options options);

@@ -56,10 +56,8 @@ CREATE TABLE task_state (
   PRIMARY KEY (task_id, state_key)
 );
 
--- Listing an org's executions newest first, and a parent's children.
+-- Listing an org's executions newest first (children use 002's workflow_execution_parent).
 CREATE INDEX workflow_execution_org_created ON workflow_execution (org_id, created_ms);
-
-CREATE INDEX workflow_execution_parent ON workflow_execution (parent_id) WHERE parent_id <> '';
 
 -- metadata.<key>=<value> filters: CAST(metadata AS jsonb) @> '{"key":"value"}'.
 CREATE INDEX workflow_execution_metadata ON workflow_execution

@@ -1,0 +1,394 @@
+// Promises, cancellation, retry and child workflows on the deterministic scheduler.
+#include <algorithm>
+
+#include <boost/test/unit_test.hpp>
+
+#include "protocol/errors.hpp"
+#include "protocol/json.hpp"
+#include "protocol/uuid.hpp"
+#include "tests/support/engine_fixture.hpp"
+
+using namespace herald;
+using herald::test::engine_fixture;
+
+namespace {
+
+using strings = std::vector<std::string>;
+
+workflow_command command(command_type type) {
+  workflow_command cmd;
+  cmd.type = type;
+  cmd.has_data = true;
+  return cmd;
+}
+
+workflow_command create_promise(const std::string& name, int64_t timeout_ms = 0) {
+  auto cmd = command(command_type::create_promise);
+  cmd.promise_id = name;
+  cmd.timeout_ms = timeout_ms;
+  return cmd;
+}
+
+workflow_command schedule_child(const std::string& name, const std::string& id,
+                                const std::string& kind = "child") {
+  auto cmd = command(command_type::schedule_child_workflow);
+  cmd.child_name = name;
+  cmd.child_id = id;
+  cmd.kind = kind;
+  cmd.input = R"({"from":"parent"})";
+  return cmd;
+}
+
+workflow_command complete(const std::string& output) {
+  auto cmd = command(command_type::complete_workflow);
+  cmd.output = output;
+  return cmd;
+}
+
+workflow_command fail(const std::string& error) {
+  auto cmd = command(command_type::fail_workflow);
+  cmd.error = error;
+  cmd.failure_type = "ERROR";
+  return cmd;
+}
+
+workflow_command start_timer(const std::string& id, int64_t ms) {
+  auto cmd = command(command_type::start_timer);
+  cmd.timer_id = id;
+  cmd.duration_ms = ms;
+  return cmd;
+}
+
+size_t count(const strings& xs, const std::string& x) {
+  return static_cast<size_t>(std::count(xs.begin(), xs.end(), x));
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(engine_features, engine_fixture)
+
+// -- promises ------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_promise_is_resolved_once_by_its_uuid) {
+  auto id = start("approval");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {create_promise("approve")}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  auto created = history(id)[1];
+  BOOST_TEST(created.type == "PROMISE_CREATED");
+  BOOST_TEST(json_string_member(created.data, "promiseName") == "approve");
+  auto promise_id = json_string_member(created.data, "promiseId");
+  BOOST_TEST(canonical_uuid(promise_id) == promise_id);
+  promise_request req;
+  req.promise_id = promise_id;
+  req.value = R"({"ok":true})";
+  auto first = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->resolved);
+  BOOST_TEST(!first->already_settled);
+  BOOST_TEST(first->promise_id == promise_id);
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto resolved = history(id).back();
+  BOOST_TEST(resolved.type == "PROMISE_RESOLVED");
+  BOOST_TEST(resolved.data == R"({"promiseId":")" + promise_id + R"(","value":{"ok":true}})");
+  // Idempotent: a second resolve, or a reject, changes nothing.
+  auto again = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(again);
+  BOOST_TEST(!again->resolved);
+  BOOST_TEST(again->already_settled);
+  req.reject = true;
+  BOOST_REQUIRE(call<promise_result>(registry, promise_atom_v, req));
+  BOOST_TEST(count(history_types(id), "PROMISE_RESOLVED") == 1u);
+  BOOST_TEST(count(history_types(id), "PROMISE_REJECTED") == 0u);
+  // Unknown promises are not found.
+  req.promise_id = make_uuid();
+  auto unknown = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(error_code(unknown.error()) == herald_errc::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(a_promise_is_rejected_by_workflow_and_name) {
+  auto id = start("approval");
+  poll_workflow();
+  // The same name twice is tolerated: one promise.
+  BOOST_REQUIRE(submit(id, {create_promise("approve"), create_promise("approve")},
+                       reported_status::suspended));
+  BOOST_TEST(count(history_types(id), "PROMISE_CREATED") == 1u);
+  promise_request req;
+  req.org_id = org_id;
+  req.workflow_id = id;
+  req.name = "approve";
+  req.reject = true;
+  req.error = "Request denied by admin";
+  auto result = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(result);
+  BOOST_TEST(result->resolved);
+  auto rejected = history(id).back();
+  BOOST_TEST(rejected.type == "PROMISE_REJECTED");
+  BOOST_TEST(json_string_member(rejected.data, "error") == "Request denied by admin");
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  req.name = "other";
+  auto missing = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(!missing);
+  BOOST_TEST(error_code(missing.error()) == herald_errc::not_found);
+  req.name = "approve";
+  req.org_id = make_uuid();
+  auto foreign = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(!foreign);
+  BOOST_TEST(error_code(foreign.error()) == herald_errc::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(a_promise_times_out_once) {
+  auto id = start("approval");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {create_promise("approve", 2000)}, reported_status::suspended));
+  auto promise_id = json_string_member(history(id)[1].data, "promiseId");
+  advance(std::chrono::milliseconds(1000));
+  BOOST_TEST(get(id).status == workflow_status::waiting);
+  advance(std::chrono::milliseconds(1000));
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto t = history_types(id);
+  BOOST_TEST(count(t, "PROMISE_TIMEOUT") == 1u);
+  BOOST_TEST(json_string_member(history(id).back().data, "promiseId") == promise_id);
+  promise_request req;
+  req.promise_id = promise_id;
+  auto late = call<promise_result>(registry, promise_atom_v, req);
+  BOOST_REQUIRE(late);
+  BOOST_TEST(late->already_settled);
+  advance(std::chrono::seconds(10));
+  BOOST_TEST(count(history_types(id), "PROMISE_TIMEOUT") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_resolved_promise_does_not_time_out) {
+  auto id = start("approval");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {create_promise("approve", 2000)}, reported_status::suspended));
+  promise_request req;
+  req.workflow_id = id;
+  req.name = "approve";
+  BOOST_REQUIRE(call<promise_result>(registry, promise_atom_v, req));
+  advance(std::chrono::seconds(5));
+  auto t = history_types(id);
+  BOOST_TEST(count(t, "PROMISE_RESOLVED") == 1u);
+  BOOST_TEST(count(t, "PROMISE_TIMEOUT") == 0u);
+}
+
+// -- cancellation and retry ----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(cancelling_a_waiting_workflow_ends_its_tasks_and_timers) {
+  auto id = start("cancel-me");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(
+      submit(id, {schedule(task_id), start_timer("t", 5000)}, reported_status::suspended));
+  auto rec = call<workflow_record>(registry, cancel_atom_v,
+                                   cancel_request{org_id, id, "user asked", ""});
+  BOOST_REQUIRE(rec);
+  BOOST_TEST(rec->status == workflow_status::cancelled);
+  auto t = history_types(id);
+  BOOST_TEST(count(t, "CANCELLATION_REQUESTED") == 1u);
+  BOOST_TEST(count(t, "TASK_CANCELLED") == 1u);
+  BOOST_TEST(count(t, "TIMER_CANCELLED") == 1u);
+  BOOST_TEST(t.back() == "WORKFLOW_CANCELLED");
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::cancelled);
+  auto late = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"});
+  BOOST_REQUIRE(!late);
+  BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
+  advance(std::chrono::seconds(10));
+  BOOST_TEST(count(history_types(id), "TIMER_FIRED") == 0u);
+  auto again = call<workflow_record>(registry, cancel_atom_v, cancel_request{org_id, id, "", ""});
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(error_code(again.error()) == herald_errc::failed_precondition);
+}
+
+BOOST_AUTO_TEST_CASE(a_running_workflow_is_cancelled_at_its_next_report) {
+  auto id = start("cancel-me");
+  poll_workflow();
+  auto rec = call<workflow_record>(registry, cancel_atom_v, cancel_request{org_id, id, "stop", ""});
+  BOOST_REQUIRE(rec);
+  BOOST_TEST(rec->status == workflow_status::cancelling);
+  // Asking again changes nothing.
+  BOOST_REQUIRE(call<workflow_record>(registry, cancel_atom_v, cancel_request{org_id, id, "", ""}));
+  BOOST_TEST(count(history_types(id), "CANCELLATION_REQUESTED") == 1u);
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_TEST(get(id).status == workflow_status::cancelled);
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::cancelled);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_workflow_command_and_cancelled_failure_type_cancel) {
+  auto id = start("self-cancel");
+  poll_workflow();
+  auto cmd = command(command_type::cancel_workflow);
+  cmd.reason = "done here";
+  BOOST_REQUIRE(submit(id, {cmd}, reported_status::cancelled));
+  BOOST_TEST(get(id).status == workflow_status::cancelled);
+  BOOST_TEST(history(id).back().data == R"({"reason":"done here"})");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_task_fails_it_for_its_workflow) {
+  auto id = start("cancel-task");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id));
+  auto hist = history(id);
+  BOOST_REQUIRE(hist.size() >= 2u);
+  BOOST_TEST(hist[hist.size() - 2].type == "TASK_CANCELLED");
+  BOOST_TEST(hist.back().type == "TASK_FAILED");
+  BOOST_TEST(json_string_member(hist.back().data, "taskExecutionId") == task_id);
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  auto again = call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(error_code(again.error()) == herald_errc::failed_precondition);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_workflow_can_be_retried) {
+  auto id = start("flaky");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {fail("boom")}, reported_status::failed));
+  auto first = call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, "try again"});
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->attempt == 1);
+  BOOST_TEST(first->record.status == workflow_status::pending);
+  BOOST_TEST(first->record.error.empty());
+  auto retried = history(id).back();
+  BOOST_TEST(retried.type == "RETRY_REQUESTED");
+  BOOST_TEST(json_string_member(retried.data, "previousError") == "boom");
+  BOOST_TEST(poll_workflow().id == id);
+  BOOST_REQUIRE(submit(id, {fail("boom again")}, reported_status::failed));
+  auto second = call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, ""});
+  BOOST_REQUIRE(second);
+  BOOST_TEST(second->attempt == 2);
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {complete("1")}, reported_status::completed));
+  auto done = call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, ""});
+  BOOST_REQUIRE(!done);
+  BOOST_TEST(error_code(done.error()) == herald_errc::invalid_argument);
+}
+
+// -- child workflows -----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_child_runs_on_the_parents_queue_and_reports_once) {
+  auto parent = start("parent");
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(parent, {schedule_child("kid", child)}, reported_status::suspended));
+  BOOST_TEST(history_types(parent)[1] == "CHILD_WORKFLOW_INITIATED");
+  auto data = history(parent)[1].data;
+  BOOST_TEST(json_string_member(data, "childExecutionName") == "kid");
+  BOOST_TEST(json_string_member(data, "childExecutionId") == child);
+  BOOST_TEST(json_string_member(data, "childWorkflowKind") == "child");
+  BOOST_TEST(get(parent).status == workflow_status::waiting);
+  auto polled = poll_workflow();
+  BOOST_TEST(polled.id == child);
+  BOOST_TEST(polled.parent_id == parent);
+  BOOST_TEST(polled.input == R"({"from":"parent"})");
+  BOOST_REQUIRE(submit(child, {complete(R"({"sum":3})")}, reported_status::completed));
+  auto t = history_types(parent);
+  BOOST_TEST(count(t, "CHILD_WORKFLOW_COMPLETED") == 1u);
+  BOOST_TEST(history(parent).back().data
+             == R"({"childExecutionName":"kid","childExecutionId":")" + child
+                    + R"(","output":{"sum":3}})");
+  BOOST_TEST(get(parent).status == workflow_status::pending);
+  // The same child again (an SDK replaying) creates nothing new.
+  poll_workflow();
+  BOOST_REQUIRE(submit(parent, {schedule_child("kid", child)}, reported_status::suspended));
+  BOOST_TEST(count(history_types(parent), "CHILD_WORKFLOW_INITIATED") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_grandchild_fails_its_parent_chain) {
+  auto root = start("root");
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(root, {schedule_child("c", child)}, reported_status::suspended));
+  BOOST_TEST(poll_workflow().id == child);
+  auto grandchild = make_uuid();
+  BOOST_REQUIRE(
+      submit(child, {schedule_child("g", grandchild, "leaf")}, reported_status::suspended));
+  BOOST_TEST(poll_workflow().id == grandchild);
+  BOOST_REQUIRE(submit(grandchild, {fail("leaf broke")}, reported_status::failed));
+  auto failed = history(child).back();
+  BOOST_TEST(failed.type == "CHILD_WORKFLOW_FAILED");
+  BOOST_TEST(json_string_member(failed.data, "error") == "leaf broke");
+  BOOST_TEST(json_string_member(failed.data, "childExecutionName") == "g");
+  BOOST_TEST(poll_workflow().id == child);
+  BOOST_REQUIRE(submit(child, {fail("child broke: leaf broke")}, reported_status::failed));
+  BOOST_TEST(history(root).back().type == "CHILD_WORKFLOW_FAILED");
+  BOOST_TEST(get(root).status == workflow_status::pending);
+}
+
+BOOST_AUTO_TEST_CASE(child_ids_belong_to_one_parent) {
+  auto a = start("parent-a");
+  auto b = start("parent-b");
+  auto first = poll_workflow();
+  auto second = poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(first.id, {schedule_child("kid", child)}, reported_status::suspended));
+  auto clash = submit(second.id, {schedule_child("kid", child)}, reported_status::suspended);
+  BOOST_REQUIRE(!clash);
+  BOOST_TEST(error_code(clash.error()) == herald_errc::failed_precondition);
+  BOOST_TEST(get(second.id).status == workflow_status::running);
+  // A workflow cannot be its own child.
+  BOOST_TEST(a != b);
+  auto renamed = submit(second.id, {schedule_child("kid", second.id)}, reported_status::suspended);
+  BOOST_REQUIRE(!renamed);
+  BOOST_TEST(error_code(renamed.error()) == herald_errc::failed_precondition);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_a_child_reports_a_failure_to_its_parent) {
+  auto parent = start("parent");
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(parent, {schedule_child("kid", child)}, reported_status::suspended));
+  BOOST_TEST(poll_workflow().id == child);
+  BOOST_REQUIRE(submit(child, {start_timer("t", 60000)}, reported_status::suspended));
+  // A signal wakes the parent, which then asks for the child's cancellation.
+  BOOST_REQUIRE(
+      call<int64_t>(registry, signal_atom_v, signal_request{org_id, parent, "stop", "1"}));
+  BOOST_TEST(poll_workflow().id == parent);
+  auto cancel = command(command_type::request_cancel_child_workflow);
+  cancel.child_id = child;
+  cancel.child_name = "kid";
+  cancel.reason = "not needed";
+  BOOST_REQUIRE(submit(parent, {cancel}, reported_status::suspended));
+  BOOST_TEST(get(child).status == workflow_status::cancelled);
+  auto t = history_types(parent);
+  BOOST_TEST(count(t, "CHILD_WORKFLOW_CANCELLATION_REQUESTED") == 1u);
+  BOOST_TEST(count(t, "CHILD_WORKFLOW_FAILED") == 1u);
+  BOOST_TEST(json_string_member(history(parent).back().data, "error")
+             == "child workflow execution cancelled: not needed");
+  BOOST_TEST(get(parent).status == workflow_status::pending);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_a_parent_cancels_its_children) {
+  auto parent = start("parent");
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(parent, {schedule_child("kid", child)}, reported_status::suspended));
+  BOOST_REQUIRE(
+      call<workflow_record>(registry, cancel_atom_v, cancel_request{org_id, parent, "stop", ""}));
+  BOOST_TEST(get(parent).status == workflow_status::cancelled);
+  BOOST_TEST(get(child).status == workflow_status::cancelled);
+  auto requested = history(child)[1];
+  BOOST_TEST(requested.type == "CANCELLATION_REQUESTED");
+  BOOST_TEST(json_string_member(requested.data, "requestedBy") == parent);
+}
+
+BOOST_AUTO_TEST_CASE(start_child_workflow_picks_an_id) {
+  auto parent = start("parent");
+  start_child_request req{org_id, parent, "side", "child", R"(1)", "", 0};
+  auto child = call<std::string>(registry, child_atom_v, req);
+  BOOST_REQUIRE(child);
+  BOOST_TEST(canonical_uuid(*child) == *child);
+  BOOST_TEST(get(*child).parent_id == parent);
+  auto twice = call<std::string>(registry, child_atom_v, req);
+  BOOST_REQUIRE(!twice);
+  BOOST_TEST(error_code(twice.error()) == herald_errc::already_exists);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,115 @@
+// A short run of every herald-load scenario against a herald it spawns (SQLite, or PostgreSQL
+// via HERALD_TEST_POSTGRES_URL): checks correctness (exit code, invariants, every workflow
+// completed, no errors), never speed.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <rapidjson/document.h>
+#include <boost/test/unit_test.hpp>
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+/// Runs herald-load with `args` on the backend of this test process and checks its report.
+void smoke(const std::string& scenario, const std::string& args) {
+  auto binary = env("HERALD_LOAD_BINARY");
+  BOOST_REQUIRE_MESSAGE(!binary.empty(), "HERALD_LOAD_BINARY is not set");
+  std::string spawn = "--spawn sqlite";
+  if (env("HERALD_E2E_BACKEND") == "postgresql") {
+    auto url = env("HERALD_TEST_POSTGRES_URL");
+    if (url.empty() && env("HERALD_TEST_SKIP_POSTGRES") == "1") {
+      BOOST_TEST_MESSAGE("skipped: no HERALD_TEST_POSTGRES_URL");
+      return;
+    }
+    BOOST_REQUIRE_MESSAGE(!url.empty(),
+                          "HERALD_E2E_BACKEND=postgresql but HERALD_TEST_POSTGRES_URL is not set");
+    spawn = "--spawn postgresql --postgres-url '" + url + "'";
+  }
+  auto dir
+      = std::filesystem::temp_directory_path() / ("herald-load-smoke-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto json = (dir / (scenario + ".json")).string();
+  auto log = (dir / (scenario + ".log")).string();
+  auto command = "'" + binary + "' " + spawn + " --scenario " + scenario + " " + args
+                 + " --max-errors 0 --quiet --json '" + json + "' > '" + log + "' 2>&1";
+  int status = std::system(command.c_str());
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  BOOST_TEST_MESSAGE(command);
+  BOOST_TEST(code == 0, scenario << ": herald-load exited with " << code << "; its output:\n"
+                                 << read_file(log));
+  rapidjson::Document doc;
+  auto text = read_file(json);
+  doc.Parse(text.c_str());
+  BOOST_REQUIRE_MESSAGE(!doc.HasParseError() && doc.IsObject(), scenario
+                                                                    << ": no JSON report; output:\n"
+                                                                    << read_file(log));
+  BOOST_TEST(doc["passed"].GetBool(), scenario << ": violations:\n" << read_file(log));
+  BOOST_TEST(doc["violation_total"].GetUint64() == 0u);
+  BOOST_TEST(doc["error_total"].GetUint64() == 0u);
+  const auto& counts = doc["counts"];
+  BOOST_TEST(counts["started"].GetUint64() > 0u);
+  BOOST_TEST(counts["completed"].GetUint64() == counts["started"].GetUint64());
+  BOOST_TEST(counts["verified"].GetUint64() == counts["started"].GetUint64());
+  std::error_code ec;
+  if (code == 0)
+    std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(load_smoke)
+
+BOOST_AUTO_TEST_CASE(one_task) {
+  smoke("one-task", "--count 20 --rate 100");
+}
+
+BOOST_AUTO_TEST_CASE(chain_5) {
+  smoke("chain-5", "--count 10 --rate 50");
+}
+
+BOOST_AUTO_TEST_CASE(fan_out_10) {
+  smoke("fan-out-10", "--count 10 --rate 50");
+}
+
+BOOST_AUTO_TEST_CASE(timers) {
+  smoke("timers", "--count 10 --rate 50");
+}
+
+BOOST_AUTO_TEST_CASE(tokens) {
+  smoke("tokens", "--count 4 --rate 20 --tokens 20 --subscribers 3");
+}
+
+BOOST_AUTO_TEST_CASE(sse_fanout) {
+  smoke("sse-fanout", "--count 6 --rate 30 --subscribers 5 --idle-workflows 3");
+}
+
+BOOST_AUTO_TEST_CASE(timer_lateness) {
+  smoke("timer-lateness", "--count 50 --rate 200 --timer-ms 300");
+}
+
+BOOST_AUTO_TEST_CASE(mixed) {
+  smoke("mixed", "--count 20 --rate 50 --tokens 20 --seed 7");
+}
+
+BOOST_AUTO_TEST_CASE(closed_loop) {
+  smoke("one-task", "--count 30 --concurrency 5");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,39 @@
+#include "tools/herald-load/http_get.hpp"
+
+#include <stdexcept>
+
+#include "tools/herald-load/net.hpp"
+
+namespace herald::load {
+
+std::string http_get(const std::string& host, uint16_t port, const std::string& target) {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  stream.expires_after(std::chrono::seconds{10});
+  stream.connect(tcp::endpoint{net::ip::make_address(host), port});
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, host + ":" + std::to_string(port));
+  req.set(http::field::user_agent, "herald-load");
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  if (res.result_int() != 200)
+    throw std::runtime_error("GET " + target + ": HTTP " + std::to_string(res.result_int()));
+  return res.body();
+}
+
+std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw std::runtime_error("'" + text + "' is not host:port");
+  try {
+    return {text.substr(0, colon), static_cast<uint16_t>(std::stoul(text.substr(colon + 1)))};
+  } catch (...) {
+    throw std::runtime_error("'" + text + "' is not host:port");
+  }
+}
+
+}  // namespace herald::load

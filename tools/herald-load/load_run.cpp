@@ -1,0 +1,237 @@
+#include "tools/herald-load/load_run.hpp"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "tools/herald-load/clock.hpp"
+#include "tools/herald-load/herald_server.hpp"
+#include "tools/herald-load/http_get.hpp"
+#include "tools/herald-load/load_driver.hpp"
+#include "tools/herald-load/load_worker.hpp"
+#include "tools/herald-load/postgres_instance.hpp"
+#include "tools/herald-load/proc_stats.hpp"
+#include "tools/herald-load/progress_line.hpp"
+#include "tools/herald-load/run_report.hpp"
+#include "tools/herald-load/verifier.hpp"
+
+namespace herald::load {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A temporary directory for the SQLite file of `--spawn sqlite`, removed at the end.
+class temp_dir {
+public:
+  temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-load.XXXXXX").string();
+    if (!mkdtemp(tmpl.data()))
+      throw std::runtime_error("cannot create a temporary directory");
+    path_ = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// Where the server is and what it runs on; owns what --spawn started.
+struct target {
+  std::unique_ptr<temp_dir> dir;
+  std::unique_ptr<postgres_instance> postgres;
+  std::unique_ptr<herald_server> server;
+  std::string grpc;
+  sse_endpoint http;
+  std::string org_id;
+  std::string postgres_url;
+  pid_t server_pid = 0;
+  pid_t postmaster_pid = -1;
+};
+
+target connect_target(const load_options& o, run_info& info) {
+  target t;
+  if (!o.spawn.empty()) {
+    std::string database;
+    if (o.spawn == "sqlite") {
+      t.dir = std::make_unique<temp_dir>();
+      database = t.dir->path() + "/herald.db";
+    } else if (!o.postgres_url.empty()) {
+      database = t.postgres_url = o.postgres_url;
+    } else {
+      std::cerr << "herald-load: starting a throwaway PostgreSQL" << std::endl;
+      t.postgres = std::make_unique<postgres_instance>(HERALD_LOAD_SOURCE_DIR);
+      database = t.postgres_url = t.postgres->url();
+      t.postmaster_pid = t.postgres->postmaster_pid();
+    }
+    t.server = std::make_unique<herald_server>(o.herald_binary, database, o.herald_args);
+    t.grpc = "127.0.0.1:" + std::to_string(t.server->grpc_port());
+    t.http.port = t.server->http_port();
+    t.org_id = t.server->org_id();
+    t.server_pid = t.server->pid();
+    info.target = "spawned";
+    info.backend = t.server->backend();
+  } else {
+    t.grpc = o.grpc_target;
+    auto [host, port] = split_host_port(o.http_target);
+    t.http.host = host;
+    t.http.port = port;
+    t.org_id = o.org_id;
+    if (t.org_id.empty()) {
+      rapidjson::Document doc;
+      auto body = http_get(host, port, "/api/orgs/default");
+      doc.Parse(body.c_str());
+      if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("id") || !doc["id"].IsString())
+        throw std::runtime_error("GET /api/orgs/default gave no id: " + body);
+      t.org_id = doc["id"].GetString();
+    }
+    t.server_pid = o.server_pid;
+    info.target = "external";
+    info.backend = "unknown";
+  }
+  if (info.backend.rfind("sqlite", 0) == 0) {
+    // Fixed by herald's store (persistence/soci_store.cpp).
+    info.durability = {{"journal_mode", "WAL"}, {"synchronous", "FULL"}};
+  } else if (!t.postgres_url.empty()) {
+    info.durability = postgres_settings(t.postgres_url);
+  }
+  return t;
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+}  // namespace
+
+int run_load(const load_options& o) {
+  auto wall_start = std::chrono::steady_clock::now();
+  run_info info;
+  info.started_at_unix = now_us() / 1000000;
+  auto t = connect_target(o, info);
+  std::cerr << "herald-load: scenario " << o.selected->name << " against " << info.target
+            << " herald (" << info.backend << ") grpc " << t.grpc << " http " << t.http.host << ":"
+            << t.http.port << ", queue " << o.queue << std::endl;
+
+  net::io_context ioc;
+  auto guard = net::make_work_guard(ioc);
+  std::vector<std::thread> io_threads;
+  for (int i = 0; i < 2; ++i)
+    io_threads.emplace_back([&ioc] { ioc.run(); });
+
+  run_metrics metrics;
+  run_ledger ledger{metrics};
+  std::vector<std::shared_ptr<load_worker>> workers;
+  std::string task_input
+      = "{\"pad\":\"" + std::string(static_cast<size_t>(o.shape.payload_bytes), 'y') + "\"}";
+  for (int i = 0; i < o.workers; ++i) {
+    worker_settings ws;
+    ws.index = i;
+    ws.grpc_target = t.grpc;
+    ws.org_id = t.org_id;
+    ws.queue = o.queue;
+    ws.workflow_polls = o.workflow_polls;
+    ws.task_polls = o.task_polls;
+    ws.poll_timeout_s = o.poll_timeout_s;
+    ws.task_ms = o.task_ms;
+    // Half the workers format submissions like the native Rust SDK, half like FFI/NAPI.
+    ws.style = i % 2 == 0 ? sdk_style::native : sdk_style::ffi;
+    ws.shape = o.shape;
+    ws.task_input = task_input;
+    workers.push_back(std::make_shared<load_worker>(ws, ioc, metrics, ledger));
+    workers.back()->start();
+  }
+
+  double cpu_before = t.server_pid > 0 ? sample_process(t.server_pid).cpu_seconds : 0;
+  double db_before = t.postmaster_pid > 0 ? tree_cpu_seconds(t.postmaster_pid) : 0;
+  double tool_before = own_cpu_seconds();
+  double busy_before = machine_busy_seconds();
+  {
+    progress_line progress{metrics, ledger};
+    if (!o.quiet)
+      progress.start();
+    load_driver driver{o, t.grpc, t.http, t.org_id, ioc, metrics, ledger};
+    driver.run();
+    progress.stop();
+    info.measured_seconds = driver.measured_seconds();
+    info.load_seconds = driver.load_seconds();
+
+    info.server.tool_cpu_seconds = own_cpu_seconds() - tool_before;
+    if (t.server_pid > 0) {
+      auto s = sample_process(t.server_pid);
+      info.server.sampled = s.valid;
+      info.server.cpu_seconds = s.cpu_seconds - cpu_before;
+      info.server.peak_rss_bytes = s.peak_rss_bytes;
+    }
+    if (t.postmaster_pid > 0) {
+      info.server.db_sampled = true;
+      info.server.db_cpu_seconds = tree_cpu_seconds(t.postmaster_pid) - db_before;
+    }
+    info.server.other_cpu_seconds
+        = std::max(0.0, machine_busy_seconds() - busy_before - info.server.cpu_seconds
+                            - info.server.db_cpu_seconds - info.server.tool_cpu_seconds);
+    ledger.final_checks();
+    if (o.verify == "full") {
+      std::cerr << "herald-load: verifying " << ledger.started_workflows().size()
+                << " workflows (history and stream)" << std::endl;
+      verifier v{ioc, t.grpc, t.http, o.shape, metrics, o.verify_parallel};
+      v.run(ledger.started_workflows(), driver.live_offsets());
+      info.verified = v.checked();
+    }
+  }
+
+  for (auto& w : workers)
+    w->stop();
+  auto idle_deadline = std::chrono::steady_clock::now() + 10s;
+  for (auto& w : workers)
+    while (!w->idle() && std::chrono::steady_clock::now() < idle_deadline)
+      std::this_thread::sleep_for(5ms);
+  guard.reset();
+  ioc.stop();
+  for (auto& th : io_threads)
+    th.join();
+  workers.clear();
+
+  info.wall_seconds
+      = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  print_report(std::cout, o, info, metrics, ledger);
+  if (!o.json_path.empty()) {
+    std::string error;
+    if (!write_json_report(o.json_path, o, info, metrics, ledger, error))
+      std::cerr << "herald-load: " << error << std::endl;
+  }
+  if (t.server) {
+    int status = t.server->stop();
+    if (status != 0)
+      std::cerr << "herald-load: the spawned herald exited with status " << status << ":\n"
+                << t.server->output_tail(20);
+  }
+  if (metrics.violation_total() > 0)
+    return exit_violations;
+  if (o.max_errors >= 0 && metrics.error_total() > static_cast<uint64_t>(o.max_errors))
+    return exit_errors;
+  return exit_ok;
+}
+
+}  // namespace herald::load

@@ -1,0 +1,26 @@
+#include <csignal>
+#include <iostream>
+
+#include "tools/herald-load/load_options.hpp"
+#include "tools/herald-load/load_run.hpp"
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string message;
+  bool exit_now = false;
+  auto options = herald::load::parse_options(argc, argv, message, exit_now);
+  if (exit_now) {
+    std::cout << message;
+    return herald::load::exit_ok;
+  }
+  if (!options) {
+    std::cerr << "herald-load: " << message << "\n(see herald-load --help)" << std::endl;
+    return herald::load::exit_setup;
+  }
+  try {
+    return herald::load::run_load(*options);
+  } catch (const std::exception& e) {
+    std::cerr << "herald-load: " << e.what() << std::endl;
+    return herald::load::exit_setup;
+  }
+}

@@ -1,0 +1,62 @@
+#include "tools/herald-load/run_metrics.hpp"
+
+#include <iostream>
+
+namespace herald::load {
+
+namespace {
+
+void raise_peak(std::atomic<int64_t>& peak, int64_t value) {
+  auto seen = peak.load();
+  while (value > seen && !peak.compare_exchange_weak(seen, value)) {
+  }
+}
+
+}  // namespace
+
+void run_metrics::error(const std::string& kind) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++errors_[kind];
+  ++error_total_;
+}
+
+void run_metrics::violation(const std::string& what) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ++violation_total_;
+    if (violations_.size() >= max_kept_violations)
+      return;
+    violations_.push_back(what);
+  }
+  std::cerr << "\nherald-load: VIOLATION: " << what << std::endl;
+}
+
+void run_metrics::subscribers_delta(int64_t n) {
+  raise_peak(subscribers_peak, subscribers_open += n);
+}
+
+void run_metrics::timers_delta(int64_t n) {
+  raise_peak(timers_pending_peak, timers_pending += n);
+}
+
+std::map<std::string, uint64_t> run_metrics::errors() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return errors_;
+}
+
+uint64_t run_metrics::error_total() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return error_total_;
+}
+
+std::vector<std::string> run_metrics::violations() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return violations_;
+}
+
+uint64_t run_metrics::violation_total() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return violation_total_;
+}
+
+}  // namespace herald::load

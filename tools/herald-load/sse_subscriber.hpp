@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tools/herald-load/net.hpp"
+#include "tools/herald-load/run_metrics.hpp"
+
+namespace herald::load {
+
+/// Whether a subscriber is a browser watching live or the verifier reading a finished stream.
+enum class subscriber_mode { live, replay };
+
+/// What one subscriber saw of a workflow's stream.
+struct stream_record {
+  std::string workflow_id;
+  int64_t last_offset = 0;
+  uint64_t events = 0;
+  std::string terminal;  ///< WORKFLOW_COMPLETED, WORKFLOW_FAILED, ... once seen
+  int reconnects = 0;
+  std::string error;                             ///< why it gave up, if it did
+  std::map<std::string, int64_t> timer_fire_at;  ///< TIMER_STARTED timerId -> fireAtMs
+  std::map<std::string, int64_t> timer_fired;    ///< TIMER_FIRED timerId -> timestampMs
+};
+
+/// Where the SSE endpoint is.
+struct sse_endpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string org_slug = "default";
+};
+
+/// One SSE client of `GET .../workflow-executions/{id}/stream` on Beast: reads until the
+/// terminal state event, resumes with Last-Event-ID when the connection drops, and checks that
+/// ids (offsets) run 1, 2, 3 ... without gap or duplicate (violations go to the metrics).
+/// Live subscribers also measure delivery latency. All handlers run on one strand of `ioc`.
+class sse_subscriber : public std::enable_shared_from_this<sse_subscriber> {
+public:
+  using done_fn = std::function<void(const sse_subscriber&, const stream_record&)>;
+
+  /// Reconnections a subscriber makes before it gives up.
+  static constexpr int max_reconnects = 5;
+
+  sse_subscriber(net::io_context& ioc, sse_endpoint endpoint, std::string workflow_id,
+                 subscriber_mode mode, run_metrics& metrics, done_fn done);
+
+  /// Connects (asynchronously); with a `deadline`, gives up after that long.
+  void start(std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
+
+  /// Closes the connection; `done` runs (once) if it has not yet.
+  void close();
+
+private:
+  void connect();
+  void on_connect(beast::error_code ec);
+  void on_header(beast::error_code ec);
+  void read_body();
+  void on_read(beast::error_code ec);
+  void on_end(const std::string& what);
+  void feed(std::string_view bytes);
+  void parse_line(const std::string& line);
+  void on_event();
+  void on_state_event(const std::string& data, int64_t received_us);
+  void finish(std::string error);
+
+  sse_endpoint endpoint_;
+  subscriber_mode mode_;
+  run_metrics& metrics_;
+  done_fn done_;
+  beast::tcp_stream stream_;
+  net::steady_timer retry_timer_;
+  net::steady_timer deadline_timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::empty_body> req_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  char chunk_[16384];
+  std::string pending_;
+  std::string id_;
+  std::string event_;
+  std::string data_;
+  bool has_fields_ = false;
+  int64_t request_sent_us_ = 0;
+  bool finished_ = false;
+  stream_record record_;
+};
+
+}  // namespace herald::load
