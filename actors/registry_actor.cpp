@@ -323,6 +323,69 @@ void start_and_signal(self_ptr self, start_workflow_request req, signal_request 
           [=](caf::error& err) mutable { rp.deliver(err); });
 }
 
+/// Returns the id of the org named `slug`, or not_found.
+caf::expected<std::string> org_id_of(const registry_state& st, const std::string& slug) {
+  auto i = st.orgs_by_slug.find(slug);
+  if (i == st.orgs_by_slug.end())
+    return not_found("organization", "'" + slug + "'");
+  return i->second.id;
+}
+
+/// Returns the error for a task-state key that is empty or too long, or none.
+caf::error check_state_key(const std::string& key) {
+  if (key.empty())
+    return invalid("key is empty");
+  if (key.size() > max_task_state_key_bytes)
+    return invalid("key is longer than " + std::to_string(max_task_state_key_bytes) + " bytes");
+  return {};
+}
+
+/// Commits `batch` and answers `rp` once it is durable.
+void commit_and_answer(self_ptr self, write_batch batch,
+                       caf::typed_response_promise<caf::ok_atom> rp) {
+  auto& st = self->state;
+  self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
+      .then([=](caf::ok_atom) mutable { rp.deliver(caf::ok_atom_v); },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
+/// Applies one change to a task's state, durable before the answer; an unknown task is
+/// not_found and changes nothing.
+caf::result<caf::ok_atom> change_task_state(self_ptr self, task_state_op op) {
+  if (auto err = check_uuid("task execution id", op.task_id))
+    return err;
+  if (op.change != task_state_change::clear_all)
+    if (auto err = check_state_key(op.key))
+      return err;
+  auto& st = self->state;
+  op.updated_ms = now_ms();
+  write_batch batch;
+  batch.task_state.push_back(op);
+  if (st.tasks.count(op.task_id) > 0)
+    return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
+  // Not live: finished, or unknown; the store tells which.
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  auto id = op.task_id;
+  self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
+      .then([=](task_record&) mutable { commit_and_answer(self, std::move(batch), rp); },
+            [=](caf::error& err) mutable {
+              rp.deliver(error_code(err) == herald_errc::not_found ? not_found("task execution", id)
+                                                                   : err);
+            });
+  return rp;
+}
+
+/// Persists a worker's heartbeat (and remembers the worker) before answering.
+void persist_heartbeat(self_ptr self, worker_record worker,
+                       caf::typed_response_promise<caf::ok_atom> rp) {
+  worker.heartbeat_ms = now_ms();
+  self->state.workers[worker.id] = worker;
+  seen(self, worker.id);
+  write_batch batch;
+  batch.workers.push_back(std::move(worker));
+  commit_and_answer(self, std::move(batch), rp);
+}
+
 }  // namespace
 
 registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
@@ -583,14 +646,24 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           batch.logs.push_back(std::move(log));
           return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
         },
-        [=](register_atom, worker_record& worker) -> caf::result<std::string> {
+        [=](register_atom, worker_registration& reg) -> caf::result<std::string> {
           auto& st = self->state;
+          auto& worker = reg.worker;
           if (auto err = check_org(st, worker.org_id))
             return err;
           worker.id = make_uuid();
           worker.registered_ms = worker.heartbeat_ms = now_ms();
           write_batch batch;
           batch.workers.push_back(worker);
+          for (auto* defs : {&reg.workflows, &reg.tasks}) {
+            for (auto& def : *defs) {
+              def.org_id = worker.org_id;
+              def.worker_id = worker.id;
+              def.created_ms = def.updated_ms = worker.registered_ms;
+            }
+          }
+          batch.workflow_definitions = std::move(reg.workflows);
+          batch.task_definitions = std::move(reg.tasks);
           auto rp = self->make_response_promise<std::string>();
           self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
                         std::move(batch))
@@ -607,24 +680,16 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           if (auto err = check_uuid("worker id", id))
             return err;
           auto& st = self->state;
+          auto rp = self->make_response_promise<caf::ok_atom>();
           if (auto i = st.workers.find(id); i != st.workers.end()) {
-            i->second.heartbeat_ms = now_ms();
-            seen(self, id);
-            return caf::ok_atom_v;
+            persist_heartbeat(self, i->second, rp);
+            return rp;
           }
           // Registered before the last restart: the store knows it.
-          auto rp = self->make_response_promise<caf::ok_atom>();
           self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v,
                         worker_atom_v, id)
-              .then(
-                  [=](worker_record& worker) mutable {
-                    worker.heartbeat_ms = now_ms();
-                    auto worker_id = worker.id;
-                    self->state.workers[worker_id] = std::move(worker);
-                    seen(self, worker_id);
-                    rp.deliver(caf::ok_atom_v);
-                  },
-                  [=](caf::error& err) mutable { rp.deliver(err); });
+              .then([=](worker_record& worker) mutable { persist_heartbeat(self, worker, rp); },
+                    [=](caf::error& err) mutable { rp.deliver(err); });
           return rp;
         },
         [=](lease_atom, const std::string& worker_id) -> int64_t {
@@ -638,6 +703,107 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           if (i == st.orgs_by_slug.end())
             return not_found("organization", "'" + slug + "'");
           return i->second;
+        },
+        [=](list_atom, workflow_atom, workflow_query& query) -> caf::result<workflow_page> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, query.org_slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          if (query.limit < 1 || query.offset < 0)
+            return invalid("limit must be positive and offset not negative");
+          query.org_id = std::move(*org_id);
+          return self->delegate(st.ctx.reader, list_atom_v, workflow_atom_v, std::move(query));
+        },
+        [=](list_atom, children_atom, std::string& slug,
+            std::string& id) -> caf::result<std::vector<workflow_record>> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          if (auto err = check_uuid("workflow execution id", id))
+            return err;
+          return self->delegate(st.ctx.reader, list_atom_v, children_atom_v, std::move(*org_id),
+                                std::move(id));
+        },
+        [=](caf::get_atom, state_atom, std::string& slug,
+            std::string& id) -> caf::result<std::map<std::string, std::string>> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          if (auto err = check_uuid("workflow execution id", id))
+            return err;
+          return self->delegate(st.ctx.reader, caf::get_atom_v, state_atom_v, std::move(*org_id),
+                                std::move(id));
+        },
+        [=](list_atom, worker_atom, std::string& slug, int64_t limit,
+            int64_t offset) -> caf::result<worker_page> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          if (limit < 1 || offset < 0)
+            return invalid("limit must be positive and offset not negative");
+          return self->delegate(st.ctx.reader, list_atom_v, worker_atom_v, std::move(*org_id),
+                                limit, offset);
+        },
+        [=](caf::get_atom, worker_atom, std::string& slug,
+            std::string& id) -> caf::result<worker_record> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          if (auto err = check_uuid("worker id", id))
+            return err;
+          return self->delegate(st.ctx.reader, caf::get_atom_v, worker_atom_v, std::move(*org_id),
+                                std::move(id));
+        },
+        [=](list_atom, definition_type type,
+            std::string& slug) -> caf::result<std::vector<definition_record>> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          return self->delegate(st.ctx.reader, list_atom_v, type, std::move(*org_id));
+        },
+        [=](caf::get_atom, definition_type type, std::string& slug,
+            std::string& kind) -> caf::result<definition_record> {
+          auto& st = self->state;
+          auto org_id = org_id_of(st, slug);
+          if (!org_id)
+            return std::move(org_id.error());
+          return self->delegate(st.ctx.reader, caf::get_atom_v, type, std::move(*org_id),
+                                std::move(kind));
+        },
+        [=](caf::get_atom, task_state_atom, std::string& task_id,
+            std::string& key) -> caf::result<std::string> {
+          if (auto err = check_uuid("task execution id", task_id))
+            return err;
+          if (auto err = check_state_key(key))
+            return err;
+          return self->delegate(self->state.ctx.reader, caf::get_atom_v, task_state_atom_v,
+                                std::move(task_id), std::move(key));
+        },
+        [=](list_atom, task_state_atom,
+            std::string& task_id) -> caf::result<std::vector<std::string>> {
+          if (auto err = check_uuid("task execution id", task_id))
+            return err;
+          return self->delegate(self->state.ctx.reader, list_atom_v, task_state_atom_v,
+                                std::move(task_id));
+        },
+        [=](caf::put_atom, task_state_atom, std::string& task_id, std::string& key,
+            std::string& value) {
+          return change_task_state(self, task_state_op{task_state_change::set, std::move(task_id),
+                                                       std::move(key), std::move(value), 0});
+        },
+        [=](caf::delete_atom, task_state_atom, std::string& task_id, std::string& key) {
+          return change_task_state(
+              self,
+              task_state_op{task_state_change::clear, std::move(task_id), std::move(key), {}, 0});
+        },
+        [=](caf::delete_atom, task_state_atom, std::string& task_id) {
+          return change_task_state(
+              self, task_state_op{task_state_change::clear_all, std::move(task_id), {}, {}, 0});
         },
         [=](caf::subscribe_atom, std::string& id, int64_t after, event_sink_ptr& sink) {
           return delegate_to_workflow<caf::ok_atom>(self, id, caf::subscribe_atom_v, after,

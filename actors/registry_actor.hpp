@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@
 #include "persistence/store.hpp"
 #include "persistence/store_actor.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/discovery.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/queries.hpp"
 
 namespace herald {
 
@@ -51,12 +54,45 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
     caf::replies_to<heartbeat_atom, task_atom, std::string>::with<caf::ok_atom>,
     caf::replies_to<log_atom, task_log>::with<caf::ok_atom>,
-    caf::replies_to<register_atom, worker_record>::with<std::string>,
+    /// RegisterWorker: the worker and its definitions in one transaction; answers its new id.
+    caf::replies_to<register_atom, worker_registration>::with<std::string>,
     caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
     /// When a worker (by the id it polls with, or its registered id) was last heard of, in
     /// `clock_ms`; 0 if not since start-up.
     caf::replies_to<lease_atom, std::string>::with<int64_t>,
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
+    // -- reads of the REST API and discovery: the registry resolves the org slug (first string)
+    //    and the store reader answers; another org's entity is not found --
+    /// A page of executions of the query's org.
+    caf::replies_to<list_atom, workflow_atom, workflow_query>::with<workflow_page>,
+    /// (org slug, workflow id) -> the children of that execution.
+    caf::replies_to<list_atom, children_atom, std::string,
+                    std::string>::with<std::vector<workflow_record>>,
+    /// (org slug, workflow id) -> its state replayed from its history: key -> JSON.
+    caf::replies_to<caf::get_atom, state_atom, std::string,
+                    std::string>::with<std::map<std::string, std::string>>,
+    /// (org slug, limit, offset) -> a page of workers.
+    caf::replies_to<list_atom, worker_atom, std::string, int64_t, int64_t>::with<worker_page>,
+    /// (org slug, worker id) -> the worker.
+    caf::replies_to<caf::get_atom, worker_atom, std::string, std::string>::with<worker_record>,
+    /// (type, org slug) -> the org's definitions of that type, by kind.
+    caf::replies_to<list_atom, definition_type, std::string>::with<std::vector<definition_record>>,
+    /// (type, org slug, kind) -> the definition.
+    caf::replies_to<caf::get_atom, definition_type, std::string,
+                    std::string>::with<definition_record>,
+    // -- task-scoped state (TaskExecution Get/Set/Clear/ClearAll State, GetStateKeys) --
+    /// (task id, key) -> the JSON value, or "" when the key is not set.
+    caf::replies_to<caf::get_atom, task_state_atom, std::string, std::string>::with<std::string>,
+    /// task id -> the keys of its state, sorted.
+    caf::replies_to<list_atom, task_state_atom, std::string>::with<std::vector<std::string>>,
+    /// (task id, key, JSON value): durable before the answer.
+    caf::replies_to<caf::put_atom, task_state_atom, std::string, std::string,
+                    std::string>::with<caf::ok_atom>,
+    /// (task id, key): removes one key.
+    caf::replies_to<caf::delete_atom, task_state_atom, std::string,
+                    std::string>::with<caf::ok_atom>,
+    /// task id: removes every key.
+    caf::replies_to<caf::delete_atom, task_state_atom, std::string>::with<caf::ok_atom>,
     /// Subscribes to the stream of a workflow: every event with offset > `after`, then live ones.
     caf::replies_to<caf::subscribe_atom, std::string, int64_t, event_sink_ptr>::with<caf::ok_atom>,
     caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,

@@ -249,6 +249,7 @@ void columns(worker_row& r, F&& f) {
   f("process_id", x.process_id);
   f("workflow_kinds", r.workflow_kinds);
   f("task_kinds", r.task_kinds);
+  f("metadata", x.metadata);
   f("registered_ms", x.registered_ms);
   f("heartbeat_ms", x.heartbeat_ms);
 }
@@ -303,6 +304,77 @@ promise_record decode(const promise_row& r) {
 
 void encode(const org_record& x, org_record& r) {
   r = x;
+}
+
+struct definition_row {
+  definition_record rec;
+  std::string tags;
+  int cancellable = 0;
+};
+
+template <class F>
+void columns(definition_row& r, F&& f) {
+  auto& x = r.rec;
+  f("org_id", x.org_id);
+  f("kind", x.kind);
+  f("name", x.name);
+  f("description", x.description);
+  f("version", x.version);
+  f("content_hash", x.content_hash);
+  f("input_schema", x.input_schema);
+  f("output_schema", x.output_schema);
+  f("retry_policy", x.retry_policy);
+  f("metadata", x.metadata);
+  f("tags", r.tags);
+  f("timeout_seconds", x.timeout_seconds);
+  f("cancellable", r.cancellable);
+  f("worker_id", x.worker_id);
+  f("created_ms", x.created_ms);
+  f("updated_ms", x.updated_ms);
+}
+
+void encode(const definition_record& x, definition_row& r) {
+  r.rec = x;
+  r.rec.tags.clear();
+  r.tags = to_json(x.tags);
+  r.cancellable = x.cancellable ? 1 : 0;
+}
+
+definition_record decode(const definition_row& r) {
+  auto x = r.rec;
+  x.tags = list_from_json(r.tags, "definition.tags");
+  x.cancellable = r.cancellable != 0;
+  return x;
+}
+
+/// The single column of a COUNT(*) query.
+struct count_row {
+  int64_t count = 0;
+};
+
+template <class F>
+void columns(count_row& x, F&& f) {
+  f("COUNT(*)", x.count);
+}
+
+/// The value of one task-state key.
+struct state_value_row {
+  std::string value;
+};
+
+template <class F>
+void columns(state_value_row& x, F&& f) {
+  f("value", x.value);
+}
+
+/// One key of a task's state.
+struct state_key_row {
+  std::string key;
+};
+
+template <class F>
+void columns(state_key_row& x, F&& f) {
+  f("state_key", x.key);
 }
 
 template <class F>
@@ -391,14 +463,17 @@ void prepare(soci::statement& st, const std::string& query) {
   st.define_and_bind();
 }
 
-/// Multi-row INSERT (or upsert by `id`) statements of one table, prepared on first use for chunk
-/// sizes 1, 2, 4, ... `max_chunk`, each with the rows its parameters are bound to.
+/// Multi-row INSERT (or upsert by the `key` columns, `id` unless given) statements of one table,
+/// prepared on first use for chunk sizes 1, 2, 4, ... `max_chunk`, each with the rows its
+/// parameters are bound to. An upsert leaves the `keep` columns of an existing row as they are.
 template <class Row>
 class table_writer {
 public:
   static constexpr size_t max_chunk = 256;
 
-  table_writer(std::string table, bool upsert) : table_(std::move(table)), upsert_(upsert) {
+  table_writer(std::string table, bool upsert, std::vector<std::string> key = {"id"},
+               std::vector<std::string> keep = {})
+      : table_(std::move(table)), upsert_(upsert), key_(std::move(key)), keep_(std::move(keep)) {
     // nop
   }
 
@@ -449,10 +524,13 @@ private:
       query += ')';
     }
     if (upsert_) {
-      query += " ON CONFLICT (id) DO UPDATE SET ";
+      query += " ON CONFLICT (" + join(key_, ", ") + ") DO UPDATE SET ";
       bool first = true;
+      auto listed = [](const std::vector<std::string>& xs, const std::string& x) {
+        return std::find(xs.begin(), xs.end(), x) != xs.end();
+      };
       for (const auto& name : names) {
-        if (name == "id")
+        if (listed(key_, name) || listed(keep_, name))
           continue;
         if (!first)
           query += ", ";
@@ -469,7 +547,70 @@ private:
 
   std::string table_;
   bool upsert_;
+  std::vector<std::string> key_;
+  std::vector<std::string> keep_;
   std::map<size_t, std::unique_ptr<prepared>> by_size_;
+};
+
+/// Applies task-state changes one by one, in order, with three statements prepared on first use.
+class task_state_writer {
+public:
+  /// Drops the prepared statements.
+  void clear() {
+    set_.reset();
+    clear_.reset();
+    clear_all_.reset();
+  }
+
+  void write(soci::session& sql, const std::vector<const task_state_op*>& ops) {
+    for (const auto* op : ops) {
+      row_ = *op;
+      statement_for(sql, op->change).execute(true);
+    }
+    row_ = task_state_op{};
+  }
+
+private:
+  soci::statement& statement_for(soci::session& sql, task_state_change change) {
+    switch (change) {
+      case task_state_change::set:
+        if (!set_) {
+          set_ = std::make_unique<soci::statement>(sql);
+          set_->exchange(soci::use(row_.task_id));
+          set_->exchange(soci::use(row_.key));
+          set_->exchange(soci::use(row_.value));
+          set_->exchange(soci::use(row_.updated_ms));
+          prepare(*set_,
+                  "INSERT INTO task_state (task_id, state_key, value, updated_ms)"
+                  " VALUES (:task_id, :state_key, :value, :updated_ms)"
+                  " ON CONFLICT (task_id, state_key) DO UPDATE SET value = excluded.value,"
+                  " updated_ms = excluded.updated_ms");
+        }
+        return *set_;
+      case task_state_change::clear:
+        if (!clear_) {
+          clear_ = std::make_unique<soci::statement>(sql);
+          clear_->exchange(soci::use(row_.task_id));
+          clear_->exchange(soci::use(row_.key));
+          prepare(*clear_,
+                  "DELETE FROM task_state WHERE task_id = :task_id AND state_key = :state_key");
+        }
+        return *clear_;
+      case task_state_change::clear_all:
+        break;
+    }
+    if (!clear_all_) {
+      clear_all_ = std::make_unique<soci::statement>(sql);
+      clear_all_->exchange(soci::use(row_.task_id));
+      prepare(*clear_all_, "DELETE FROM task_state WHERE task_id = :task_id");
+    }
+    return *clear_all_;
+  }
+
+  task_state_op row_;  ///< what the statements are bound to
+  std::unique_ptr<soci::statement> set_;
+  std::unique_ptr<soci::statement> clear_;
+  std::unique_ptr<soci::statement> clear_all_;
 };
 
 /// A prepared SELECT: its columns go into `row`, its parameters come from `text` then `numbers`.
@@ -536,6 +677,25 @@ std::vector<const Record*> latest_by_id(const std::vector<write_batch>& batches,
   for (const auto& batch : batches) {
     for (const auto& x : batch.*member) {
       auto [i, added] = index.emplace(x.id, result.size());
+      if (added)
+        result.push_back(&x);
+      else
+        result[i->second] = &x;
+    }
+  }
+  return result;
+}
+
+/// Returns the definitions of one table across all batches, each (org, kind) once, with its last
+/// version.
+std::vector<const definition_record*> latest_definitions(
+    const std::vector<write_batch>& batches, std::vector<definition_record> write_batch::*member) {
+  std::vector<const definition_record*> result;
+  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.*member) {
+      auto [i, added] = index.emplace(
+          std::pair{std::string_view{x.org_id}, std::string_view{x.kind}}, result.size());
       if (added)
         result.push_back(&x);
       else
@@ -623,6 +783,11 @@ struct soci_store::impl {
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
   table_writer<task_log> log_writer{"task_log", false};
+  table_writer<definition_row> workflow_definition_writer{
+      "workflow_definition", true, {"org_id", "kind"}, {"created_ms"}};
+  table_writer<definition_row> task_definition_writer{
+      "task_definition", true, {"org_id", "kind"}, {"created_ms"}};
+  task_state_writer state_writer;
 
   std::unique_ptr<select_query<org_record>> org_by_slug;
   std::unique_ptr<select_query<org_record>> org_by_id;
@@ -637,6 +802,17 @@ struct soci_store::impl {
   std::unique_ptr<select_query<worker_row>> worker_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_key;
+
+  /// Execution lists and counts, one statement per filter shape (keyed by the query text).
+  std::map<std::string, std::unique_ptr<select_query<workflow_row>>> workflow_lists;
+  std::map<std::string, std::unique_ptr<select_query<count_row>>> counts;
+  std::unique_ptr<select_query<workflow_row>> children_of;
+  std::unique_ptr<select_query<history_event>> state_events_of;
+  std::unique_ptr<select_query<worker_row>> workers_of;
+  std::unique_ptr<select_query<definition_row>> definitions_of[2];
+  std::unique_ptr<select_query<definition_row>> definition_by_kind[2];
+  std::unique_ptr<select_query<state_value_row>> task_state_value;
+  std::unique_ptr<select_query<state_key_row>> task_state_keys;
 };
 
 soci_store::soci_store(const std::string& url) : impl_(std::make_unique<impl>()) {
@@ -727,6 +903,11 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
     d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
+    d.workflow_definition_writer.write(
+        d.sql, latest_definitions(batches, &write_batch::workflow_definitions));
+    d.task_definition_writer.write(d.sql,
+                                   latest_definitions(batches, &write_batch::task_definitions));
+    d.state_writer.write(d.sql, all_of(batches, &write_batch::task_state));
     tr.commit();
   } catch (...) {
     // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
@@ -739,6 +920,9 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.event_writer.clear();
     d.stream_writer.clear();
     d.log_writer.clear();
+    d.workflow_definition_writer.clear();
+    d.task_definition_writer.clear();
+    d.state_writer.clear();
     throw;
   }
 }
@@ -874,6 +1058,164 @@ std::optional<promise_record> soci_store::find_promise_by_idempotency_key(const 
   if (auto row = first_row(q))
     return decode(*row);
   return std::nullopt;
+}
+
+// -- reads of the REST API, discovery and task state -------------------------------------------
+
+namespace {
+
+/// Returns the prepared query of `cache` for `rest` (one per query text), preparing it once.
+template <class Row>
+select_query<Row>& cached_select(std::map<std::string, std::unique_ptr<select_query<Row>>>& cache,
+                                 soci::session& sql, const std::string& rest, size_t text_params,
+                                 size_t number_params = 0) {
+  return lazy_select(cache[rest], sql, rest, text_params, number_params);
+}
+
+/// Runs a COUNT(*) query whose text parameters are `text`.
+int64_t count_of(select_query<count_row>& q, const std::vector<std::string>& text) {
+  std::copy(text.begin(), text.end(), q.text.begin());
+  int64_t result = 0;
+  q.run([&](const count_row& row) { result = row.count; });
+  return result;
+}
+
+const char* definition_table(definition_type type) {
+  return type == definition_type::workflow ? "workflow_definition" : "task_definition";
+}
+
+}  // namespace
+
+workflow_page soci_store::list_workflows(const workflow_query& query) {
+  auto& d = *impl_;
+  std::string where = "FROM workflow_execution WHERE org_id = :org_id";
+  std::vector<std::string> text{query.org_id};
+  if (!query.kind.empty()) {
+    where += " AND kind = :kind";
+    text.push_back(query.kind);
+  }
+  if (query.has_status) {
+    where += " AND status = :status";
+    text.emplace_back(to_string(query.status));
+  }
+  for (size_t i = 0; i < query.metadata.size(); ++i) {
+    const auto& [key, value] = query.metadata[i];
+    auto n = std::to_string(i);
+    if (d.backend == "postgresql") {
+      // Served by the GIN index on CAST(metadata AS jsonb).
+      where += " AND CAST(metadata AS jsonb) @> CAST(:m" + n + " AS jsonb)";
+      text.push_back(to_json(std::map<std::string, std::string>{{key, value}}));
+    } else {
+      where += " AND EXISTS (SELECT 1 FROM json_each(workflow_execution.metadata) AS m"
+               " WHERE m.key = :k"
+               + n + " AND m.value = :v" + n + ")";
+      text.push_back(key);
+      text.push_back(value);
+    }
+  }
+  workflow_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, text.size()), text);
+  if (query.limit <= 0 || query.offset >= page.total)
+    return page;
+  auto& q = cached_select(d.workflow_lists, d.sql,
+                          where + " ORDER BY created_ms DESC, id DESC LIMIT :lim OFFSET :off",
+                          text.size(), 2);
+  std::copy(text.begin(), text.end(), q.text.begin());
+  q.numbers[0] = query.limit;
+  q.numbers[1] = query.offset;
+  q.run([&](const workflow_row& row) { page.workflows.push_back(decode(row)); });
+  return page;
+}
+
+std::vector<workflow_record> soci_store::load_children(const std::string& parent_id) {
+  std::vector<workflow_record> result;
+  if (parent_id.empty())
+    return result;
+  auto& q = lazy_select(impl_->children_of, impl_->sql,
+                        "FROM workflow_execution WHERE parent_id = :parent_id"
+                        " AND parent_id <> '' ORDER BY created_ms, id",
+                        1);
+  q.text[0] = parent_id;
+  q.run([&](const workflow_row& row) { result.push_back(decode(row)); });
+  return result;
+}
+
+std::vector<history_event> soci_store::load_state_events(const std::string& workflow_id) {
+  auto& q = lazy_select(impl_->state_events_of, impl_->sql,
+                        "FROM workflow_event WHERE workflow_id = :workflow_id"
+                        " AND type IN ('STATE_SET', 'STATE_CLEARED') ORDER BY sequence",
+                        1);
+  q.text[0] = workflow_id;
+  std::vector<history_event> result;
+  q.run([&](const history_event& x) { result.push_back(x); });
+  return result;
+}
+
+worker_page soci_store::list_workers(const std::string& org_id, int64_t limit, int64_t offset) {
+  auto& d = *impl_;
+  const std::string where = "FROM worker WHERE org_id = :org_id";
+  worker_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {org_id});
+  if (limit <= 0 || offset >= page.total)
+    return page;
+  auto& q = lazy_select(d.workers_of, d.sql,
+                        where + " ORDER BY heartbeat_ms DESC, id LIMIT :lim OFFSET :off", 1, 2);
+  q.text[0] = org_id;
+  q.numbers[0] = limit;
+  q.numbers[1] = offset;
+  q.run([&](const worker_row& row) { page.workers.push_back(decode(row)); });
+  return page;
+}
+
+std::vector<definition_record> soci_store::list_definitions(definition_type type,
+                                                            const std::string& org_id) {
+  auto i = static_cast<size_t>(type);
+  auto& q = lazy_select(
+      impl_->definitions_of[i], impl_->sql,
+      std::string{"FROM "} + definition_table(type) + " WHERE org_id = :org_id ORDER BY kind", 1);
+  q.text[0] = org_id;
+  std::vector<definition_record> result;
+  q.run([&](const definition_row& row) { result.push_back(decode(row)); });
+  // Byte order on both backends (PostgreSQL's ORDER BY follows the database's collation).
+  std::sort(result.begin(), result.end(),
+            [](const auto& x, const auto& y) { return x.kind < y.kind; });
+  return result;
+}
+
+std::optional<definition_record> soci_store::find_definition(definition_type type,
+                                                             const std::string& org_id,
+                                                             const std::string& kind) {
+  auto i = static_cast<size_t>(type);
+  auto& q = lazy_select(
+      impl_->definition_by_kind[i], impl_->sql,
+      std::string{"FROM "} + definition_table(type) + " WHERE org_id = :org_id AND kind = :kind",
+      2);
+  q.text[0] = org_id;
+  q.text[1] = kind;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+std::optional<std::string> soci_store::load_task_state(const std::string& task_id,
+                                                       const std::string& key) {
+  auto& q = lazy_select(impl_->task_state_value, impl_->sql,
+                        "FROM task_state WHERE task_id = :task_id AND state_key = :state_key", 2);
+  q.text[0] = task_id;
+  q.text[1] = key;
+  if (auto row = first_row(q))
+    return row->value;
+  return std::nullopt;
+}
+
+std::vector<std::string> soci_store::load_task_state_keys(const std::string& task_id) {
+  auto& q = lazy_select(impl_->task_state_keys, impl_->sql,
+                        "FROM task_state WHERE task_id = :task_id ORDER BY state_key", 1);
+  q.text[0] = task_id;
+  std::vector<std::string> result;
+  q.run([&](const state_key_row& row) { result.push_back(row.key); });
+  std::sort(result.begin(), result.end());  // byte order on both backends
+  return result;
 }
 
 }  // namespace herald

@@ -66,6 +66,18 @@ public:
   std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
                                                                 const std::string& key) override;
 
+  workflow_page list_workflows(const workflow_query& query) override;
+  std::vector<workflow_record> load_children(const std::string& parent_id) override;
+  std::vector<history_event> load_state_events(const std::string& workflow_id) override;
+  worker_page list_workers(const std::string& org_id, int64_t limit, int64_t offset) override;
+  std::vector<definition_record> list_definitions(definition_type type,
+                                                  const std::string& org_id) override;
+  std::optional<definition_record> find_definition(definition_type type, const std::string& org_id,
+                                                   const std::string& kind) override;
+  std::optional<std::string> load_task_state(const std::string& task_id,
+                                             const std::string& key) override;
+  std::vector<std::string> load_task_state_keys(const std::string& task_id) override;
+
   /// Returns the newest schema version recorded in the database (0 before `migrate`).
   int schema_version();
 

@@ -55,6 +55,32 @@ public:
   virtual std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
                                                                         const std::string& key)
       = 0;
+
+  // -- reads of the REST API, discovery and task state --
+
+  /// Returns the page of the org's executions that `query` selects, newest first.
+  virtual workflow_page list_workflows(const workflow_query& query) = 0;
+  /// Returns the executions whose parent is `parent_id`, oldest first.
+  virtual std::vector<workflow_record> load_children(const std::string& parent_id) = 0;
+  /// Returns the STATE_SET and STATE_CLEARED events of a workflow, ordered by sequence.
+  virtual std::vector<history_event> load_state_events(const std::string& workflow_id) = 0;
+  /// Returns a page of the org's workers, most recent heartbeat first.
+  virtual worker_page list_workers(const std::string& org_id, int64_t limit, int64_t offset) = 0;
+  /// Returns the org's workflow or task definitions ordered by kind.
+  virtual std::vector<definition_record> list_definitions(definition_type type,
+                                                          const std::string& org_id)
+      = 0;
+  /// Returns the org's workflow or task definition of `kind`, if any.
+  virtual std::optional<definition_record> find_definition(definition_type type,
+                                                           const std::string& org_id,
+                                                           const std::string& kind)
+      = 0;
+  /// Returns the JSON value of `key` in the task's state, if set.
+  virtual std::optional<std::string> load_task_state(const std::string& task_id,
+                                                     const std::string& key)
+      = 0;
+  /// Returns the keys of the task's state, sorted.
+  virtual std::vector<std::string> load_task_state_keys(const std::string& task_id) = 0;
 };
 
 /// Opens a store from a database URL: `postgresql://...` (or `postgres://`), `sqlite://PATH`,

@@ -201,6 +201,12 @@ caf::result<T> reply(caf::expected<std::optional<T>>&& x, const std::string& wha
   return std::move(**x);
 }
 
+/// Returns whether workflow `id` exists and belongs to org `org_id`.
+bool owned_workflow(store& s, const std::string& org_id, const std::string& id) {
+  auto wf = s.load_workflow(id);
+  return wf && wf->org_id == org_id;
+}
+
 store_reader_actor::behavior_type store_reader(
     store_reader_actor::stateful_pointer<reader_state> self, store_settings settings) {
   self->state.db = std::make_unique<store_handle>(settings.url);
@@ -252,6 +258,74 @@ store_reader_actor::behavior_type store_reader(
         return reply(
             guarded(db(), [&](store& s) { return s.find_promise_by_idempotency_key(org_id, key); }),
             "promise with idempotency key '" + key + "'");
+      },
+      [=](list_atom, workflow_atom, const workflow_query& query) -> caf::result<workflow_page> {
+        return reply(guarded(db(), [&](store& s) { return s.list_workflows(query); }));
+      },
+      [=](list_atom, children_atom, const std::string& org_id,
+          const std::string& id) -> caf::result<std::vector<workflow_record>> {
+        return reply(guarded(db(),
+                             [&](store& s) -> std::optional<std::vector<workflow_record>> {
+                               if (!owned_workflow(s, org_id, id))
+                                 return std::nullopt;
+                               return s.load_children(id);
+                             }),
+                     "workflow execution " + id);
+      },
+      [=](caf::get_atom, state_atom, const std::string& org_id,
+          const std::string& id) -> caf::result<std::map<std::string, std::string>> {
+        return reply(guarded(db(),
+                             [&](store& s) -> std::optional<std::map<std::string, std::string>> {
+                               if (!owned_workflow(s, org_id, id))
+                                 return std::nullopt;
+                               return replay_workflow_state(s.load_state_events(id));
+                             }),
+                     "workflow execution " + id);
+      },
+      [=](list_atom, worker_atom, const std::string& org_id, int64_t limit,
+          int64_t offset) -> caf::result<worker_page> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.list_workers(org_id, limit, offset); }));
+      },
+      [=](caf::get_atom, worker_atom, const std::string& org_id,
+          const std::string& id) -> caf::result<worker_record> {
+        return reply(guarded(db(),
+                             [&](store& s) -> std::optional<worker_record> {
+                               auto worker = s.load_worker(id);
+                               if (worker && worker->org_id != org_id)
+                                 return std::nullopt;
+                               return worker;
+                             }),
+                     "worker " + id);
+      },
+      [=](list_atom, definition_type type,
+          const std::string& org_id) -> caf::result<std::vector<definition_record>> {
+        return reply(guarded(db(), [&](store& s) { return s.list_definitions(type, org_id); }));
+      },
+      [=](caf::get_atom, definition_type type, const std::string& org_id,
+          const std::string& kind) -> caf::result<definition_record> {
+        return reply(guarded(db(), [&](store& s) { return s.find_definition(type, org_id, kind); }),
+                     std::string{to_string(type)} + " definition '" + kind + "'");
+      },
+      [=](caf::get_atom, task_state_atom, const std::string& task_id,
+          const std::string& key) -> caf::result<std::string> {
+        return reply(guarded(db(),
+                             [&](store& s) -> std::optional<std::string> {
+                               if (!s.load_task(task_id))
+                                 return std::nullopt;
+                               return s.load_task_state(task_id, key).value_or(std::string{});
+                             }),
+                     "task execution " + task_id);
+      },
+      [=](list_atom, task_state_atom,
+          const std::string& task_id) -> caf::result<std::vector<std::string>> {
+        return reply(guarded(db(),
+                             [&](store& s) -> std::optional<std::vector<std::string>> {
+                               if (!s.load_task(task_id))
+                                 return std::nullopt;
+                               return s.load_task_state_keys(task_id);
+                             }),
+                     "task execution " + task_id);
       },
   };
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,7 +37,31 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>,
     caf::replies_to<caf::get_atom, promise_atom, std::string>::with<promise_record>,
     /// The newest promise of an org with an idempotency key: (org id, key).
-    caf::replies_to<caf::get_atom, promise_atom, std::string, std::string>::with<promise_record>>;
+    caf::replies_to<caf::get_atom, promise_atom, std::string, std::string>::with<promise_record>,
+    // -- reads of the REST API, discovery and task state; org-scoped ones take the org id and
+    //    answer not_found for another org's entity --
+    /// A page of executions of the query's org.
+    caf::replies_to<list_atom, workflow_atom, workflow_query>::with<workflow_page>,
+    /// (org id, workflow id) -> the children of that execution.
+    caf::replies_to<list_atom, children_atom, std::string,
+                    std::string>::with<std::vector<workflow_record>>,
+    /// (org id, workflow id) -> its state replayed from STATE_SET/STATE_CLEARED: key -> JSON.
+    caf::replies_to<caf::get_atom, state_atom, std::string,
+                    std::string>::with<std::map<std::string, std::string>>,
+    /// (org id, limit, offset) -> a page of workers.
+    caf::replies_to<list_atom, worker_atom, std::string, int64_t, int64_t>::with<worker_page>,
+    /// (org id, worker id) -> the worker.
+    caf::replies_to<caf::get_atom, worker_atom, std::string, std::string>::with<worker_record>,
+    /// (type, org id) -> the org's definitions of that type, by kind.
+    caf::replies_to<list_atom, definition_type, std::string>::with<std::vector<definition_record>>,
+    /// (type, org id, kind) -> the definition.
+    caf::replies_to<caf::get_atom, definition_type, std::string,
+                    std::string>::with<definition_record>,
+    /// (task id, key) -> the JSON value, or "" when the key is not set; not_found for an unknown
+    /// task.
+    caf::replies_to<caf::get_atom, task_state_atom, std::string, std::string>::with<std::string>,
+    /// task id -> the keys of its state; not_found for an unknown task.
+    caf::replies_to<list_atom, task_state_atom, std::string>::with<std::vector<std::string>>>;
 
 /// Knobs of the store actors.
 struct store_settings {

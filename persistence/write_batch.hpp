@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "protocol/discovery.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/queries.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -22,6 +24,7 @@ struct keyed_stream_event {
 
 /// Everything one actor step changes, written atomically: all rows or none.
 /// Workflows, tasks, promises, workers and orgs are upserted by id; events are appended.
+/// Definitions are upserted by (org, kind); task-state changes are applied in order.
 struct write_batch {
   std::vector<org_record> orgs;
   std::vector<workflow_record> workflows;
@@ -31,10 +34,14 @@ struct write_batch {
   std::vector<keyed_stream_event> stream_events;
   std::vector<task_log> logs;
   std::vector<promise_record> promises;
+  std::vector<definition_record> workflow_definitions;
+  std::vector<definition_record> task_definitions;
+  std::vector<task_state_op> task_state;
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && promises.empty()
-           && events.empty() && stream_events.empty() && logs.empty();
+           && events.empty() && stream_events.empty() && logs.empty()
+           && workflow_definitions.empty() && task_definitions.empty() && task_state.empty();
   }
 };
 
@@ -51,7 +58,8 @@ typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
-           x.stream_events, x.logs, x.promises);
+           x.stream_events, x.logs, x.promises, x.workflow_definitions, x.task_definitions,
+           x.task_state);
 }
 
 }  // namespace herald

@@ -114,6 +114,7 @@ struct worker_record {
   std::string process_id;
   std::vector<std::string> workflow_kinds;
   std::vector<std::string> task_kinds;
+  std::string metadata;  ///< JSON the worker registered with
   int64_t registered_ms = 0;
   int64_t heartbeat_ms = 0;
 };
@@ -159,7 +160,7 @@ typename Inspector::result_type inspect(Inspector& f, promise_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_record& x) {
   return f(caf::meta::type_name("worker_record"), x.id, x.org_id, x.name, x.version, x.type,
-           x.host_name, x.process_id, x.workflow_kinds, x.task_kinds, x.registered_ms,
+           x.host_name, x.process_id, x.workflow_kinds, x.task_kinds, x.metadata, x.registered_ms,
            x.heartbeat_ms);
 }
 

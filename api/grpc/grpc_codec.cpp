@@ -257,19 +257,77 @@ int64_t poll_timeout_ms(int64_t timeout_seconds, std::chrono::seconds max_poll,
 
 // -- requests ------------------------------------------------------------------------------------
 
-caf::expected<worker_record> decode(const flovyn::v1::WorkerRegistrationRequest& x) {
-  worker_record out;
-  if (auto err = read_uuid("org_id", x.org_id(), out.org_id))
+namespace {
+
+/// Decodes an optional JSON field: "" stays "" (absent), anything else must be JSON.
+caf::error read_optional_json(std::string_view field, std::string_view value, size_t max_bytes,
+                              std::string& out) {
+  out.clear();
+  if (value.empty())
+    return {};
+  return read_json(field, value, max_bytes, out);
+}
+
+/// Decodes what WorkflowCapability and TaskCapability have in common; `where` names the entry.
+template <class Capability>
+caf::error read_capability(const Capability& x, const std::string& where, size_t max_bytes,
+                           definition_record& out) {
+  if (x.kind().empty())
+    return invalid(where + ".kind is empty");
+  out.kind = x.kind();
+  out.name = x.name();
+  out.description = x.description();
+  out.timeout_seconds = x.has_timeout_seconds() ? x.timeout_seconds() : 0;
+  if (out.timeout_seconds < 0)
+    return invalid(where + ".timeout_seconds is negative");
+  out.cancellable = x.cancellable();
+  out.tags.assign(x.tags().begin(), x.tags().end());
+  if (auto err
+      = read_optional_json(where + ".retry_policy", x.retry_policy(), max_bytes, out.retry_policy))
     return err;
-  out.name = x.worker_name();
-  out.version = x.worker_version();
-  out.type = x.worker_type();
-  out.host_name = x.host_name();
-  out.process_id = x.process_id();
-  for (const auto& capability : x.workflows())
-    out.workflow_kinds.push_back(capability.kind());
-  for (const auto& capability : x.tasks())
-    out.task_kinds.push_back(capability.kind());
+  if (auto err = read_optional_json(where + ".metadata", x.metadata(), max_bytes, out.metadata))
+    return err;
+  if (auto err
+      = read_optional_json(where + ".input_schema", x.input_schema(), max_bytes, out.input_schema))
+    return err;
+  return read_optional_json(where + ".output_schema", x.output_schema(), max_bytes,
+                            out.output_schema);
+}
+
+}  // namespace
+
+caf::expected<worker_registration> decode(const flovyn::v1::WorkerRegistrationRequest& x,
+                                          const grpc_settings& settings) {
+  worker_registration out;
+  auto& worker = out.worker;
+  if (auto err = read_uuid("org_id", x.org_id(), worker.org_id))
+    return err;
+  worker.name = x.worker_name();
+  worker.version = x.worker_version();
+  worker.type = x.worker_type();
+  worker.host_name = x.host_name();
+  worker.process_id = x.process_id();
+  auto max_bytes = settings.max_input_bytes;
+  if (auto err = read_optional_json("metadata", x.metadata(), max_bytes, worker.metadata))
+    return err;
+  for (int i = 0; i < x.workflows_size(); ++i) {
+    const auto& capability = x.workflows(i);
+    definition_record def;
+    if (auto err
+        = read_capability(capability, "workflows[" + std::to_string(i) + "]", max_bytes, def))
+      return err;
+    def.version = capability.version();
+    def.content_hash = capability.content_hash();
+    worker.workflow_kinds.push_back(def.kind);
+    out.workflows.push_back(std::move(def));
+  }
+  for (int i = 0; i < x.tasks_size(); ++i) {
+    definition_record def;
+    if (auto err = read_capability(x.tasks(i), "tasks[" + std::to_string(i) + "]", max_bytes, def))
+      return err;
+    worker.task_kinds.push_back(def.kind);
+    out.tasks.push_back(std::move(def));
+  }
   return out;
 }
 

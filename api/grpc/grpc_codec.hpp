@@ -11,6 +11,7 @@
 
 #include "api/grpc/grpc_server.hpp"
 #include "flovyn/v1/flovyn.pb.h"
+#include "protocol/discovery.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/records.hpp"
 
@@ -40,7 +41,10 @@ int64_t poll_timeout_ms(int64_t timeout_seconds, std::chrono::seconds max_poll,
 
 // -- requests ------------------------------------------------------------------------------------
 
-caf::expected<worker_record> decode(const flovyn::v1::WorkerRegistrationRequest& x);
+/// Decodes a registration with the definitions of its capabilities; a capability without a kind
+/// or with a malformed JSON field (schemas, retry policy, metadata) rejects it.
+caf::expected<worker_registration> decode(const flovyn::v1::WorkerRegistrationRequest& x,
+                                          const grpc_settings& settings);
 
 caf::expected<start_workflow_request> decode(const flovyn::v1::StartWorkflowRequest& x,
                                              const grpc_settings& settings);

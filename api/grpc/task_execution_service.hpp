@@ -6,8 +6,8 @@
 namespace herald {
 
 /// flovyn.v1.TaskExecution: task long polls, results, progress, stream data, heartbeats and
-/// logs, cancellation. The RPCs not overridden here (SubmitTask, the task-state RPCs) answer
-/// UNIMPLEMENTED.
+/// logs, cancellation, and the task-scoped key-value state (in `task_state_rpcs.cpp`). The RPC
+/// not overridden here (SubmitTask) answers UNIMPLEMENTED.
 class task_execution_service final : public flovyn::v1::TaskExecution::CallbackService {
 public:
   explicit task_execution_service(service_context context);
@@ -46,6 +46,31 @@ public:
   grpc::ServerUnaryReactor* LogMessage(grpc::CallbackServerContext* ctx,
                                        const flovyn::v1::LogMessageRequest* request,
                                        google::protobuf::Empty* response) override;
+
+  // -- task-scoped state: keys are non-empty, values JSON of at most 1 MiB --
+
+  /// Answers `found = false` (and no value) for a key that is not set.
+  grpc::ServerUnaryReactor* GetState(grpc::CallbackServerContext* ctx,
+                                     const flovyn::v1::GetStateRequest* request,
+                                     flovyn::v1::GetStateResponse* response) override;
+
+  grpc::ServerUnaryReactor* SetState(grpc::CallbackServerContext* ctx,
+                                     const flovyn::v1::SetStateRequest* request,
+                                     google::protobuf::Empty* response) override;
+
+  /// Clearing a key that is not set succeeds.
+  grpc::ServerUnaryReactor* ClearState(grpc::CallbackServerContext* ctx,
+                                       const flovyn::v1::ClearStateRequest* request,
+                                       google::protobuf::Empty* response) override;
+
+  grpc::ServerUnaryReactor* ClearAllState(grpc::CallbackServerContext* ctx,
+                                          const flovyn::v1::ClearAllStateRequest* request,
+                                          google::protobuf::Empty* response) override;
+
+  /// Answers the keys sorted bytewise.
+  grpc::ServerUnaryReactor* GetStateKeys(grpc::CallbackServerContext* ctx,
+                                         const flovyn::v1::GetStateKeysRequest* request,
+                                         flovyn::v1::GetStateKeysResponse* response) override;
 
 private:
   service_context context_;

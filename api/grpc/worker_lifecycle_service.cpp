@@ -12,7 +12,7 @@ worker_lifecycle_service::worker_lifecycle_service(service_context context)
 grpc::ServerUnaryReactor* worker_lifecycle_service::RegisterWorker(
     grpc::CallbackServerContext* ctx, const flovyn::v1::WorkerRegistrationRequest* request,
     flovyn::v1::WorkerRegistrationResponse* response) {
-  auto worker = decode(*request);
+  auto worker = decode(*request, context_.settings);
   if (!worker)
     return reject(ctx, worker.error());
   return ask_registry<std::string>(

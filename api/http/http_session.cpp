@@ -1,4 +1,5 @@
 #include "api/http/http_session.hpp"
+#include "api/http/http_session_calls.hpp"
 
 #include "protocol/json.hpp"
 
@@ -179,33 +180,6 @@ void http_session::close() {
 
 // -- engine requests ----------------------------------------------------------
 
-template <class Reply, class OnReply, class OnError, class... Ts>
-void http_session::call_or(OnReply on_reply, OnError on_error, Ts&&... xs) {
-  std::weak_ptr<http_session> weak = shared_from_this();
-  auto state = state_;
-  ask(
-      state_->sys(), state_->registry(), state_->settings().request_timeout,
-      [weak, state, on_reply](Reply& reply) {
-        state->post_to(weak, [on_reply, reply = std::move(reply)](http_session& self) mutable {
-          on_reply(self, reply);
-        });
-      },
-      [weak, state, on_error](caf::error& err) {
-        state->post_to(weak, [on_error, err](http_session& self) mutable {
-          if (!on_error(self, err))
-            self.send_error(err);
-        });
-      },
-      std::forward<Ts>(xs)...);
-}
-
-template <class Reply, class OnReply, class... Ts>
-void http_session::call(OnReply on_reply, Ts&&... xs) {
-  call_or<Reply>(
-      std::move(on_reply), [](http_session&, caf::error&) { return false; },
-      std::forward<Ts>(xs)...);
-}
-
 template <class F>
 void http_session::with_org(const std::string& slug, F next) {
   call_or<org_record>(
@@ -327,6 +301,17 @@ void http_session::handle_request() {
       return;
     case route_kind::signal_with_start:
       signal_with_start(route);
+      return;
+    case route_kind::list_workflows:
+    case route_kind::list_children:
+    case route_kind::get_workflow_state:
+    case route_kind::list_workers:
+    case route_kind::get_worker:
+    case route_kind::list_workflow_definitions:
+    case route_kind::get_workflow_definition:
+    case route_kind::list_task_definitions:
+    case route_kind::get_task_definition:
+      serve_read(route, query);
       return;
     case route_kind::cancel_workflow:
       cancel_workflow(route);

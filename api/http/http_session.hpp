@@ -79,6 +79,9 @@ private:
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
   void open_stream(const std::string& workflow_id, int64_t after);
+  /// The read-only routes of lists, children, state and discovery (`http_reads.cpp`): one
+  /// registry request each.
+  void serve_read(const route_match& route, std::string_view query);
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_state> state_;

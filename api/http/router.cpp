@@ -29,7 +29,7 @@ constexpr route_entry routes[] = {
     {http::verb::post, "/api/orgs/{}/worker-tokens", ni},
     // workflow executions
     {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
-    {http::verb::get, "/api/orgs/{}/workflow-executions", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions", route_kind::list_workflows},
     {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start",
      route_kind::signal_with_start},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
@@ -37,11 +37,11 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
-    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", route_kind::get_workflow_state},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", route_kind::cancel_workflow},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", route_kind::retry_workflow},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", route_kind::signal_workflow},
-    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", route_kind::list_children},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
     // standalone task executions
     {http::verb::post, "/api/orgs/{}/task-executions", ni},
@@ -65,12 +65,12 @@ constexpr route_entry routes[] = {
     {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", ni},
     {http::verb::get, "/api/orgs/{}/schedules/{}/runs", ni},
     // discovery
-    {http::verb::get, "/api/orgs/{}/workers", ni},
-    {http::verb::get, "/api/orgs/{}/workers/{}", ni},
-    {http::verb::get, "/api/orgs/{}/workflow-definitions", ni},
-    {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", ni},
-    {http::verb::get, "/api/orgs/{}/task-definitions", ni},
-    {http::verb::get, "/api/orgs/{}/task-definitions/{}", ni},
+    {http::verb::get, "/api/orgs/{}/workers", route_kind::list_workers},
+    {http::verb::get, "/api/orgs/{}/workers/{}", route_kind::get_worker},
+    {http::verb::get, "/api/orgs/{}/workflow-definitions", route_kind::list_workflow_definitions},
+    {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", route_kind::get_workflow_definition},
+    {http::verb::get, "/api/orgs/{}/task-definitions", route_kind::list_task_definitions},
+    {http::verb::get, "/api/orgs/{}/task-definitions/{}", route_kind::get_task_definition},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

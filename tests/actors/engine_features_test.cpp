@@ -421,9 +421,9 @@ BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease
   BOOST_TEST(poll_task("w1").id == task_id);
   // A worker that heartbeats keeps its lease (the native SDK heartbeats with its registered id
   // and polls with its name) ...
-  worker_record w1;
-  w1.org_id = org_id;
-  w1.name = "w1";
+  worker_registration w1;
+  w1.worker.org_id = org_id;
+  w1.worker.name = "w1";
   auto registered = call<std::string>(registry, register_atom_v, w1);
   BOOST_REQUIRE(registered);
   advance(std::chrono::seconds(40));

@@ -74,6 +74,7 @@ inline worker_record sample_worker(const std::string& id) {
   x.process_id = "4242";
   x.workflow_kinds = {"order-processing", "refund", "with \"quote\""};
   x.task_kinds = {};
+  x.metadata = R"({"region":"eu","ü":[1,2]})";
   x.registered_ms = 1'700'000'000'100;
   x.heartbeat_ms = 1'700'000'000'200;
   return x;
@@ -160,6 +161,7 @@ inline void check_equal(const worker_record& x, const worker_record& y) {
   BOOST_TEST(x.process_id == y.process_id);
   BOOST_TEST((x.workflow_kinds == y.workflow_kinds));
   BOOST_TEST((x.task_kinds == y.task_kinds));
+  BOOST_TEST(x.metadata == y.metadata);
   BOOST_TEST(x.registered_ms == y.registered_ms);
   BOOST_TEST(x.heartbeat_ms == y.heartbeat_ms);
 }
