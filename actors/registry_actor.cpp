@@ -297,6 +297,59 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   }
 }
 
+/// Longest queue name a standalone task may name.
+constexpr size_t max_queue_name = 100;
+
+/// Makes a standalone task loaded from the store live (and, if PENDING, ready).
+task_actor adopt_standalone_task(self_ptr self, task_record row) {
+  auto& st = self->state;
+  auto handle = spawn_standalone_task(self->system(), st.ctx, row);
+  self->link_to(handle);
+  st.tasks[row.id] = task_entry{handle, ""};
+  if (row.status == task_status::pending)
+    self->send(queue_for(self, row.org_id, row.queue), enqueue_atom_v,
+               ready_task{row.id, row.org_id, row.queue, row.kind, handle});
+  return handle;
+}
+
+/// Finds the live actor of standalone task `id`, loading it from the store when needed.
+void with_standalone_task(self_ptr self, const std::string& id,
+                          std::function<void(const caf::error&, const task_actor&)> k) {
+  auto& st = self->state;
+  if (auto err = check_uuid("task execution id", id)) {
+    k(err, task_actor{});
+    return;
+  }
+  auto not_standalone = [id] {
+    return make_herald_error(herald_errc::not_found,
+                             "task execution " + id + " is not a standalone task");
+  };
+  if (auto i = st.tasks.find(id); i != st.tasks.end()) {
+    if (i->second.workflow_id.empty())
+      k(caf::error{}, i->second.handle);
+    else
+      k(not_standalone(), task_actor{});
+    return;
+  }
+  self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
+      .then(
+          [=](task_record& row) {
+            if (!row.workflow_id.empty()) {
+              k(not_standalone(), task_actor{});
+              return;
+            }
+            auto& tasks = self->state.tasks;
+            if (auto i = tasks.find(id); i != tasks.end())
+              k(caf::error{}, i->second.handle);
+            else
+              k(caf::error{}, adopt_standalone_task(self, std::move(row)));
+          },
+          [=](caf::error& err) {
+            k(error_code(err) == herald_errc::not_found ? not_found("task execution", id) : err,
+              task_actor{});
+          });
+}
+
 /// Signals `wf` and delivers the SignalWithStart answer (`created` tells who started it).
 void signal_and_answer(self_ptr self, workflow_actor wf, signal_request sig, bool created,
                        caf::typed_response_promise<signal_with_start_result> rp) {
@@ -413,6 +466,9 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
       spawn_and_track(self, std::move(wf));
     }
     init.workflows.clear();
+    for (auto& row : init.standalone_tasks)
+      adopt_standalone_task(self, std::move(row));
+    init.standalone_tasks.clear();
     return {
         [=](start_atom, start_workflow_request& req) -> caf::result<start_workflow_result> {
           auto& st = self->state;
@@ -577,8 +633,72 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto id = req.workflow_id;
           return delegate_to_workflow<workflow_record>(self, id, cancel_atom_v, std::move(req));
         },
-        [=](cancel_atom, task_atom, std::string& id) {
-          return delegate_to_task<caf::ok_atom>(self, id, cancel_atom_v);
+        [=](cancel_atom, task_atom, std::string& id, bool pending_only) {
+          return delegate_to_task<caf::ok_atom>(self, id, cancel_atom_v, pending_only);
+        },
+        [=](start_atom, task_atom, submit_task_request& req) -> caf::result<task_record> {
+          auto& st = self->state;
+          if (auto err = check_org(st, req.org_id))
+            return err;
+          if (req.kind.empty())
+            return invalid("kind is empty");
+          if (req.queue.size() > max_queue_name)
+            return invalid("queue is longer than " + std::to_string(max_queue_name)
+                           + " characters");
+          if (req.timeout_ms < 0)
+            return invalid("timeout_ms is negative");
+          task_record row;
+          row.id = make_uuid();
+          row.org_id = req.org_id;
+          row.kind = req.kind;
+          row.queue = req.queue.empty() ? "default" : req.queue;
+          row.input = req.input.empty() ? "null" : req.input;
+          row.max_retries = req.max_retries < 0 ? 3 : std::min(req.max_retries, 10);
+          row.timeout_ms = req.timeout_ms;
+          row.metadata = req.metadata;
+          row.created_ms = now_ms();
+          auto handle = spawn_standalone_task(self->system(), st.ctx, row);
+          self->link_to(handle);
+          st.tasks[row.id] = task_entry{handle, ""};
+          return self->delegate(handle, start_atom_v);
+        },
+        [=](list_atom, task_atom, task_query& query) -> caf::result<task_page> {
+          auto& st = self->state;
+          if (auto err = check_org(st, query.org_id))
+            return err;
+          if (query.limit < 1 || query.limit > 100 || query.offset < 0)
+            return invalid("limit must be between 1 and 100 and offset not negative");
+          return self->delegate(st.ctx.reader, list_atom_v, task_atom_v, std::move(query));
+        },
+        [=](list_atom, attempts_atom, std::string& id) -> caf::result<std::vector<task_attempt>> {
+          if (auto err = check_uuid("task execution id", id))
+            return err;
+          return self->delegate(self->state.ctx.reader, list_atom_v, attempts_atom_v,
+                                std::move(id));
+        },
+        [=](list_atom, log_atom, log_query& query) -> caf::result<log_page> {
+          if (auto err = check_uuid("task execution id", query.task_id))
+            return err;
+          if (query.limit < 1 || query.limit > 1000 || query.offset < 0)
+            return invalid("limit must be between 1 and 1000 and offset not negative");
+          return self->delegate(self->state.ctx.reader, list_atom_v, log_atom_v, std::move(query));
+        },
+        [=](caf::subscribe_atom, task_atom, std::string& id, int64_t after,
+            event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          with_standalone_task(self, id,
+                               [=](const caf::error& err, const task_actor& task) mutable {
+                                 if (err)
+                                   rp.deliver(err);
+                                 else
+                                   rp.delegate(task, caf::subscribe_atom_v, after, std::move(sink));
+                               });
+          return rp;
+        },
+        [=](caf::unsubscribe_atom, task_atom, std::string& id, event_sink_ptr& sink) {
+          auto& st = self->state;
+          if (auto i = st.tasks.find(id); i != st.tasks.end())
+            self->send(i->second.handle, caf::unsubscribe_atom_v, std::move(sink));
         },
         [=](retry_atom, retry_request& req) -> caf::result<retry_result> {
           if (auto err = check_org(self->state, req.org_id))
@@ -632,6 +752,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           if (!data.workflow_id.empty() && data.workflow_id != i->second.workflow_id)
             return invalid("task execution " + data.task_id + " does not belong to workflow "
                            + data.workflow_id);
+          if (i->second.workflow_id.empty())
+            return self->delegate(i->second.handle, emit_atom_v, std::move(data));
           return delegate_to_workflow<caf::ok_atom>(self, i->second.workflow_id, emit_atom_v,
                                                     std::move(data));
         },

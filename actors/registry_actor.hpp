@@ -41,8 +41,17 @@ using registry_actor = caf::typed_actor<
     /// Resolves or rejects the promise the request names (by id, workflow and name, or key).
     caf::replies_to<promise_atom, promise_request>::with<promise_result>,
     caf::replies_to<cancel_atom, cancel_request>::with<workflow_record>,
-    /// CancelTask.
-    caf::replies_to<cancel_atom, task_atom, std::string>::with<caf::ok_atom>,
+    /// CancelTask (PENDING or RUNNING), or with `pending_only` REST's DELETE (PENDING only).
+    caf::replies_to<cancel_atom, task_atom, std::string, bool>::with<caf::ok_atom>,
+    /// SubmitTask: creates a standalone task.
+    caf::replies_to<start_atom, task_atom, submit_task_request>::with<task_record>,
+    caf::replies_to<list_atom, task_atom, task_query>::with<task_page>,
+    caf::replies_to<list_atom, attempts_atom, std::string>::with<std::vector<task_attempt>>,
+    caf::replies_to<list_atom, log_atom, log_query>::with<log_page>,
+    /// Subscribes to the stream of a standalone task.
+    caf::replies_to<caf::subscribe_atom, task_atom, std::string, int64_t,
+                    event_sink_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::unsubscribe_atom, task_atom, std::string, event_sink_ptr>,
     caf::replies_to<retry_atom, retry_request>::with<retry_result>,
     /// StartChildWorkflow; replies the child's id.
     caf::replies_to<child_atom, start_child_request>::with<std::string>,
@@ -148,6 +157,7 @@ struct engine_context {
 struct registry_init {
   std::vector<org_record> orgs;
   std::vector<workflow_init> workflows;
+  std::vector<task_record> standalone_tasks;  ///< unfinished standalone tasks
 };
 
 /// Spawns the registry, which spawns the rehydrated workflow actors.

@@ -7,12 +7,16 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/broadcaster_actor.hpp"
 #include "actors/registry_actor.hpp"
+#include "actors/workflow_steps.hpp"
 #include "protocol/errors.hpp"
 
 namespace herald {
 
 namespace {
+
+constexpr const char* deadline_error = "Task exceeded deadline";
 
 /// Private messages: check the worker's lease; the task's deadline passed.
 using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>>;
@@ -20,8 +24,9 @@ using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<
 struct task_state {
   engine_context ctx;
   task_record record;
-  workflow_actor workflow;
-  int64_t last_activity_ms = 0;  ///< claim, heartbeat or progress (`clock_ms`)
+  workflow_actor workflow;        ///< invalid for a standalone task, which persists itself
+  broadcaster_actor broadcaster;  ///< the own stream of a standalone task
+  int64_t last_activity_ms = 0;   ///< claim, heartbeat or progress (`clock_ms`)
 
   static inline const char* name = "task";
 };
@@ -34,15 +39,70 @@ caf::error not_running(const task_record& row) {
       "task execution " + row.id + " is " + to_string(row.status) + ", not RUNNING");
 }
 
-/// Asks the workflow to persist `next` as `what`; once durable, adopts it and calls `done`.
-/// Awaited: the task handles nothing else until its workflow answers.
+/// Returns the attempt row a transition from `before` to `after` writes (`attempt` 0: none).
+task_attempt attempt_of(const task_record& before, task_transition what, const task_record& after) {
+  task_attempt a;
+  a.task_id = after.id;
+  if (what == task_transition::claimed) {
+    a.attempt = after.execution_count;
+    a.status = "RUNNING";
+    a.worker_id = after.worker_id;
+    a.started_ms = after.started_ms;
+    return a;
+  }
+  bool ends_attempt = what == task_transition::completed || what == task_transition::failed
+                      || what == task_transition::retrying || what == task_transition::cancelled;
+  if (!ends_attempt || before.status != task_status::running)
+    return a;
+  a.attempt = before.execution_count;
+  a.worker_id = before.worker_id;
+  a.started_ms = before.started_ms;
+  a.finished_ms = now_ms();
+  a.error = after.error;
+  if (what == task_transition::completed) {
+    a.status = "COMPLETED";
+    a.output = after.output;
+    a.error.clear();
+  } else if (what == task_transition::cancelled) {
+    a.status = "CANCELLED";
+  } else {
+    a.status = after.error == deadline_error ? "TIMEOUT" : "FAILED";
+  }
+  return a;
+}
+
+/// Persists `next` as `what` (through the workflow, or itself when standalone); once durable,
+/// adopts it and calls `done`. Awaited: the task handles nothing else meanwhile.
 template <class Done>
 void persist(self_ptr self, task_transition what, task_record next, Done done) {
   auto& st = self->state;
-  self->request(st.workflow, st.ctx.settings.step_timeout, task_atom_v, what, next)
+  auto attempt = attempt_of(st.record, what, next);
+  if (st.workflow) {
+    self->request(st.workflow, st.ctx.settings.step_timeout, task_atom_v, what, next, attempt)
+        .await(
+            [=](caf::ok_atom) mutable {
+              self->state.record = std::move(next);
+              done(caf::error{});
+            },
+            [=](caf::error& err) mutable { done(err); });
+    return;
+  }
+  // Standalone: the task is the single writer of its row and its stream.
+  write_batch batch;
+  auto events = task_stream_events(what, next, now_ms());
+  for (auto& ev : events) {
+    ev.offset = ++next.stream_offset;
+    batch.stream_events.push_back(keyed_stream_event{next.id, ev});
+  }
+  batch.tasks.push_back(next);
+  if (attempt.attempt > 0)
+    batch.attempts.push_back(attempt);
+  self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
       .await(
           [=](caf::ok_atom) mutable {
             self->state.record = std::move(next);
+            if (!events.empty())
+              self->send(self->state.broadcaster, emit_atom_v, std::move(events));
             done(caf::error{});
           },
           [=](caf::error& err) mutable { done(err); });
@@ -93,6 +153,11 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
     st.ctx = ctx;
     st.record = std::move(record);
     st.workflow = workflow;
+    if (!workflow) {
+      st.broadcaster = spawn_broadcaster(self->system(), ctx.settings.broadcaster, st.record.id,
+                                         st.record.stream_offset, ctx.reader);
+      self->link_to(st.broadcaster);
+    }
     // Work left RUNNING by the last run stays with its worker for one more lease.
     st.last_activity_ms = clock_ms(self);
     if (st.record.status == task_status::running)
@@ -183,9 +248,9 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           persist(self, task_transition::progressed, std::move(next), reply_ok(rp));
           return rp;
         },
-        [=](cancel_atom) -> caf::result<caf::ok_atom> {
+        [=](cancel_atom, bool pending_only) -> caf::result<caf::ok_atom> {
           const auto& row = self->state.record;
-          if (is_terminal(row.status))
+          if (is_terminal(row.status) || (pending_only && row.status != task_status::pending))
             return make_herald_error(herald_errc::failed_precondition,
                                      "task execution " + row.id + " is " + to_string(row.status)
                                          + ": it cannot be cancelled");
@@ -199,6 +264,61 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           return rp;
         },
         [=](finished_atom, task_record& row) { self->state.record = std::move(row); },
+        [=](start_atom) -> caf::result<task_record> {
+          auto& st = self->state;
+          if (st.workflow || st.record.stream_offset > 0)
+            return st.record;  // committed already
+          auto rp = self->make_response_promise<task_record>();
+          persist(self, task_transition::created, st.record, [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+              return;
+            }
+            enqueue(self);
+            rp.deliver(self->state.record);
+          });
+          return rp;
+        },
+        [=](emit_atom, task_stream_data& item) -> caf::result<caf::ok_atom> {
+          auto& st = self->state;
+          if (st.workflow)
+            return make_herald_error(
+                herald_errc::invalid_argument,
+                "task execution " + st.record.id + " belongs to workflow " + st.record.workflow_id);
+          auto next = st.record;
+          stream_event ev;
+          ev.offset = ++next.stream_offset;
+          ev.event = item.event;
+          ev.payload = std::move(item.payload);
+          ev.timestamp_ms = now_ms();
+          write_batch batch;
+          batch.tasks.push_back(next);
+          batch.stream_events.push_back(keyed_stream_event{next.id, ev});
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
+                        std::move(batch))
+              .await(
+                  [=](caf::ok_atom) mutable {
+                    self->state.record.stream_offset = next.stream_offset;
+                    self->state.last_activity_ms = clock_ms(self);
+                    self->send(self->state.broadcaster, emit_atom_v, std::vector<stream_event>{ev});
+                    rp.deliver(caf::ok_atom_v);
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
+        },
+        [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
+          if (!self->state.broadcaster)
+            return make_herald_error(
+                herald_errc::invalid_argument,
+                "task execution " + self->state.record.id + " streams on its workflow's stream");
+          return self->delegate(self->state.broadcaster, caf::subscribe_atom_v, after,
+                                std::move(sink));
+        },
+        [=](caf::unsubscribe_atom, event_sink_ptr& sink) {
+          if (self->state.broadcaster)
+            self->send(self->state.broadcaster, caf::unsubscribe_atom_v, std::move(sink));
+        },
         [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
           if (self->state.record.status != task_status::running)
             return not_running(self->state.record);
@@ -238,11 +358,16 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
         [=](deadline_atom) {
           if (is_terminal(self->state.record.status))
             return;
-          fail_attempt(self, "Task exceeded deadline", true, [](const caf::error&) {});
+          fail_attempt(self, deadline_error, true, [](const caf::error&) {});
         },
     };
   });
   return caf::actor_cast<task_actor>(impl);
+}
+
+task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
+                                 task_record record) {
+  return spawn_task(sys, ctx, std::move(record), workflow_actor{});
 }
 
 }  // namespace herald

@@ -404,7 +404,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           });
           return rp;
         },
-        [=](task_atom, task_transition what, task_record& row) -> caf::result<caf::ok_atom> {
+        [=](task_atom, task_transition what, task_record& row,
+            task_attempt& attempt) -> caf::result<caf::ok_atom> {
           const auto& d = data();
           auto known = d.tasks.find(row.id);
           if (known == d.tasks.end())
@@ -414,7 +415,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             return make_herald_error(
                 herald_errc::failed_precondition,
                 "task execution " + row.id + " is " + to_string(known->second.status));
-          return commit_and_reply<caf::ok_atom>(self, apply_task_transition(d, what, row),
+          return commit_and_reply<caf::ok_atom>(self, apply_task_transition(d, what, row, attempt),
                                                 [] { return caf::ok_atom_v; });
         },
         [=](emit_atom, task_stream_data& item) -> caf::result<caf::ok_atom> {

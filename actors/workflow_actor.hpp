@@ -67,8 +67,8 @@ using workflow_actor = caf::typed_actor<
     /// Undoes a claim whose poller went away before it got the answer: RUNNING -> PENDING.
     caf::reacts_to<release_atom, std::string>,
     caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,
-    /// A task actor reports a transition of its task (the new row).
-    caf::replies_to<task_atom, task_transition, task_record>::with<caf::ok_atom>,
+    /// A task actor reports a transition of its task (the new row, the attempt row it writes).
+    caf::replies_to<task_atom, task_transition, task_record, task_attempt>::with<caf::ok_atom>,
     /// Appends worker stream data (token, progress, data, error) to the stream.
     caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
     caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,

@@ -346,6 +346,7 @@ write_batch change::batch() const {
   b.workflows.push_back(record);
   b.tasks = tasks;
   b.promises = promises;
+  b.attempts = attempts;
   for (const auto& ev : events)
     b.events.push_back(keyed_history_event{record.id, ev});
   for (const auto& ev : stream)
@@ -729,52 +730,25 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
 
 // -- tasks ---------------------------------------------------------------------------------------
 
-change apply_task_transition(const workflow_data& data, task_transition what,
-                             const task_record& row) {
-  change c{data.record};
-  auto ts = c.record.updated_ms;
-  c.tasks.push_back(row);
-  bool open = !is_terminal(c.record.status);
+std::vector<stream_event> task_stream_events(task_transition what, const task_record& row,
+                                             int64_t ts) {
+  std::vector<stream_event> out;
   switch (what) {
     case task_transition::created:
+      out.push_back(task_state_event("TASK_CREATED", row, ts));
       break;
     case task_transition::claimed:
-      c.emit(task_state_event("TASK_STARTED", row, ts));
+      out.push_back(task_state_event("TASK_STARTED", row, ts));
       break;
     case task_transition::retrying:
-      c.emit(task_state_event("TASK_FAILED", row, ts));
+    case task_transition::failed:
+      out.push_back(task_state_event("TASK_FAILED", row, ts));
       break;
     case task_transition::completed:
-      if (open)
-        c.append("TASK_COMPLETED",
-                 json_object{}.string("taskExecutionId", row.id).raw("output", row.output).str());
-      c.emit(task_state_event("TASK_COMPLETED", row, ts));
-      wake(c);
-      break;
-    case task_transition::failed:
-      if (open)
-        c.append("TASK_FAILED",
-                 json_object{}.string("taskExecutionId", row.id).string("error", row.error).str());
-      c.emit(task_state_event("TASK_FAILED", row, ts));
-      wake(c);
+      out.push_back(task_state_event("TASK_COMPLETED", row, ts));
       break;
     case task_transition::cancelled:
-      if (open) {
-        c.append("TASK_CANCELLED", json_object{}
-                                       .string("taskExecutionId", row.id)
-                                       .string("taskType", row.kind)
-                                       .string("reason", row.error)
-                                       .str());
-        // SDKs only treat TASK_COMPLETED and TASK_FAILED as the end of a task: without this
-        // event, a workflow waiting for the task would wait forever.
-        c.append("TASK_FAILED", json_object{}
-                                    .string("taskExecutionId", row.id)
-                                    .string("error", row.error)
-                                    .boolean("cancelled", true)
-                                    .str());
-      }
-      c.emit(task_state_event("TASK_CANCELLED", row, ts));
-      wake(c);
+      out.push_back(task_state_event("TASK_CANCELLED", row, ts));
       break;
     case task_transition::released:
       break;  // only the row changes: the attempt never ran
@@ -785,10 +759,46 @@ change apply_task_transition(const workflow_data& data, task_transition what,
       ev.event = "progress";
       ev.payload = json_number(row.progress);
       ev.timestamp_ms = ts;
-      c.emit(std::move(ev));
+      out.push_back(std::move(ev));
       break;
     }
   }
+  return out;
+}
+
+change apply_task_transition(const workflow_data& data, task_transition what,
+                             const task_record& row, const task_attempt& attempt) {
+  change c{data.record};
+  c.tasks.push_back(row);
+  if (attempt.attempt > 0)
+    c.attempts.push_back(attempt);
+  bool open = !is_terminal(c.record.status);
+  if (open && what == task_transition::completed)
+    c.append("TASK_COMPLETED",
+             json_object{}.string("taskExecutionId", row.id).raw("output", row.output).str());
+  if (open && what == task_transition::failed)
+    c.append("TASK_FAILED",
+             json_object{}.string("taskExecutionId", row.id).string("error", row.error).str());
+  if (open && what == task_transition::cancelled) {
+    c.append("TASK_CANCELLED", json_object{}
+                                   .string("taskExecutionId", row.id)
+                                   .string("taskType", row.kind)
+                                   .string("reason", row.error)
+                                   .str());
+    // SDKs only treat TASK_COMPLETED and TASK_FAILED as the end of a task: without this event,
+    // a workflow waiting for the task would wait forever.
+    c.append("TASK_FAILED", json_object{}
+                                .string("taskExecutionId", row.id)
+                                .string("error", row.error)
+                                .boolean("cancelled", true)
+                                .str());
+  }
+  // The task's own state event first, then the WORKFLOW_RESUMED it causes.
+  for (auto& ev : task_stream_events(what, row, c.record.updated_ms))
+    c.emit(std::move(ev));
+  if (what == task_transition::completed || what == task_transition::failed
+      || what == task_transition::cancelled)
+    wake(c);
   return c;
 }
 

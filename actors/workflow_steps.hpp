@@ -67,6 +67,7 @@ struct change {
   std::vector<history_event> events;
   std::vector<task_record> tasks;        ///< rows to upsert
   std::vector<promise_record> promises;  ///< rows to upsert
+  std::vector<task_attempt> attempts;    ///< rows to upsert
   std::vector<stream_event> stream;
   std::vector<workflow_init> children;           ///< new child executions, committed with this step
   std::vector<keyed_stream_event> child_stream;  ///< their first stream events
@@ -103,9 +104,15 @@ caf::error validate(const workflow_data& data, const submit_request& req);
 /// Builds the step of a valid command batch.
 change apply_commands(const workflow_data& data, const submit_request& req);
 
-/// Builds the step of a task transition reported by its task actor.
+/// Returns the stream events (offsets unset) of a task transition: TASK_STARTED, TASK_FAILED,
+/// TASK_COMPLETED, TASK_CANCELLED state events, or a bare progress number.
+std::vector<stream_event> task_stream_events(task_transition what, const task_record& row,
+                                             int64_t ts);
+
+/// Builds the step of a task transition reported by its task actor (with the attempt row it
+/// writes, if `attempt.attempt` > 0).
 change apply_task_transition(const workflow_data& data, task_transition what,
-                             const task_record& row);
+                             const task_record& row, const task_attempt& attempt);
 
 /// Builds the step of a signal; `sequence` receives the SIGNAL_RECEIVED sequence number.
 caf::expected<change> receive_signal(const workflow_data& data, const signal_request& req,

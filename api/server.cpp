@@ -32,8 +32,11 @@ registry_init load_state(store& db, std::ostream& out) {
     wf.record = std::move(rec);
     init.workflows.push_back(std::move(wf));
   }
-  out << "herald: rehydrated " << init.workflows.size() << " unfinished workflow executions"
-      << std::endl;
+  for (auto& row : active.tasks)
+    if (row.workflow_id.empty())
+      init.standalone_tasks.push_back(std::move(row));
+  out << "herald: rehydrated " << init.workflows.size() << " unfinished workflow executions and "
+      << init.standalone_tasks.size() << " standalone tasks" << std::endl;
   return init;
 }
 

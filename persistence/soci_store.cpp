@@ -194,6 +194,7 @@ workflow_record decode(const workflow_row& r) {
 struct task_row {
   task_record rec;
   std::string status;
+  std::string metadata;
 };
 
 template <class F>
@@ -217,18 +218,51 @@ void columns(task_row& r, F&& f) {
   f("created_ms", x.created_ms);
   f("started_ms", x.started_ms);
   f("completed_ms", x.completed_ms);
+  f("metadata", r.metadata);
+  f("stream_offset", x.stream_offset);
 }
 
 void encode(const task_record& x, task_row& r) {
   r.rec = x;
+  r.rec.metadata.clear();
   r.status = to_string(x.status);
+  r.metadata = to_json(x.metadata);
 }
 
 task_record decode(const task_row& r) {
   auto x = r.rec;
   if (!from_string(r.status, x.status))
     throw std::runtime_error("task " + x.id + " has an unknown status: " + r.status);
+  x.metadata = map_from_json(r.metadata, "task_execution.metadata");
   return x;
+}
+
+struct attempt_row {
+  std::string id;
+  task_attempt rec;
+};
+
+template <class F>
+void columns(task_attempt& x, F&& f) {
+  f("task_id", x.task_id);
+  f("attempt", x.attempt);
+  f("status", x.status);
+  f("worker_id", x.worker_id);
+  f("output", x.output);
+  f("error", x.error);
+  f("started_ms", x.started_ms);
+  f("finished_ms", x.finished_ms);
+}
+
+template <class F>
+void columns(attempt_row& r, F&& f) {
+  f("id", r.id);
+  columns(r.rec, f);
+}
+
+void encode(const task_attempt& x, attempt_row& r) {
+  r.rec = x;
+  r.id = x.task_id + ":" + std::to_string(x.attempt);
 }
 
 struct worker_row {
@@ -705,6 +739,23 @@ std::vector<const definition_record*> latest_definitions(
   return result;
 }
 
+/// Returns the attempts of all batches, each (task, attempt) once, with its last version.
+std::vector<const task_attempt*> latest_attempts(const std::vector<write_batch>& batches) {
+  std::vector<const task_attempt*> result;
+  std::map<std::pair<std::string_view, int32_t>, size_t> index;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.attempts) {
+      auto [i, added]
+          = index.emplace(std::make_pair(std::string_view{x.task_id}, x.attempt), result.size());
+      if (added)
+        result.push_back(&x);
+      else
+        result[i->second] = &x;
+    }
+  }
+  return result;
+}
+
 /// Returns the appended rows of one kind across all batches, in order.
 template <class Record>
 std::vector<const Record*> all_of(const std::vector<write_batch>& batches,
@@ -780,6 +831,7 @@ struct soci_store::impl {
   table_writer<task_row> task_writer{"task_execution", true};
   table_writer<worker_row> worker_writer{"worker", true};
   table_writer<promise_row> promise_writer{"promise", true};
+  table_writer<attempt_row> attempt_writer{"task_attempt", true};
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
   table_writer<task_log> log_writer{"task_log", false};
@@ -802,6 +854,9 @@ struct soci_store::impl {
   std::unique_ptr<select_query<worker_row>> worker_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_key;
+  std::unique_ptr<select_query<task_attempt>> attempts_of;
+  std::map<std::string, std::unique_ptr<select_query<task_row>>> task_lists;
+  std::map<std::string, std::unique_ptr<select_query<task_log>>> log_lists;
 
   /// Execution lists and counts, one statement per filter shape (keyed by the query text).
   std::map<std::string, std::unique_ptr<select_query<workflow_row>>> workflow_lists;
@@ -900,6 +955,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
     d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
     d.promise_writer.write(d.sql, latest_by_id(batches, &write_batch::promises));
+    d.attempt_writer.write(d.sql, latest_attempts(batches));
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
     d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
@@ -917,6 +973,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.task_writer.clear();
     d.worker_writer.clear();
     d.promise_writer.clear();
+    d.attempt_writer.clear();
     d.event_writer.clear();
     d.stream_writer.clear();
     d.log_writer.clear();
@@ -1216,6 +1273,66 @@ std::vector<std::string> soci_store::load_task_state_keys(const std::string& tas
   q.run([&](const state_key_row& row) { result.push_back(row.key); });
   std::sort(result.begin(), result.end());  // byte order on both backends
   return result;
+}
+
+std::vector<task_attempt> soci_store::load_attempts(const std::string& task_id) {
+  auto& q = lazy_select(impl_->attempts_of, impl_->sql,
+                        "FROM task_attempt WHERE task_id = :task_id ORDER BY attempt", 1);
+  q.text[0] = task_id;
+  std::vector<task_attempt> result;
+  q.run([&](const task_attempt& x) { result.push_back(x); });
+  return result;
+}
+
+task_page soci_store::list_standalone_tasks(const task_query& query) {
+  auto& d = *impl_;
+  std::string where = "FROM task_execution WHERE org_id = :org_id AND workflow_id = ''";
+  std::vector<std::string> text{query.org_id};
+  if (query.has_status) {
+    where += " AND status = :status";
+    text.emplace_back(to_string(query.status));
+  }
+  if (!query.queue.empty()) {
+    where += " AND queue = :queue";
+    text.push_back(query.queue);
+  }
+  if (!query.kind.empty()) {
+    where += " AND kind = :kind";
+    text.push_back(query.kind);
+  }
+  task_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, text.size()), text);
+  if (query.limit <= 0 || query.offset >= page.total)
+    return page;
+  auto& q = cached_select(d.task_lists, d.sql,
+                          where + " ORDER BY created_ms DESC, ord DESC LIMIT :lim OFFSET :off",
+                          text.size(), 2);
+  std::copy(text.begin(), text.end(), q.text.begin());
+  q.numbers[0] = query.limit;
+  q.numbers[1] = query.offset;
+  q.run([&](const task_row& row) { page.tasks.push_back(decode(row)); });
+  return page;
+}
+
+log_page soci_store::list_logs(const log_query& query) {
+  auto& d = *impl_;
+  std::string where = "FROM task_log WHERE task_id = :task_id";
+  std::vector<std::string> text{query.task_id};
+  if (!query.level.empty()) {
+    where += " AND level = :level";
+    text.push_back(query.level);
+  }
+  log_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, text.size()), text);
+  if (query.limit <= 0 || query.offset >= page.total)
+    return page;
+  auto& q = cached_select(d.log_lists, d.sql, where + " ORDER BY id LIMIT :lim OFFSET :off",
+                          text.size(), 2);
+  std::copy(text.begin(), text.end(), q.text.begin());
+  q.numbers[0] = query.limit;
+  q.numbers[1] = query.offset;
+  q.run([&](const task_log& x) { page.logs.push_back(x); });
+  return page;
 }
 
 }  // namespace herald

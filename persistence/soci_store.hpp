@@ -63,6 +63,9 @@ public:
   active_state load_active() override;
   std::optional<worker_record> load_worker(const std::string& id) override;
   std::optional<promise_record> load_promise(const std::string& id) override;
+  std::vector<task_attempt> load_attempts(const std::string& task_id) override;
+  task_page list_standalone_tasks(const task_query& query) override;
+  log_page list_logs(const log_query& query) override;
   std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
                                                                 const std::string& key) override;
 

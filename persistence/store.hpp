@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "persistence/write_batch.hpp"
+#include "protocol/queries.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -51,6 +52,12 @@ public:
   virtual active_state load_active() = 0;
   virtual std::optional<worker_record> load_worker(const std::string& id) = 0;
   virtual std::optional<promise_record> load_promise(const std::string& id) = 0;
+  /// Returns the attempts of a task ordered by attempt number.
+  virtual std::vector<task_attempt> load_attempts(const std::string& task_id) = 0;
+  /// Returns a page of an org's standalone tasks, newest first.
+  virtual task_page list_standalone_tasks(const task_query& query) = 0;
+  /// Returns a page of a task's log lines, oldest first.
+  virtual log_page list_logs(const log_query& query) = 0;
   /// Returns the newest promise created in `org_id` with idempotency key `key`, if any.
   virtual std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
                                                                         const std::string& key)

@@ -250,6 +250,16 @@ store_reader_actor::behavior_type store_reader(
       [=](caf::get_atom, worker_atom, const std::string& id) -> caf::result<worker_record> {
         return reply(guarded(db(), [&](store& s) { return s.load_worker(id); }), "worker " + id);
       },
+      [=](list_atom, attempts_atom,
+          const std::string& task_id) -> caf::result<std::vector<task_attempt>> {
+        return reply(guarded(db(), [&](store& s) { return s.load_attempts(task_id); }));
+      },
+      [=](list_atom, task_atom, const task_query& query) -> caf::result<task_page> {
+        return reply(guarded(db(), [&](store& s) { return s.list_standalone_tasks(query); }));
+      },
+      [=](list_atom, log_atom, const log_query& query) -> caf::result<log_page> {
+        return reply(guarded(db(), [&](store& s) { return s.list_logs(query); }));
+      },
       [=](caf::get_atom, promise_atom, const std::string& id) -> caf::result<promise_record> {
         return reply(guarded(db(), [&](store& s) { return s.load_promise(id); }), "promise " + id);
       },

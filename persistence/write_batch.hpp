@@ -34,13 +34,14 @@ struct write_batch {
   std::vector<keyed_stream_event> stream_events;
   std::vector<task_log> logs;
   std::vector<promise_record> promises;
+  std::vector<task_attempt> attempts;  ///< upserted by (task id, attempt)
   std::vector<definition_record> workflow_definitions;
   std::vector<definition_record> task_definitions;
   std::vector<task_state_op> task_state;
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && promises.empty()
-           && events.empty() && stream_events.empty() && logs.empty()
+           && attempts.empty() && events.empty() && stream_events.empty() && logs.empty()
            && workflow_definitions.empty() && task_definitions.empty() && task_state.empty();
   }
 };
@@ -58,8 +59,8 @@ typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
-           x.stream_events, x.logs, x.promises, x.workflow_definitions, x.task_definitions,
-           x.task_state);
+           x.stream_events, x.logs, x.promises, x.attempts, x.workflow_definitions,
+           x.task_definitions, x.task_state);
 }
 
 }  // namespace herald

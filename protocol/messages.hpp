@@ -106,6 +106,18 @@ struct start_workflow_request {
   std::string parent_id;
 };
 
+/// SubmitTask and REST `POST .../task-executions`: a standalone task.
+struct submit_task_request {
+  std::string org_id;
+  std::string kind;
+  std::string input;         ///< JSON
+  std::string queue;         ///< "" = "default"
+  int32_t max_retries = -1;  ///< -1 = default (3)
+  int64_t timeout_ms = 0;
+  std::map<std::string, std::string> metadata;
+  std::string idempotency_key;  ///< "" = none
+};
+
 /// The answer to a start: the execution and whether this call created it.
 struct start_workflow_result {
   std::string workflow_id;
@@ -225,6 +237,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_workflow_request& x) {
   return f(caf::meta::type_name("start_workflow_request"), x.org_id, x.kind, x.input, x.queue,
            x.priority_seconds, x.metadata, x.version, x.idempotency_key, x.parent_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_task_request& x) {
+  return f(caf::meta::type_name("submit_task_request"), x.org_id, x.kind, x.input, x.queue,
+           x.max_retries, x.timeout_ms, x.metadata, x.idempotency_key);
 }
 
 template <class Inspector>

@@ -8,6 +8,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "protocol/messages.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -30,6 +31,37 @@ struct workflow_query {
 /// One page of executions, newest first, and how many match in all.
 struct workflow_page {
   std::vector<workflow_record> workflows;
+  int64_t total = 0;
+};
+
+/// Filters and page of `GET .../task-executions` (standalone tasks only).
+struct task_query {
+  std::string org_id;
+  bool has_status = false;
+  task_status status = task_status::pending;
+  std::string queue;  ///< "" = any
+  std::string kind;   ///< "" = any
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+/// One page of standalone tasks, newest first, and how many match in all.
+struct task_page {
+  std::vector<task_record> tasks;
+  int64_t total = 0;
+};
+
+/// Filters and page of `GET .../task-executions/{id}/logs`.
+struct log_query {
+  std::string task_id;
+  std::string level;  ///< "" = any
+  int64_t limit = 100;
+  int64_t offset = 0;
+};
+
+/// One page of a task's log lines, oldest first, and how many match in all.
+struct log_page {
+  std::vector<task_log> logs;
   int64_t total = 0;
 };
 
@@ -68,6 +100,27 @@ typename Inspector::result_type inspect(Inspector& f, workflow_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, workflow_page& x) {
   return f(caf::meta::type_name("workflow_page"), x.workflows, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_query& x) {
+  return f(caf::meta::type_name("task_query"), x.org_id, x.has_status, x.status, x.queue, x.kind,
+           x.limit, x.offset);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_page& x) {
+  return f(caf::meta::type_name("task_page"), x.tasks, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, log_query& x) {
+  return f(caf::meta::type_name("log_query"), x.task_id, x.level, x.limit, x.offset);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, log_page& x) {
+  return f(caf::meta::type_name("log_page"), x.logs, x.total);
 }
 
 template <class Inspector>

@@ -85,6 +85,20 @@ struct task_record {
   int64_t created_ms = 0;
   int64_t started_ms = 0;
   int64_t completed_ms = 0;
+  std::map<std::string, std::string> metadata;  ///< standalone tasks
+  int64_t stream_offset = 0;                    ///< last offset of a standalone task's own stream
+};
+
+/// One attempt of a task: a claim and how it ended.
+struct task_attempt {
+  std::string task_id;
+  int32_t attempt = 0;  ///< 1-based; the task's execution_count when it was claimed
+  std::string status;   ///< RUNNING, COMPLETED, FAILED, TIMEOUT or CANCELLED
+  std::string worker_id;
+  std::string output;  ///< JSON, when completed
+  std::string error;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
 };
 
 /// A promise of a workflow (CREATE_PROMISE): resolved or rejected from outside, or timed out.
@@ -147,8 +161,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.id, x.org_id, x.workflow_id, x.kind, x.queue,
            x.status, x.input, x.output, x.error, x.worker_id, x.execution_count, x.max_retries,
-           x.timeout_ms, x.progress, x.progress_details, x.created_ms, x.started_ms,
-           x.completed_ms);
+           x.timeout_ms, x.progress, x.progress_details, x.created_ms, x.started_ms, x.completed_ms,
+           x.metadata, x.stream_offset);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_attempt& x) {
+  return f(caf::meta::type_name("task_attempt"), x.task_id, x.attempt, x.status, x.worker_id,
+           x.output, x.error, x.started_ms, x.finished_ms);
 }
 
 template <class Inspector>

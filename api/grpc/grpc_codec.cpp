@@ -1,6 +1,7 @@
 #include "api/grpc/grpc_codec.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "protocol/errors.hpp"
 #include "protocol/json.hpp"
@@ -487,8 +488,37 @@ caf::expected<task_log> decode(const flovyn::v1::LogMessageRequest& x) {
   task_log out;
   if (auto err = read_uuid("task_execution_id", x.task_execution_id(), out.task_id))
     return err;
+  // Levels are kept upper-case (DEBUG, INFO, WARN, ERROR), so REST filters match any spelling.
   out.level = x.level();
+  std::transform(out.level.begin(), out.level.end(), out.level.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   out.message = x.message();
+  return out;
+}
+
+caf::expected<submit_task_request> decode(const flovyn::v1::SubmitTaskRequest& x,
+                                          const grpc_settings& settings) {
+  submit_task_request out;
+  if (!x.workflow_execution_id().empty())
+    return invalid(
+        "workflow_execution_id must be empty: SubmitTask starts standalone tasks; "
+        "workflows schedule theirs with SCHEDULE_TASK");
+  if (auto err = read_uuid("org_id", x.org_id(), out.org_id))
+    return err;
+  if (x.kind().empty())
+    return invalid("kind is empty");
+  out.kind = x.kind();
+  if (x.max_retries() < 0)
+    return invalid("max_retries is negative");
+  out.max_retries = x.max_retries();
+  if (x.timeout_ms() < 0)
+    return invalid("timeout_ms is negative");
+  out.timeout_ms = x.timeout_ms();
+  out.queue = x.queue();
+  out.metadata = {x.metadata().begin(), x.metadata().end()};
+  out.idempotency_key = x.has_idempotency_key() ? x.idempotency_key() : "";
+  if (auto err = read_json("input", x.input(), settings.max_input_bytes, out.input))
+    return err;
   return out;
 }
 

@@ -82,6 +82,10 @@ caf::expected<std::pair<start_workflow_request, signal_request>> decode(
 caf::expected<start_child_request> decode(const flovyn::v1::StartChildWorkflowRequest& x,
                                           const grpc_settings& settings);
 
+/// Decodes a standalone task (a non-empty workflow_execution_id is INVALID_ARGUMENT).
+caf::expected<submit_task_request> decode(const flovyn::v1::SubmitTaskRequest& x,
+                                          const grpc_settings& settings);
+
 /// Decodes the promise a client names: its UUID, or "<workflowId>:<name>" (also with '/').
 caf::expected<promise_request> decode_promise_ref(std::string_view promise_id);
 

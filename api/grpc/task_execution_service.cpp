@@ -12,6 +12,21 @@ task_execution_service::task_execution_service(service_context context)
   // nop
 }
 
+grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitTaskRequest* request,
+    flovyn::v1::SubmitTaskResponse* response) {
+  auto submit = decode(*request, context_.settings);
+  if (!submit)
+    return reject(ctx, submit.error());
+  return ask_registry<task_record>(
+      context_, context_.settings.request_timeout,
+      [response](task_record& task) {
+        response->set_task_execution_id(task.id);
+        return grpc::Status::OK;
+      },
+      start_atom_v, task_atom_v, std::move(*submit));
+}
+
 grpc::ServerUnaryReactor* task_execution_service::PollTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::PollTaskRequest* request,
     flovyn::v1::PollTaskResponse* response) {
@@ -93,7 +108,7 @@ grpc::ServerUnaryReactor* task_execution_service::CancelTask(
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return ask_registry_ok(context_, cancel_atom_v, task_atom_v, std::move(*id));
+  return ask_registry_ok(context_, cancel_atom_v, task_atom_v, std::move(*id), false);
 }
 
 grpc::ServerUnaryReactor* task_execution_service::LogMessage(

@@ -12,6 +12,11 @@ class task_execution_service final : public flovyn::v1::TaskExecution::CallbackS
 public:
   explicit task_execution_service(service_context context);
 
+  /// Starts a standalone task; answers its id.
+  grpc::ServerUnaryReactor* SubmitTask(grpc::CallbackServerContext* ctx,
+                                       const flovyn::v1::SubmitTaskRequest* request,
+                                       flovyn::v1::SubmitTaskResponse* response) override;
+
   /// Long-polls a queue; an unset `task` means no work arrived in time.
   grpc::ServerUnaryReactor* PollTask(grpc::CallbackServerContext* ctx,
                                      const flovyn::v1::PollTaskRequest* request,

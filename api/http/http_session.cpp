@@ -18,10 +18,6 @@ std::string_view to_std(boost::string_view x) {
   return {x.data(), x.size()};
 }
 
-std::string not_found_message(const std::string& id) {
-  return "workflow execution '" + id + "' not found";
-}
-
 /// Reads a stream cursor (`since_sequence`, `Last-Event-ID`, ...): absent = 0, garbage = nullopt.
 std::optional<int64_t> cursor(const std::optional<std::string>& text) {
   if (!text)
@@ -180,49 +176,6 @@ void http_session::close() {
 
 // -- engine requests ----------------------------------------------------------
 
-template <class F>
-void http_session::with_org(const std::string& slug, F next) {
-  call_or<org_record>(
-      std::move(next),
-      [slug](http_session& self, caf::error& err) {
-        if (error_code(err) != herald_errc::not_found)
-          return false;
-        self.send_error(http::status::not_found, "organization '" + slug + "' not found");
-        return true;
-      },
-      caf::get_atom_v, org_atom_v, slug);
-}
-
-template <class F>
-void http_session::with_workflow(const route_match& route, F next) {
-  auto id = canonical_uuid(route.id);
-  if (id.empty()) {
-    send_error(http::status::bad_request,
-               "invalid workflow execution id '" + route.id + "': expected a UUID");
-    return;
-  }
-  with_org(route.slug, [id, next](http_session& self, org_record& org) {
-    self.call_or<workflow_record>(
-        [id, next, org_id = org.id](http_session& self, workflow_record& record) mutable {
-          // Another org's execution is reported exactly like a missing one.
-          if (record.org_id != org_id) {
-            self.send_error(http::status::not_found, not_found_message(id));
-            return;
-          }
-          if (record.id.empty())
-            record.id = id;
-          next(self, record);
-        },
-        [id](http_session& self, caf::error& err) {
-          if (error_code(err) != herald_errc::not_found)
-            return false;
-          self.send_error(http::status::not_found, not_found_message(id));
-          return true;
-        },
-        caf::get_atom_v, workflow_atom_v, id);
-  });
-}
-
 // -- routes -------------------------------------------------------------------
 
 void http_session::handle_request() {
@@ -272,27 +225,11 @@ void http_session::handle_request() {
       list_tasks(route);
       return;
     case route_kind::stream_workflow: {
-      std::optional<std::string> text;
-      if (auto i = req_.find("Last-Event-ID"); i != req_.end())
-        text = std::string{to_std(i->value())};
-      else
-        text = query_param(query, "lastEventId");
-      if (text) {
-        // Trim the optional whitespace around a header value.
-        auto first = text->find_first_not_of(" \t");
-        auto last = text->find_last_not_of(" \t");
-        *text = first == std::string::npos ? std::string{} : text->substr(first, last - first + 1);
-        if (text->empty())
-          text.reset();
-      }
-      auto after = cursor(text);
-      if (!after) {
-        send_error(http::status::bad_request, "Last-Event-ID must be a non-negative integer");
+      auto after = resume_after(query);
+      if (!after)
         return;
-      }
-      auto value = *after;
-      with_workflow(route, [value](http_session& self, workflow_record& record) {
-        self.open_stream(record.id, value);
+      with_workflow(route, [value = *after](http_session& self, workflow_record& record) {
+        self.open_stream(record.id, value, stream_owner::workflow);
       });
       return;
     }
@@ -325,10 +262,40 @@ void http_session::handle_request() {
     case route_kind::reject_promise:
       settle_promise(route, true);
       return;
+    case route_kind::submit_task:
+    case route_kind::list_standalone_tasks:
+    case route_kind::get_standalone_task:
+    case route_kind::cancel_standalone_task:
+    case route_kind::list_task_attempts:
+    case route_kind::list_task_logs:
+    case route_kind::stream_task:
+    case route_kind::list_workflow_task_attempts:
+      serve_task_route(route, query);
+      return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");
       return;
   }
+}
+
+std::optional<int64_t> http_session::resume_after(std::string_view query) {
+  std::optional<std::string> text;
+  if (auto i = req_.find("Last-Event-ID"); i != req_.end())
+    text = std::string{to_std(i->value())};
+  else
+    text = query_param(query, "lastEventId");
+  if (text) {
+    // Trim the optional whitespace around a header value.
+    auto first = text->find_first_not_of(" \t");
+    auto last = text->find_last_not_of(" \t");
+    *text = first == std::string::npos ? std::string{} : text->substr(first, last - first + 1);
+    if (text->empty())
+      text.reset();
+  }
+  auto after = cursor(text);
+  if (!after)
+    send_error(http::status::bad_request, "Last-Event-ID must be a non-negative integer");
+  return after;
 }
 
 void http_session::get_org(const route_match& route) {
@@ -502,13 +469,13 @@ void http_session::list_tasks(const route_match& route) {
   });
 }
 
-void http_session::open_stream(const std::string& workflow_id, int64_t after) {
+void http_session::open_stream(const std::string& workflow_id, int64_t after, stream_owner owner) {
   if (closed_)
     return;
   // This session ends here; the connection lives on in the SSE session.
   closed_ = true;
   auto sse = std::make_shared<sse_session>(std::move(stream_), state_, workflow_id, after,
-                                           req_.version());
+                                           req_.version(), owner);
   state_->leave(this);
   sse->run();
 }

@@ -10,6 +10,7 @@
 #include "api/http/net.hpp"
 #include "api/http/router.hpp"
 #include "api/http/server_state.hpp"
+#include "api/http/sse_session.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -78,7 +79,13 @@ private:
   void settle_promise(const route_match& route, bool reject);
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
-  void open_stream(const std::string& workflow_id, int64_t after);
+  void open_stream(const std::string& workflow_id, int64_t after, stream_owner owner);
+  /// The resume cursor (Last-Event-ID header or lastEventId parameter; 0 if none), or nothing
+  /// after answering 400.
+  std::optional<int64_t> resume_after(std::string_view query);
+  /// The task routes: standalone tasks (create, list, get, cancel, attempts, logs, stream) and
+  /// the attempts of a workflow's task.
+  void serve_task_route(const route_match& route, std::string_view query);
   /// The read-only routes of lists, children, state and discovery (`http_reads.cpp`): one
   /// registry request each.
   void serve_read(const route_match& route, std::string_view query);

@@ -1,7 +1,7 @@
 #pragma once
 
 // The definitions of `http_session`'s engine-request templates, shared by the files that
-// implement its routes (`http_session.cpp`, `http_reads.cpp`).
+// implement its routes (`http_session.cpp`, `http_reads.cpp`, `http_tasks.cpp`).
 
 #include <memory>
 #include <string>
@@ -11,6 +11,7 @@
 #include "api/http/http_session.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
+#include "protocol/uuid.hpp"
 
 namespace herald {
 
@@ -39,6 +40,49 @@ void http_session::call(OnReply on_reply, Ts&&... xs) {
   call_or<Reply>(
       std::move(on_reply), [](http_session&, caf::error&) { return false; },
       std::forward<Ts>(xs)...);
+}
+
+template <class F>
+void http_session::with_org(const std::string& slug, F next) {
+  call_or<org_record>(
+      std::move(next),
+      [slug](http_session& self, caf::error& err) {
+        if (error_code(err) != herald_errc::not_found)
+          return false;
+        self.send_error(http::status::not_found, "organization '" + slug + "' not found");
+        return true;
+      },
+      caf::get_atom_v, org_atom_v, slug);
+}
+
+template <class F>
+void http_session::with_workflow(const route_match& route, F next) {
+  auto id = canonical_uuid(route.id);
+  if (id.empty()) {
+    send_error(http::status::bad_request,
+               "invalid workflow execution id '" + route.id + "': expected a UUID");
+    return;
+  }
+  with_org(route.slug, [id, next](http_session& self, org_record& org) {
+    self.call_or<workflow_record>(
+        [id, next, org_id = org.id](http_session& self, workflow_record& record) mutable {
+          // Another org's execution is reported exactly like a missing one.
+          if (record.org_id != org_id) {
+            self.send_error(http::status::not_found, "workflow execution '" + id + "' not found");
+            return;
+          }
+          if (record.id.empty())
+            record.id = id;
+          next(self, record);
+        },
+        [id](http_session& self, caf::error& err) {
+          if (error_code(err) != herald_errc::not_found)
+            return false;
+          self.send_error(http::status::not_found, "workflow execution '" + id + "' not found");
+          return true;
+        },
+        caf::get_atom_v, workflow_atom_v, id);
+  });
 }
 
 }  // namespace herald

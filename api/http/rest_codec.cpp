@@ -1,5 +1,6 @@
 #include "api/http/rest_codec.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <rapidjson/document.h>
@@ -399,34 +400,146 @@ std::string events_json(const std::vector<history_event>& events, int64_t since)
   return json_object{}.raw("events", list).str();
 }
 
-std::string tasks_json(const std::vector<task_record>& tasks) {
+std::string task_json(const task_record& task) {
+  json_object obj;
+  obj.string("id", task.id)
+      .string("orgId", task.org_id)
+      .string("kind", task.kind)
+      .string("status", to_string(task.status))
+      .string("queue", task.queue)
+      .integer("executionCount", task.execution_count)
+      .integer("maxRetries", task.max_retries)
+      .raw("input", task.input.empty() ? std::string_view{"{}"} : task.input)
+      .raw("output", task.output);
+  optional_string(obj, "error", task.error);
+  optional_string(obj, "workerId", task.worker_id);
+  optional_string(obj, "workflowExecutionId", task.workflow_id);
+  if (task.progress < 0)
+    obj.null("progress");
+  else
+    obj.number("progress", task.progress);
+  optional_string(obj, "progressDetails", task.progress_details);
+  if (task.timeout_ms > 0)
+    obj.integer("timeoutMs", task.timeout_ms);
+  time_field(obj, "createdAt", task.created_ms);
+  time_field(obj, "startedAt", task.started_ms);
+  time_field(obj, "completedAt", task.completed_ms);
+  obj.map("metadata", task.metadata);
+  return obj.str();
+}
+
+namespace {
+
+/// A JSON array of `items`, each rendered by `render`.
+template <class T, class Render>
+std::string json_array(const std::vector<T>& items, Render render) {
   std::string list = "[";
-  for (const auto& task : tasks) {
-    json_object obj;
-    obj.string("id", task.id)
-        .string("kind", task.kind)
-        .string("status", to_string(task.status))
-        .string("queue", task.queue)
-        .integer("executionCount", task.execution_count)
-        .integer("maxRetries", task.max_retries)
-        .raw("input", task.input.empty() ? std::string_view{"{}"} : task.input)
-        .raw("output", task.output);
-    optional_string(obj, "error", task.error);
-    optional_string(obj, "workerId", task.worker_id);
-    optional_string(obj, "workflowExecutionId", task.workflow_id);
-    if (task.progress < 0)
-      obj.null("progress");
-    else
-      obj.number("progress", task.progress);
-    time_field(obj, "createdAt", task.created_ms);
-    time_field(obj, "startedAt", task.started_ms);
-    time_field(obj, "completedAt", task.completed_ms);
+  for (const auto& item : items) {
     if (list.size() > 1)
       list += ',';
-    list += obj.str();
+    list += render(item);
   }
   list += ']';
-  return json_object{}.raw("tasks", list).str();
+  return list;
+}
+
+}  // namespace
+
+std::string tasks_json(const std::vector<task_record>& tasks) {
+  return json_object{}.raw("tasks", json_array(tasks, task_json)).str();
+}
+
+std::string task_page_json(const task_page& page, int64_t limit, int64_t offset) {
+  return json_object{}
+      .raw("tasks", json_array(page.tasks, task_json))
+      .integer("total", page.total)
+      .integer("limit", limit)
+      .integer("offset", offset)
+      .str();
+}
+
+std::string attempts_json(const std::vector<task_attempt>& attempts) {
+  auto render = [](const task_attempt& a) {
+    json_object obj;
+    obj.integer("attempt", a.attempt);
+    time_field(obj, "startedAt", a.started_ms);
+    time_field(obj, "finishedAt", a.finished_ms);
+    if (a.finished_ms > 0 && a.started_ms > 0)
+      obj.integer("durationMs", a.finished_ms - a.started_ms);
+    else
+      obj.null("durationMs");
+    obj.string("status", a.status);
+    if (!a.output.empty())
+      obj.raw("output", a.output);
+    optional_string(obj, "error", a.error);
+    optional_string(obj, "workerId", a.worker_id);
+    return obj.str();
+  };
+  return json_object{}.raw("attempts", json_array(attempts, render)).str();
+}
+
+std::string logs_json(const log_page& page, int64_t limit, int64_t offset) {
+  auto render = [](const task_log& log) {
+    json_object obj;
+    obj.string("level", log.level).string("message", log.message);
+    time_field(obj, "timestamp", log.timestamp_ms);
+    return obj.str();
+  };
+  return json_object{}
+      .raw("logs", json_array(page.logs, render))
+      .integer("total", page.total)
+      .integer("limit", limit)
+      .integer("offset", offset)
+      .str();
+}
+
+std::optional<http_error> parse_submit_task_request(std::string_view body, size_t max_input_bytes,
+                                                    submit_task_request& out) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  auto kind = member(doc, "kind");
+  if (kind == nullptr || !kind->IsString() || kind->GetStringLength() == 0)
+    return bad_request("kind is required and must be a non-empty string");
+  out.kind.assign(kind->GetString(), kind->GetStringLength());
+  auto input = member(doc, "input");
+  out.input = input != nullptr ? to_compact(*input) : "{}";
+  if (out.input.size() > max_input_bytes)
+    return http_error{http::status::payload_too_large,
+                      "input exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  if (auto queue = member(doc, "queue")) {
+    if (!queue->IsString())
+      return bad_request("queue must be a string");
+    out.queue.assign(queue->GetString(), queue->GetStringLength());
+    if (out.queue.size() > 100)
+      return bad_request("queue must be at most 100 characters");
+  }
+  if (auto retries = member(doc, "maxRetries", "max_retries")) {
+    if (!retries->IsInt())
+      return bad_request("maxRetries must be an integer");
+    out.max_retries = std::clamp(retries->GetInt(), 0, 10);  // the reference clamps
+  }
+  if (auto timeout = member(doc, "timeoutMs", "timeout_ms")) {
+    if (!timeout->IsInt64() || timeout->GetInt64() < 0)
+      return bad_request("timeoutMs must be a non-negative integer");
+    out.timeout_ms = timeout->GetInt64();
+  }
+  if (auto metadata = member(doc, "metadata")) {
+    if (!metadata->IsObject())
+      return bad_request("metadata must be an object of strings");
+    for (const auto& m : metadata->GetObject()) {
+      if (!m.value.IsString())
+        return bad_request("metadata values must be strings");
+      out.metadata[std::string{m.name.GetString(), m.name.GetStringLength()}]
+          = std::string{m.value.GetString(), m.value.GetStringLength()};
+    }
+  }
+  if (auto key = member(doc, "idempotencyKey", "idempotency_key")) {
+    if (!key->IsString())
+      return bad_request("idempotencyKey must be a string");
+    out.idempotency_key.assign(key->GetString(), key->GetStringLength());
+  }
+  return std::nullopt;
 }
 
 }  // namespace herald

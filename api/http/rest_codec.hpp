@@ -10,6 +10,7 @@
 
 #include "api/http/net.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/queries.hpp"
 #include "protocol/records.hpp"
 
 namespace herald {
@@ -76,7 +77,24 @@ std::string workflow_json(const workflow_record& record);
 /// `{"events":[...]}` with the events whose sequence is greater than `since`.
 std::string events_json(const std::vector<history_event>& events, int64_t since);
 
+/// One task (TaskResponse).
+std::string task_json(const task_record& task);
+
 /// `{"tasks":[...]}`.
 std::string tasks_json(const std::vector<task_record>& tasks);
+
+/// `{"tasks":[...],"total","limit","offset"}`.
+std::string task_page_json(const task_page& page, int64_t limit, int64_t offset);
+
+/// `{"attempts":[{attempt, startedAt, finishedAt, durationMs, status, output?, error, workerId}]}`.
+std::string attempts_json(const std::vector<task_attempt>& attempts);
+
+/// `{"logs":[{level, message, timestamp}],"total","limit","offset"}`.
+std::string logs_json(const log_page& page, int64_t limit, int64_t offset);
+
+/// Parses `POST .../task-executions` `{kind, input?, queue?, maxRetries?, timeoutMs?, metadata?,
+/// idempotencyKey?}` into `out` (everything but `org_id`).
+std::optional<http_error> parse_submit_task_request(std::string_view body, size_t max_input_bytes,
+                                                    submit_task_request& out);
 
 }  // namespace herald

@@ -42,15 +42,16 @@ constexpr route_entry routes[] = {
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", route_kind::retry_workflow},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/signal", route_kind::signal_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", route_kind::list_children},
-    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts",
+     route_kind::list_workflow_task_attempts},
     // standalone task executions
-    {http::verb::post, "/api/orgs/{}/task-executions", ni},
-    {http::verb::get, "/api/orgs/{}/task-executions", ni},
-    {http::verb::get, "/api/orgs/{}/task-executions/{}", ni},
-    {http::verb::delete_, "/api/orgs/{}/task-executions/{}", ni},
-    {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", ni},
-    {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", ni},
-    {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", ni},
+    {http::verb::post, "/api/orgs/{}/task-executions", route_kind::submit_task},
+    {http::verb::get, "/api/orgs/{}/task-executions", route_kind::list_standalone_tasks},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}", route_kind::get_standalone_task},
+    {http::verb::delete_, "/api/orgs/{}/task-executions/{}", route_kind::cancel_standalone_task},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", route_kind::list_task_attempts},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", route_kind::list_task_logs},
+    {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", route_kind::stream_task},
     // promises
     {http::verb::post, "/api/orgs/{}/promises/{}/resolve", route_kind::resolve_promise},
     {http::verb::post, "/api/orgs/{}/promises/{}/reject", route_kind::reject_promise},
@@ -127,6 +128,8 @@ route_match match_route(http::verb method, std::string_view path) {
         result.slug = url_decode(captures[0]);
       if (captures.size() > 1)
         result.id = url_decode(captures[1]);
+      if (captures.size() > 2)
+        result.sub_id = url_decode(captures[2]);
       return result;
     }
     auto name = http::to_string(entry.method);

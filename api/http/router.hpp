@@ -34,6 +34,14 @@ enum class route_kind {
   retry_workflow,
   resolve_promise,
   reject_promise,
+  submit_task,
+  list_standalone_tasks,
+  get_standalone_task,
+  cancel_standalone_task,
+  list_task_attempts,
+  list_task_logs,
+  stream_task,
+  list_workflow_task_attempts,
   not_implemented,  ///< listed by the reference, answered with 501
 };
 
@@ -42,9 +50,10 @@ struct route_match {
   enum class outcome { matched, no_route, wrong_method };
   outcome result = outcome::no_route;
   route_kind kind = route_kind::not_implemented;
-  std::string slug;   ///< `{slug}` of `/api/orgs/{slug}/...`, percent-decoded
-  std::string id;     ///< the execution id segment, percent-decoded
-  std::string allow;  ///< for wrong_method: the methods the path accepts, e.g. "GET, POST"
+  std::string slug;    ///< `{slug}` of `/api/orgs/{slug}/...`, percent-decoded
+  std::string id;      ///< the execution id segment, percent-decoded
+  std::string sub_id;  ///< a third `{}` segment (a task id under an execution), percent-decoded
+  std::string allow;   ///< for wrong_method: the methods the path accepts, e.g. "GET, POST"
 };
 
 /// Matches `method` and `path` (no query string) against the route table. A single trailing

@@ -7,10 +7,12 @@
 namespace herald {
 
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-                         std::string workflow_id, int64_t after, unsigned version)
+                         std::string workflow_id, int64_t after, unsigned version,
+                         stream_owner owner)
     : stream_(std::move(stream)),
       state_(std::move(state)),
       workflow_id_(std::move(workflow_id)),
+      owner_(owner),
       after_(after),
       chunked_(version >= 11),
       res_(http::status::ok, version),
@@ -48,23 +50,35 @@ void sse_session::run() {
   arm_keep_alive();
   std::weak_ptr<sse_session> weak = self;
   auto state = state_;
-  ask(
-      state_->sys(), state_->registry(), state_->settings().request_timeout,
-      [weak, state](caf::ok_atom) {
-        state->post_to(weak, [](sse_session& session) { session.on_subscribed(); });
-      },
-      [weak, state](caf::error&) {
-        // The client reconnects and then gets a proper status for whatever went wrong.
-        state->post_to(weak, [](sse_session& session) { session.close(); });
-      },
-      caf::subscribe_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
+  auto on_ok = [weak, state](caf::ok_atom) {
+    state->post_to(weak, [](sse_session& session) { session.on_subscribed(); });
+  };
+  auto on_error = [weak, state](caf::error&) {
+    // The client reconnects and then gets a proper status for whatever went wrong.
+    state->post_to(weak, [](sse_session& session) { session.close(); });
+  };
+  auto timeout = state_->settings().request_timeout;
+  if (owner_ == stream_owner::task)
+    ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
+        task_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
+  else
+    ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
+        workflow_id_, after_, event_sink_ptr{sink_});
+}
+
+void sse_session::unsubscribe() {
+  if (owner_ == stream_owner::task)
+    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, task_atom_v, workflow_id_,
+                   event_sink_ptr{sink_});
+  else
+    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
+                   event_sink_ptr{sink_});
 }
 
 void sse_session::on_subscribed() {
   // An unsubscribe sent before the subscription was in place may have been a no-op.
   if (closed_)
-    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
-                   event_sink_ptr{sink_});
+    unsubscribe();
 }
 
 void sse_session::deliver(std::string text) {
@@ -169,8 +183,7 @@ void sse_session::close() {
   closed_ = true;
   if (sink_) {
     sink_->close();
-    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
-                   event_sink_ptr{sink_});
+    unsubscribe();
   }
   keep_alive_.cancel();
   beast::error_code ec;

@@ -13,14 +13,19 @@
 
 namespace herald {
 
-/// One Server-Sent Events connection following the stream of one workflow execution. Takes over
+/// Whose stream an SSE connection follows.
+enum class stream_owner { workflow, task };
+
+/// One Server-Sent Events connection following the stream of one workflow execution (or of one
+/// standalone task). Takes over
 /// the stream of an `http_session` whose request has been validated. All members are used on the
 /// connection's strand only, except through the thread-safe `sse_sink`.
 class sse_session : public closable_session, public std::enable_shared_from_this<sse_session> {
 public:
   /// `version` is the HTTP version of the request (11 = HTTP/1.1); events are chunked from 1.1 on.
   sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-              std::string workflow_id, int64_t after, unsigned version);
+              std::string workflow_id, int64_t after, unsigned version,
+              stream_owner owner = stream_owner::workflow);
 
   /// Writes the response header and the `retry:` hint, then subscribes. Call on the strand.
   void run();
@@ -55,7 +60,11 @@ private:
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_state> state_;
-  std::string workflow_id_;
+  /// Tells the registry to stop delivering to this session's sink.
+  void unsubscribe();
+
+  std::string workflow_id_;  ///< the stream's id: a workflow or a standalone task
+  stream_owner owner_;
   int64_t after_;
   bool chunked_;
   http::response<http::empty_body> res_;

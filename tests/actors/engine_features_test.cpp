@@ -235,14 +235,14 @@ BOOST_AUTO_TEST_CASE(cancel_task_fails_it_for_its_workflow) {
   poll_workflow();
   auto task_id = make_uuid();
   BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id, false));
   auto hist = history(id);
   BOOST_REQUIRE(hist.size() >= 2u);
   BOOST_TEST(hist[hist.size() - 2].type == "TASK_CANCELLED");
   BOOST_TEST(hist.back().type == "TASK_FAILED");
   BOOST_TEST(json_string_member(hist.back().data, "taskExecutionId") == task_id);
   BOOST_TEST(get(id).status == workflow_status::pending);
-  auto again = call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id);
+  auto again = call<caf::ok_atom>(registry, cancel_atom_v, task_atom_v, task_id, false);
   BOOST_REQUIRE(!again);
   BOOST_TEST(error_code(again.error()) == herald_errc::failed_precondition);
 }
