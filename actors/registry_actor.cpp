@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/key_reservations.hpp"
+#include "actors/key_sweeper_actor.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/uuid.hpp"
 
@@ -589,6 +590,9 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
       }
       self->quit(msg.reason);
     });
+    // Linked: it goes down with the engine.
+    self->link_to(spawn_key_sweeper(self->system(), writer, settings.key_sweep_interval,
+                                    settings.store_timeout));
     for (auto& org : init.orgs) {
       st.orgs_by_id[org.id] = org;
       st.orgs_by_slug[org.slug] = org;

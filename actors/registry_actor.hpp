@@ -147,6 +147,8 @@ struct engine_settings {
   std::chrono::milliseconds passivate_after{60000};
   /// A worker silent for this long (no poll, heartbeat or report) loses its RUNNING work.
   std::chrono::milliseconds worker_lease{60000};
+  /// How often expired idempotency keys are deleted from the store.
+  std::chrono::milliseconds key_sweep_interval{std::chrono::hours{1}};
 };
 
 /// The handles every engine actor may talk to.

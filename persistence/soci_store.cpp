@@ -965,6 +965,11 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.task_definition_writer.write(d.sql,
                                    latest_definitions(batches, &write_batch::task_definitions));
     d.state_writer.write(d.sql, all_of(batches, &write_batch::task_state));
+    int64_t purge_before = 0;
+    for (const auto& batch : batches)
+      purge_before = std::max(purge_before, batch.purge_keys_expired_by_ms);
+    if (purge_before > 0)
+      d.sql << "DELETE FROM idempotency_key WHERE expires_ms <= :t", soci::use(purge_before);
     d.key_releaser.write(d.sql, all_of(batches, &write_batch::released_keys));
     d.key_writer.write(d.sql, latest_keys(batches));
     tr.commit();

@@ -262,4 +262,18 @@ BOOST_AUTO_TEST_CASE(the_claim_api_reserves_free_keys_for_an_owner) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_sweeper_deletes_expired_keys_every_hour) {
+  BOOST_REQUIRE(start_keyed("brief", 1000).engaged());
+  BOOST_REQUIRE(start_keyed("lasting").engaged());
+  std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  // Expired but still stored (a lookup at time 0 sees every row), until the sweeper runs.
+  auto db = open_store(db_path.string());
+  BOOST_TEST(db->find_idempotency_key(org_id, "brief", 0).has_value());
+  advance(std::chrono::minutes{59});
+  BOOST_TEST(db->find_idempotency_key(org_id, "brief", 0).has_value());
+  advance(std::chrono::minutes{1});
+  BOOST_TEST(!db->find_idempotency_key(org_id, "brief", 0).has_value());
+  BOOST_TEST(db->find_idempotency_key(org_id, "lasting", now_ms()).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -148,7 +148,8 @@ BOOST_FIXTURE_TEST_CASE(bad_keys_and_ttls_are_rejected_and_write_nothing, idempo
   BOOST_CHECK_EQUAL(executions_of_kind(), 0);
   // The other spelling and the bounds are fine.
   BOOST_CHECK_EQUAL(post_start("k-" + make_uuid(), R"(,"idempotencyKeyTtl":"30d")").status, 201);
-  BOOST_CHECK_EQUAL(post_start(std::string(255, 'k'), R"(,"idempotencyKeyTTL":"2h")").status, 201);
+  auto longest = make_uuid() + std::string(255 - 36, 'k');
+  BOOST_CHECK_EQUAL(post_start(longest, R"(,"idempotencyKeyTTL":"2h")").status, 201);
   BOOST_CHECK(grpc_start("k-" + make_uuid(), 2592000, resp).ok());
   check_server_serves("bad idempotency keys");
 }

@@ -494,6 +494,18 @@ HERALD_STORE_TEST(idempotency_keys_bind_until_they_expire) {
   commit_one(*s, release);
   BOOST_TEST(!s->find_idempotency_key("org-1", "key-1", 6000).has_value());
 
+  // A purge deletes the rows expired by its time, and only those.
+  write_batch rows;
+  rows.idempotency_keys.push_back(key("org-1", "old", "wf-old", "", "", 7000));
+  rows.idempotency_keys.push_back(key("org-1", "young", "wf-young", "", "", 8001));
+  commit_one(*s, rows);
+  write_batch purge;
+  purge.purge_keys_expired_by_ms = 8000;
+  commit_one(*s, purge);
+  BOOST_TEST(!s->find_idempotency_key("org-1", "old", 0).has_value());
+  BOOST_TEST(s->find_idempotency_key("org-1", "key-2", 0).has_value());
+  BOOST_TEST(s->find_idempotency_key("org-1", "young", 0).has_value());
+
   // A row binds exactly one entity: the batch with a bad row fails whole.
   write_batch bad;
   bad.workflows.push_back(sample_workflow("wf-bad", "org-1"));
