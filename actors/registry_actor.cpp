@@ -7,6 +7,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/key_reservations.hpp"
+#include "actors/key_sweeper_actor.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/uuid.hpp"
 
@@ -67,8 +69,7 @@ struct registry_state {
   std::unordered_map<std::string, workflow_actor> workflows;
   std::unordered_map<std::string, task_entry> tasks;
   std::map<std::pair<std::string, std::string>, queue_actor> queues;
-  /// (org id, idempotency key) -> workflow id, for keys used since start-up.
-  std::map<std::pair<std::string, std::string>, std::string> idempotency;
+  key_reservations keys;
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
@@ -78,7 +79,6 @@ struct registry_state {
   id_reservations child_ids;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
   std::unordered_map<caf::actor_addr, std::string> workflow_ids;
-  std::unordered_map<std::string, std::pair<std::string, std::string>> workflow_keys;
 
   static inline const char* name = "registry";
 };
@@ -98,13 +98,6 @@ caf::error check_uuid(const std::string& what, const std::string& id) {
   if (canonical_uuid(id) != id)
     return invalid(what + " '" + id + "' is not a canonical UUID");
   return {};
-}
-
-/// Records that (org, key) started workflow `id`.
-void remember_key(registry_state& st, const std::string& org_id, const std::string& key,
-                  const std::string& id) {
-  st.idempotency[{org_id, key}] = id;
-  st.workflow_keys[id] = {org_id, key};
 }
 
 queue_actor queue_for(self_ptr self, const std::string& org_id, const std::string& queue) {
@@ -255,7 +248,8 @@ caf::error check_poll(const registry_state& st, poll_request& req) {
   return {};
 }
 
-/// Creates a new execution for `req` (not yet committed: its `start_atom` does that).
+/// Creates a new execution for `req` (not yet committed: its `start_atom` does that, with the
+/// row of its idempotency key, which is reserved for it from now on).
 workflow_actor create_workflow(self_ptr self, const start_workflow_request& req) {
   workflow_record rec;
   rec.id = make_uuid();
@@ -269,9 +263,18 @@ workflow_actor create_workflow(self_ptr self, const start_workflow_request& req)
   rec.parent_id = req.parent_id;
   rec.priority_ms = int64_t{req.priority_seconds} * 1000;
   rec.created_ms = now_ms();
-  if (!req.idempotency_key.empty())
-    remember_key(self->state, req.org_id, req.idempotency_key, rec.id);
   workflow_init init;
+  if (!req.idempotency_key.empty()) {
+    idempotency_key_record claim{req.org_id,
+                                 req.idempotency_key,
+                                 rec.id,
+                                 {},
+                                 {},
+                                 idempotency_expiry(rec.created_ms, req.idempotency_ttl_ms),
+                                 rec.created_ms};
+    self->state.keys.reserve(rec.id, claim);
+    init.claims.push_back(std::move(claim));
+  }
   init.record = std::move(rec);
   init.is_new = true;
   return spawn_and_track(self, std::move(init));
@@ -291,10 +294,7 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   for (const auto& task_id : st.task_ids.release(id))
     st.tasks.erase(task_id);
   st.child_ids.release(id);
-  if (auto k = st.workflow_keys.find(id); k != st.workflow_keys.end()) {
-    st.idempotency.erase(k->second);
-    st.workflow_keys.erase(k);
-  }
+  st.keys.release(id);
 }
 
 /// Longest queue name a standalone task may name.
@@ -374,6 +374,193 @@ void start_and_signal(self_ptr self, start_workflow_request req, signal_request 
             signal_and_answer(self, wf, std::move(sig), started.created, rp);
           },
           [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
+/// Called with what an idempotency key binds (nullopt: it is free), or the error of the lookup.
+using key_continuation
+    = std::function<void(const caf::error&, std::optional<idempotency_key_record>)>;
+
+/// Looks up what key `key` binds: in the reservations, else in the store. A reservation made
+/// while the store answered wins, so that no two claimers both find a key free.
+void lookup_key(self_ptr self, const key_reservations::name& key, key_continuation k) {
+  auto& st = self->state;
+  if (const auto* bound = st.keys.find(key, now_ms())) {
+    k(caf::error{}, *bound);
+    return;
+  }
+  auto reserved = [self, key]() -> std::optional<idempotency_key_record> {
+    if (const auto* bound = self->state.keys.find(key, now_ms()))
+      return *bound;
+    return std::nullopt;
+  };
+  self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
+                key.first, key.second)
+      .then(
+          [=](idempotency_key_record& stored) {
+            auto bound = reserved();
+            k(caf::error{}, bound ? std::move(bound) : std::optional{std::move(stored)});
+          },
+          [=](caf::error& err) {
+            if (error_code(err) == herald_errc::not_found)
+              k(caf::error{}, reserved());
+            else
+              k(err, std::nullopt);
+          });
+}
+
+/// Returns whether an execution of status `x` released its idempotency key.
+bool releases_key(workflow_status x) {
+  return x == workflow_status::failed || x == workflow_status::cancelled;
+}
+
+/// Returns whether key `key` binds something other than `seen` by now (another start took it
+/// while this one waited for an answer).
+bool rebound(self_ptr self, const key_reservations::name& key, const idempotency_key_record& seen) {
+  const auto* bound = self->state.keys.find(key, now_ms());
+  return bound != nullptr && !bound->same_entity(seen);
+}
+
+caf::error key_conflict(const idempotency_key_record& binding) {
+  return make_herald_error(herald_errc::already_exists,
+                           "idempotency key '" + binding.key + "' is bound to " + binding.entity());
+}
+
+/// StartWorkflow with an idempotency key: answers the execution the key binds (created =
+/// false), unless it FAILED or was CANCELLED or the key is free; then a new execution takes the
+/// key, committed with its start.
+void start_keyed(self_ptr self, start_workflow_request req,
+                 caf::typed_response_promise<start_workflow_result> rp) {
+  key_reservations::name key{req.org_id, req.idempotency_key};
+  lookup_key(
+      self, key, [=](const caf::error& err, std::optional<idempotency_key_record> binding) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        if (!binding) {
+          rp.delegate(create_workflow(self, req), start_atom_v);
+          return;
+        }
+        if (binding->workflow_id.empty()) {
+          rp.deliver(key_conflict(*binding));
+          return;
+        }
+        auto seen = *binding;
+        with_workflow(
+            self, seen.workflow_id, [=](const caf::error& err, const workflow_actor& wf) mutable {
+              if (err && error_code(err) == herald_errc::not_found && !rebound(self, key, seen)) {
+                rp.delegate(create_workflow(self, req), start_atom_v);
+                return;
+              }
+              if (err) {
+                rp.deliver(err);
+                return;
+              }
+              self->request(wf, self->state.ctx.settings.step_timeout, start_atom_v)
+                  .then(
+                      [=](start_workflow_result& existing) mutable {
+                        if (!releases_key(existing.record.status))
+                          rp.deliver(std::move(existing));
+                        else if (rebound(self, key, seen))
+                          start_keyed(self, std::move(req), rp);
+                        else
+                          rp.delegate(create_workflow(self, req), start_atom_v);
+                      },
+                      [=](caf::error& err) mutable { rp.deliver(err); });
+            });
+      });
+}
+
+/// SignalWithStart: signals the execution its key (`workflow_id`) binds while it runs;
+/// otherwise (a free key, or that execution has finished) starts a new one and signals that.
+void signal_with_start(self_ptr self, start_workflow_request req, signal_request sig,
+                       caf::typed_response_promise<signal_with_start_result> rp) {
+  key_reservations::name key{req.org_id, req.idempotency_key};
+  lookup_key(
+      self, key, [=](const caf::error& err, std::optional<idempotency_key_record> binding) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        if (!binding) {
+          start_and_signal(self, req, sig, rp);
+          return;
+        }
+        if (binding->workflow_id.empty()) {
+          rp.deliver(key_conflict(*binding));
+          return;
+        }
+        auto seen = *binding;
+        with_workflow(
+            self, seen.workflow_id, [=](const caf::error& err, const workflow_actor& wf) mutable {
+              if (err && error_code(err) == herald_errc::not_found && !rebound(self, key, seen)) {
+                start_and_signal(self, req, sig, rp);
+                return;
+              }
+              if (err) {
+                rp.deliver(err);
+                return;
+              }
+              self->request(wf, self->state.ctx.settings.step_timeout, caf::get_atom_v)
+                  .then(
+                      [=](workflow_record& rec) mutable {
+                        if (!is_terminal(rec.status)) {
+                          sig.workflow_id = rec.id;
+                          signal_and_answer(self, wf, sig, false, rp);
+                        } else if (rebound(self, key, seen)) {
+                          signal_with_start(self, std::move(req), std::move(sig), rp);
+                        } else {
+                          start_and_signal(self, req, sig,
+                                           rp);  // finished: a new run takes the key
+                        }
+                      },
+                      [=](caf::error& err) mutable { rp.deliver(err); });
+            });
+      });
+}
+
+/// Returns the error for a binding that a claim may not ask for, or none.
+caf::error check_claim(const registry_state& st, const idempotency_key_record& x) {
+  if (auto err = check_org(st, x.org_id))
+    return err;
+  if (x.key.empty())
+    return invalid("idempotency key is empty");
+  if (auto err = check_idempotency(x.key, 0))
+    return err;
+  if (int{!x.workflow_id.empty()} + int{!x.task_id.empty()} + int{!x.promise_id.empty()} != 1)
+    return invalid("idempotency key '" + x.key
+                   + "' must bind exactly one workflow execution, task or promise");
+  if (x.expires_ms <= x.created_ms)
+    return invalid("idempotency key '" + x.key + "' expires before it is created");
+  return {};
+}
+
+/// Claims `todo[i..]` for `owner` one after the other, appending to `done`, then answers `rp`.
+void claim_keys(self_ptr self, std::string owner,
+                std::shared_ptr<std::vector<idempotency_key_record>> todo, size_t i,
+                std::shared_ptr<std::vector<key_claim>> done,
+                caf::typed_response_promise<std::vector<key_claim>> rp) {
+  if (i == todo->size()) {
+    rp.deliver(std::move(*done));
+    return;
+  }
+  const auto& wanted = (*todo)[i];
+  key_reservations::name key{wanted.org_id, wanted.key};
+  lookup_key(self, key,
+             [=](const caf::error& err, std::optional<idempotency_key_record> binding) mutable {
+               if (err) {
+                 rp.deliver(err);
+                 return;
+               }
+               const auto& wanted = (*todo)[i];
+               if (binding) {
+                 done->push_back(key_claim{std::move(*binding), false});
+               } else {
+                 self->state.keys.reserve(owner, wanted);
+                 done->push_back(key_claim{wanted, true});
+               }
+               claim_keys(self, std::move(owner), todo, i + 1, done, rp);
+             });
 }
 
 /// Returns the id of the org named `slug`, or not_found.
@@ -456,15 +643,15 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
       }
       self->quit(msg.reason);
     });
+    // Linked: it goes down with the engine.
+    self->link_to(spawn_key_sweeper(self->system(), writer, settings.key_sweep_interval,
+                                    settings.store_timeout));
     for (auto& org : init.orgs) {
       st.orgs_by_id[org.id] = org;
       st.orgs_by_slug[org.slug] = org;
     }
-    for (auto& wf : init.workflows) {
-      if (!wf.record.idempotency_key.empty())
-        remember_key(st, wf.record.org_id, wf.record.idempotency_key, wf.record.id);
+    for (auto& wf : init.workflows)
       spawn_and_track(self, std::move(wf));
-    }
     init.workflows.clear();
     for (auto& row : init.standalone_tasks)
       adopt_standalone_task(self, std::move(row));
@@ -476,35 +663,12 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             return err;
           if (req.kind.empty())
             return invalid("workflow kind is empty");
+          if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
+            return err;
           if (req.idempotency_key.empty())
             return self->delegate(create_workflow(self, req), start_atom_v);
-          auto key = std::make_pair(req.org_id, req.idempotency_key);
-          if (auto i = st.idempotency.find(key); i != st.idempotency.end())
-            return delegate_to_workflow<start_workflow_result>(self, i->second, start_atom_v);
-          // Not used since start-up: the store may still know it from an earlier run.
           auto rp = self->make_response_promise<start_workflow_result>();
-          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
-                        req.org_id, req.idempotency_key)
-              .await(
-                  [=](std::string& id) mutable {
-                    auto& st = self->state;
-                    if (auto i = st.idempotency.find(key); i != st.idempotency.end())
-                      id = i->second;
-                    if (id.empty()) {
-                      // New key; the await above kept other starts out meanwhile.
-                      rp.delegate(create_workflow(self, req), start_atom_v);
-                      return;
-                    }
-                    remember_key(st, key.first, key.second, id);
-                    with_workflow(self, id,
-                                  [=](const caf::error& err, const workflow_actor& wf) mutable {
-                                    if (err)
-                                      rp.deliver(err);
-                                    else
-                                      rp.delegate(wf, start_atom_v);
-                                  });
-                  },
-                  [=](caf::error& err) mutable { rp.deliver(err); });
+          start_keyed(self, std::move(req), rp);
           return rp;
         },
         [=](caf::get_atom, workflow_atom, std::string& id) {
@@ -545,45 +709,11 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             return invalid("workflow_id (the key of the execution to signal) is empty");
           if (sig.name.empty())
             return invalid("signal_name is empty");
+          if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
+            return err;
           sig.org_id = req.org_id;
           auto rp = self->make_response_promise<signal_with_start_result>();
-          auto key = std::make_pair(req.org_id, req.idempotency_key);
-          auto with_existing = [=](const std::string& id) mutable {
-            with_workflow(self, id, [=](const caf::error& err, const workflow_actor& wf) mutable {
-              if (err) {
-                start_and_signal(self, req, sig, rp);
-                return;
-              }
-              self->request(wf, self->state.ctx.settings.step_timeout, caf::get_atom_v)
-                  .then(
-                      [=](workflow_record& rec) mutable {
-                        if (is_terminal(rec.status)) {  // finished: a new run takes the key
-                          start_and_signal(self, req, sig, rp);
-                          return;
-                        }
-                        sig.workflow_id = rec.id;
-                        signal_and_answer(self, wf, sig, false, rp);
-                      },
-                      [=](caf::error& err) mutable { rp.deliver(err); });
-            });
-          };
-          if (auto i = st.idempotency.find(key); i != st.idempotency.end()) {
-            with_existing(i->second);
-            return rp;
-          }
-          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, idem_atom_v,
-                        req.org_id, req.idempotency_key)
-              .await(
-                  [=](std::string& id) mutable {
-                    if (auto i = self->state.idempotency.find(key);
-                        i != self->state.idempotency.end())
-                      id = i->second;
-                    if (id.empty())
-                      start_and_signal(self, req, sig, rp);
-                    else
-                      with_existing(id);
-                  },
-                  [=](caf::error& err) mutable { rp.deliver(err); });
+          signal_with_start(self, std::move(req), std::move(sig), rp);
           return rp;
         },
         [=](promise_atom, promise_request& req) -> caf::result<promise_result> {
@@ -978,6 +1108,23 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           st.task_ids.add(workflow_id, id);
           st.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
+        },
+        [=](claim_atom, idem_atom, std::string& owner,
+            std::vector<idempotency_key_record>& wanted) -> caf::result<std::vector<key_claim>> {
+          if (owner.empty())
+            return invalid("an idempotency key claim needs an owner");
+          for (const auto& x : wanted)
+            if (auto err = check_claim(self->state, x))
+              return err;
+          auto rp = self->make_response_promise<std::vector<key_claim>>();
+          auto todo = std::make_shared<std::vector<idempotency_key_record>>(std::move(wanted));
+          claim_keys(self, std::move(owner), todo, 0, std::make_shared<std::vector<key_claim>>(),
+                     rp);
+          return rp;
+        },
+        [=](release_atom, idem_atom, const std::string& owner) { self->state.keys.release(owner); },
+        [=](release_atom, const idempotency_key_record& binding) {
+          self->state.keys.forget(binding);
         },
     };
   });

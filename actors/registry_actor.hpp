@@ -18,6 +18,7 @@
 #include "persistence/store_actor.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/discovery.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
 
@@ -122,7 +123,19 @@ using registry_actor = caf::typed_actor<
     /// A child execution ended: tell its parent.
     caf::reacts_to<child_atom, child_outcome>,
     /// A task actor went live: (task id, workflow id, actor).
-    caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>>;
+    caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>,
+    // -- idempotency keys (see docs/architecture.md, "Idempotency keys") --
+    /// (owner, wanted bindings) -> one `key_claim` per binding, in order. A free key (never used,
+    /// expired, or released) is reserved for `owner` and answered `claimed`: the caller commits
+    /// that binding in the batch that creates its entity. A key that binds something already
+    /// answers that binding, unclaimed (the same entity: idempotent; another: a conflict). The
+    /// owner (a workflow id, or a standalone task id) holds its reservations until it is released.
+    caf::replies_to<claim_atom, idem_atom, std::string,
+                    std::vector<idempotency_key_record>>::with<std::vector<key_claim>>,
+    /// Drops the reservations of an owner once its commit is over (done or failed).
+    caf::reacts_to<release_atom, idem_atom, std::string>,
+    /// A committed step released an execution's key (it FAILED or was CANCELLED).
+    caf::reacts_to<release_atom, idempotency_key_record>>;
 
 /// The time of `self`'s actor clock in milliseconds: leases are measured on it (not on the wall
 /// clock), so the deterministic test scheduler can move them.
@@ -143,6 +156,8 @@ struct engine_settings {
   std::chrono::milliseconds passivate_after{60000};
   /// A worker silent for this long (no poll, heartbeat or report) loses its RUNNING work.
   std::chrono::milliseconds worker_lease{60000};
+  /// How often expired idempotency keys are deleted from the store.
+  std::chrono::milliseconds key_sweep_interval{std::chrono::hours{1}};
 };
 
 /// The handles every engine actor may talk to.

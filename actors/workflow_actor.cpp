@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include <caf/actor_ostream.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -35,6 +36,8 @@ struct workflow_state {
   broadcaster_actor broadcaster;
   caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
   int64_t claimed_ms = 0;  ///< when its worker got it, or the server restarted (`clock_ms`)
+  std::vector<idempotency_key_record>
+      start_claims;  ///< keys a new execution commits with its start
 
   static inline const char* name = "workflow";
 };
@@ -105,6 +108,8 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
         .then([](workflow_record&) {}, [](caf::error&) {});
   if (c.enqueue)
     enqueue(self);
+  if (auto key = c.released_key())
+    self->send(st.ctx.registry, release_atom_v, std::move(*key));
   if (is_terminal(rec.status) && !was_terminal) {
     self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
     if (!rec.parent_id.empty())
@@ -203,6 +208,38 @@ void check_ids(self_ptr self, bool children, std::shared_ptr<std::vector<std::st
         .await([=](task_record& other) { owned_by(other.workflow_id); }, on_err);
 }
 
+/// Binds the idempotency keys of the new tasks and promises of `c` (see `change::keys`): asks the
+/// registry to reserve them for this workflow (awaited, like `check_ids`), then commits `c` with
+/// the rows of the keys it got. A key that binds another entity already is a conflict that does
+/// not fail the batch: the task or promise is created without it, and the conflict is logged.
+void claim_keys(self_ptr self, change c, done_fn done) {
+  auto& st = self->state;
+  if (c.keys.empty()) {
+    commit(self, std::move(c), std::move(done));
+    return;
+  }
+  auto wanted = c.keys;
+  self->request(st.ctx.registry, st.ctx.settings.store_timeout, claim_atom_v, idem_atom_v,
+                st.data.record.id, std::move(wanted))
+      .await(
+          [=](std::vector<key_claim>& claims) mutable {
+            auto wanted = std::move(c.keys);
+            c.keys.clear();
+            for (size_t i = 0; i < claims.size() && i < wanted.size(); ++i) {
+              if (claims[i].claimed)
+                c.keys.push_back(std::move(claims[i].binding));
+              else if (!claims[i].binding.same_entity(wanted[i]))
+                caf::aout(self) << "herald: workflow execution " << self->state.data.record.id
+                                << ": idempotency key '" << wanted[i].key << "' of "
+                                << wanted[i].entity() << " is bound to "
+                                << claims[i].binding.entity() << "; created without it"
+                                << std::endl;
+            }
+            commit(self, std::move(c), done);
+          },
+          [=](caf::error& err) { done(err); });
+}
+
 /// Asks the registry how each open child ended, for children whose end may have been lost by a
 /// crash between the child's commit and the parent's: ended ones are recorded now, once.
 void reconcile_children(self_ptr self) {
@@ -236,6 +273,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                             self_ptr self) mutable -> workflow_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
+    st.start_claims = std::move(init.claims);
     st.data = make_workflow_data(std::move(init));
     st.last_change = self->clock().now();
     st.broadcaster = spawn_broadcaster(self->system(), ctx.settings.broadcaster, st.data.record.id,
@@ -264,6 +302,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
               json_object{}.raw("input", c.record.input).map("metadata", c.record.metadata).str());
           c.emit_workflow("WORKFLOW_CREATED");
           c.enqueue = true;
+          c.keys = std::move(self->state.start_claims);
           return commit_and_reply<start_workflow_result>(self, std::move(c), [=] {
             return start_workflow_result{data().record.id, true, data().record};
           });
@@ -399,7 +438,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             check_ids(self, true, child_ids, 0, [=](const caf::error& err) mutable {
               if (err)
                 return fail(err);
-              commit(self, std::move(c), finish);
+              claim_keys(self, std::move(c), finish);
             });
           });
           return rp;

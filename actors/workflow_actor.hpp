@@ -8,6 +8,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "protocol/caf_types.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/records.hpp"
 
@@ -82,11 +83,13 @@ struct workflow_init {
   std::vector<history_event> history;
   std::vector<task_record> tasks;
   bool is_new = false;  ///< not yet in the store; `start_atom` commits it
+  /// Idempotency keys a new execution binds, committed with its start.
+  std::vector<idempotency_key_record> claims;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, workflow_init& x) {
-  return f(caf::meta::type_name("workflow_init"), x.record, x.history, x.tasks, x.is_new);
+  return f(caf::meta::type_name("workflow_init"), x.record, x.history, x.tasks, x.is_new, x.claims);
 }
 
 /// Spawns the actor of one workflow execution (and its broadcaster and live task actors).

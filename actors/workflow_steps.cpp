@@ -323,8 +323,21 @@ std::pair<bool, std::string> parse_timer_key(std::string_view key) {
 
 // -- change --------------------------------------------------------------------------------------
 
-change::change(const workflow_record& current) : record(current) {
+change::change(const workflow_record& current) : record(current), initial_status(current.status) {
   record.updated_ms = now_ms();
+}
+
+std::optional<idempotency_key_record> change::released_key() const {
+  auto released = [](workflow_status x) {
+    return x == workflow_status::failed || x == workflow_status::cancelled;
+  };
+  if (record.idempotency_key.empty() || !released(record.status) || released(initial_status))
+    return std::nullopt;
+  idempotency_key_record key;
+  key.org_id = record.org_id;
+  key.key = record.idempotency_key;
+  key.workflow_id = record.id;
+  return key;
 }
 
 void change::append(std::string type, std::string data) {
@@ -357,6 +370,9 @@ write_batch change::batch() const {
       b.events.push_back(keyed_history_event{child.record.id, ev});
   }
   b.stream_events.insert(b.stream_events.end(), child_stream.begin(), child_stream.end());
+  b.idempotency_keys = keys;
+  if (auto key = released_key())
+    b.released_keys.push_back(std::move(*key));
   return b;
 }
 
@@ -419,6 +435,8 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
           return invalid(where + "max_retries is negative");
         if (cmd.timeout_ms < 0)
           return invalid(where + "timeout_ms is negative");
+        if (auto err = check_idempotency(cmd.idempotency_key, cmd.idempotency_ttl_ms))
+          return invalid(where + error_message(err));
         auto known = data.tasks.find(cmd.task_id);
         const std::string* other_kind = nullptr;
         if (known != data.tasks.end())
@@ -454,6 +472,8 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
           return invalid(where + "promise_id (the promise name) is empty");
         if (cmd.timeout_ms < 0)
           return invalid(where + "timeout_ms is negative");
+        if (auto err = check_idempotency(cmd.idempotency_key, cmd.idempotency_ttl_ms))
+          return invalid(where + error_message(err));
         break;
       case command_type::resolve_promise: {
         if (cmd.promise_id.empty())
@@ -559,6 +579,10 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
                                        .raw("input", row.input)
                                        .str());
         c.emit(task_state_event("TASK_CREATED", row, ts));
+        if (!cmd.idempotency_key.empty())
+          c.keys.push_back(idempotency_key_record{rec.org_id, cmd.idempotency_key, "", row.id, "",
+                                                  idempotency_expiry(ts, cmd.idempotency_ttl_ms),
+                                                  ts});
         c.tasks.push_back(row);
         c.new_tasks.push_back(std::move(row));
         break;
@@ -648,6 +672,10 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
           ev.string("idempotencyKey", p.idempotency_key);
         c.append("PROMISE_CREATED", ev.str());
         c.emit(promise_event("PROMISE_CREATED", p, ts));
+        if (!p.idempotency_key.empty())
+          c.keys.push_back(idempotency_key_record{rec.org_id, p.idempotency_key, "", "", p.id,
+                                                  idempotency_expiry(ts, cmd.idempotency_ttl_ms),
+                                                  ts});
         c.promises.push_back(std::move(p));
         break;
       }

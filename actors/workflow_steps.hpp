@@ -79,8 +79,16 @@ struct change {
   std::vector<child_entry> closed_children;      ///< reported by the children (or rehydration)
   bool enqueue = false;                          ///< the execution becomes ready after the commit
   bool wakes = false;  ///< brings something the workflow may wait for (see `woken`)
+  /// Idempotency keys to bind with this step: candidates from the commands until the registry
+  /// reserved them (see `claim_keys`), then the rows to commit.
+  std::vector<idempotency_key_record> keys;
+  workflow_status initial_status;  ///< of the record before this step
 
   explicit change(const workflow_record& current);
+
+  /// The execution's own idempotency key, if this step ends it FAILED or CANCELLED (which
+  /// releases the key, so that it can start a new run).
+  std::optional<idempotency_key_record> released_key() const;
 
   /// Appends a history event with the next sequence number.
   void append(std::string type, std::string data);

@@ -340,6 +340,21 @@ void encode(const org_record& x, org_record& r) {
   r = x;
 }
 
+template <class F>
+void columns(idempotency_key_record& x, F&& f) {
+  f("org_id", x.org_id);
+  f("key", x.key);
+  f("workflow_id", x.workflow_id);
+  f("task_id", x.task_id);
+  f("promise_id", x.promise_id);
+  f("expires_ms", x.expires_ms);
+  f("created_ms", x.created_ms);
+}
+
+void encode(const idempotency_key_record& x, idempotency_key_record& r) {
+  r = x;
+}
+
 struct definition_row {
   definition_record rec;
   std::string tags;
@@ -458,16 +473,6 @@ void columns(task_log& x, F&& f) {
 
 void encode(const task_log& x, task_log& r) {
   r = x;
-}
-
-/// The single column of an id lookup.
-struct id_row {
-  std::string id;
-};
-
-template <class F>
-void columns(id_row& x, F&& f) {
-  f("id", x.id);
 }
 
 template <class Row>
@@ -647,6 +652,38 @@ private:
   std::unique_ptr<soci::statement> clear_all_;
 };
 
+/// Deletes released idempotency keys, each only while it still binds the workflow that released
+/// it (a newer claim of the key may have replaced the row already).
+class key_release_writer {
+public:
+  /// Drops the prepared statement.
+  void clear() { delete_.reset(); }
+
+  void write(soci::session& sql, const std::vector<const idempotency_key_record*>& keys) {
+    for (const auto* key : keys) {
+      row_ = *key;
+      if (!delete_) {
+        delete_ = std::make_unique<soci::statement>(sql);
+        delete_->exchange(soci::use(row_.org_id));
+        delete_->exchange(soci::use(row_.key));
+        delete_->exchange(soci::use(row_.workflow_id));
+        delete_->exchange(soci::use(row_.task_id));
+        delete_->exchange(soci::use(row_.promise_id));
+        prepare(*delete_,
+                "DELETE FROM idempotency_key WHERE org_id = :org_id AND key = :key"
+                " AND workflow_id = :workflow_id AND task_id = :task_id"
+                " AND promise_id = :promise_id");
+      }
+      delete_->execute(true);
+    }
+    row_ = idempotency_key_record{};
+  }
+
+private:
+  idempotency_key_record row_;  ///< what the statement is bound to
+  std::unique_ptr<soci::statement> delete_;
+};
+
 /// A prepared SELECT: its columns go into `row`, its parameters come from `text` then `numbers`.
 template <class Row>
 struct select_query {
@@ -702,58 +739,53 @@ std::optional<Row> first_row(select_query<Row>& q) {
 
 // -- batches ------------------------------------------------------------------------------------
 
+/// Returns the rows of one kind across all batches, each key (`key_of`) once, with its last
+/// version: one INSERT ... ON CONFLICT must not touch a row twice.
+template <class Record, class KeyOf>
+std::vector<const Record*> latest_by_key(const std::vector<write_batch>& batches,
+                                         std::vector<Record> write_batch::*member, KeyOf key_of) {
+  std::vector<const Record*> result;
+  std::map<decltype(key_of(std::declval<const Record&>())), size_t> index;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.*member) {
+      auto [i, added] = index.emplace(key_of(x), result.size());
+      if (added)
+        result.push_back(&x);
+      else
+        result[i->second] = &x;
+    }
+  }
+  return result;
+}
+
 /// Returns the rows of one kind across all batches, each id once, with its last version.
 template <class Record>
 std::vector<const Record*> latest_by_id(const std::vector<write_batch>& batches,
                                         std::vector<Record> write_batch::*member) {
-  std::vector<const Record*> result;
-  std::unordered_map<std::string_view, size_t> index;
-  for (const auto& batch : batches) {
-    for (const auto& x : batch.*member) {
-      auto [i, added] = index.emplace(x.id, result.size());
-      if (added)
-        result.push_back(&x);
-      else
-        result[i->second] = &x;
-    }
-  }
-  return result;
+  return latest_by_key(batches, member, [](const Record& x) { return std::string_view{x.id}; });
 }
 
-/// Returns the definitions of one table across all batches, each (org, kind) once, with its last
-/// version.
+/// Definitions of one table by (org, kind).
 std::vector<const definition_record*> latest_definitions(
     const std::vector<write_batch>& batches, std::vector<definition_record> write_batch::*member) {
-  std::vector<const definition_record*> result;
-  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
-  for (const auto& batch : batches) {
-    for (const auto& x : batch.*member) {
-      auto [i, added] = index.emplace(
-          std::pair{std::string_view{x.org_id}, std::string_view{x.kind}}, result.size());
-      if (added)
-        result.push_back(&x);
-      else
-        result[i->second] = &x;
-    }
-  }
-  return result;
+  return latest_by_key(batches, member, [](const definition_record& x) {
+    return std::pair{std::string_view{x.org_id}, std::string_view{x.kind}};
+  });
 }
 
-/// Returns the attempts of all batches, each (task, attempt) once, with its last version.
+/// Attempts by (task, attempt number).
 std::vector<const task_attempt*> latest_attempts(const std::vector<write_batch>& batches) {
-  std::vector<const task_attempt*> result;
-  std::map<std::pair<std::string_view, int32_t>, size_t> index;
-  for (const auto& batch : batches) {
-    for (const auto& x : batch.attempts) {
-      auto [i, added]
-          = index.emplace(std::make_pair(std::string_view{x.task_id}, x.attempt), result.size());
-      if (added)
-        result.push_back(&x);
-      else
-        result[i->second] = &x;
-    }
-  }
-  return result;
+  return latest_by_key(batches, &write_batch::attempts, [](const task_attempt& x) {
+    return std::pair{std::string_view{x.task_id}, x.attempt};
+  });
+}
+
+/// Idempotency keys by (org, key).
+std::vector<const idempotency_key_record*> latest_keys(const std::vector<write_batch>& batches) {
+  return latest_by_key(batches, &write_batch::idempotency_keys,
+                       [](const idempotency_key_record& x) {
+                         return std::pair{std::string_view{x.org_id}, std::string_view{x.key}};
+                       });
 }
 
 /// Returns the appended rows of one kind across all batches, in order.
@@ -840,6 +872,8 @@ struct soci_store::impl {
   table_writer<definition_row> task_definition_writer{
       "task_definition", true, {"org_id", "kind"}, {"created_ms"}};
   task_state_writer state_writer;
+  table_writer<idempotency_key_record> key_writer{"idempotency_key", true, {"org_id", "key"}};
+  key_release_writer key_releaser;
 
   std::unique_ptr<select_query<org_record>> org_by_slug;
   std::unique_ptr<select_query<org_record>> org_by_id;
@@ -848,7 +882,7 @@ struct soci_store::impl {
   std::unique_ptr<select_query<task_row>> tasks_of;
   std::unique_ptr<select_query<task_row>> task_by_id;
   std::unique_ptr<select_query<stream_event>> stream_of;
-  std::unique_ptr<select_query<id_row>> workflow_by_key;
+  std::unique_ptr<select_query<idempotency_key_record>> key_by_name;
   std::unique_ptr<select_query<workflow_row>> active_workflows;
   std::unique_ptr<select_query<task_row>> active_tasks;
   std::unique_ptr<select_query<worker_row>> worker_by_id;
@@ -964,6 +998,13 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.task_definition_writer.write(d.sql,
                                    latest_definitions(batches, &write_batch::task_definitions));
     d.state_writer.write(d.sql, all_of(batches, &write_batch::task_state));
+    int64_t purge_before = 0;
+    for (const auto& batch : batches)
+      purge_before = std::max(purge_before, batch.purge_keys_expired_by_ms);
+    if (purge_before > 0)
+      d.sql << "DELETE FROM idempotency_key WHERE expires_ms <= :t", soci::use(purge_before);
+    d.key_releaser.write(d.sql, all_of(batches, &write_batch::released_keys));
+    d.key_writer.write(d.sql, latest_keys(batches));
     tr.commit();
   } catch (...) {
     // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
@@ -980,6 +1021,8 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.workflow_definition_writer.clear();
     d.task_definition_writer.clear();
     d.state_writer.clear();
+    d.key_writer.clear();
+    d.key_releaser.clear();
     throw;
   }
 }
@@ -1052,20 +1095,19 @@ std::vector<stream_event> soci_store::load_stream(const std::string& stream_id, 
   return result;
 }
 
-std::optional<std::string> soci_store::find_workflow_by_idempotency_key(const std::string& org_id,
-                                                                        const std::string& key) {
+std::optional<idempotency_key_record> soci_store::find_idempotency_key(const std::string& org_id,
+                                                                       const std::string& key,
+                                                                       int64_t now_ms) {
   if (key.empty())
     return std::nullopt;
-  auto& q = lazy_select(impl_->workflow_by_key, impl_->sql,
-                        "FROM workflow_execution WHERE org_id = :org_id"
-                        " AND idempotency_key = :idempotency_key AND idempotency_key <> ''"
-                        " ORDER BY created_ms DESC, id DESC LIMIT 1",
-                        2);
+  auto& q = lazy_select(impl_->key_by_name, impl_->sql,
+                        "FROM idempotency_key WHERE org_id = :org_id AND key = :key"
+                        " AND expires_ms > :now",
+                        2, 1);
   q.text[0] = org_id;
   q.text[1] = key;
-  if (auto row = first_row(q))
-    return row->id;
-  return std::nullopt;
+  q.numbers[0] = now_ms;
+  return first_row(q);
 }
 
 active_state soci_store::load_active() {
@@ -1103,15 +1145,19 @@ std::optional<promise_record> soci_store::load_promise(const std::string& id) {
 }
 
 std::optional<promise_record> soci_store::find_promise_by_idempotency_key(const std::string& org_id,
-                                                                          const std::string& key) {
+                                                                          const std::string& key,
+                                                                          int64_t now_ms) {
   if (key.empty())
     return std::nullopt;
   auto& q = lazy_select(impl_->promise_by_key, impl_->sql,
-                        "FROM promise WHERE org_id = :org_id AND idempotency_key = :key"
-                        " AND idempotency_key <> '' ORDER BY created_ms DESC, id DESC LIMIT 1",
-                        2);
+                        "FROM promise WHERE org_id = :org_id AND id = (SELECT promise_id"
+                        " FROM idempotency_key WHERE org_id = :key_org AND key = :key"
+                        " AND expires_ms > :now AND promise_id <> '')",
+                        3, 1);
   q.text[0] = org_id;
-  q.text[1] = key;
+  q.text[1] = org_id;
+  q.text[2] = key;
+  q.numbers[0] = now_ms;
   if (auto row = first_row(q))
     return decode(*row);
   return std::nullopt;

@@ -56,9 +56,10 @@ public:
   std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
                                         int64_t limit) override;
 
-  /// Returns the newest workflow with that key; never matches an empty key.
-  std::optional<std::string> find_workflow_by_idempotency_key(const std::string& org_id,
-                                                              const std::string& key) override;
+  /// Never matches an empty key.
+  std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,
+                                                             const std::string& key,
+                                                             int64_t now_ms) override;
 
   active_state load_active() override;
   std::optional<worker_record> load_worker(const std::string& id) override;
@@ -67,7 +68,8 @@ public:
   task_page list_standalone_tasks(const task_query& query) override;
   log_page list_logs(const log_query& query) override;
   std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
-                                                                const std::string& key) override;
+                                                                const std::string& key,
+                                                                int64_t now_ms) override;
 
   workflow_page list_workflows(const workflow_query& query) override;
   std::vector<workflow_record> load_children(const std::string& parent_id) override;

@@ -44,9 +44,10 @@ public:
   virtual std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
                                                 int64_t limit)
       = 0;
-  /// Returns the id of the workflow started in `org_id` with `key`, if any.
-  virtual std::optional<std::string> find_workflow_by_idempotency_key(const std::string& org_id,
-                                                                      const std::string& key)
+  /// Returns what idempotency key `key` of `org_id` binds, unless it expired by `now_ms`.
+  virtual std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,
+                                                                     const std::string& key,
+                                                                     int64_t now_ms)
       = 0;
   /// Returns the non-terminal workflows and the PENDING or RUNNING tasks.
   virtual active_state load_active() = 0;
@@ -58,9 +59,11 @@ public:
   virtual task_page list_standalone_tasks(const task_query& query) = 0;
   /// Returns a page of a task's log lines, oldest first.
   virtual log_page list_logs(const log_query& query) = 0;
-  /// Returns the newest promise created in `org_id` with idempotency key `key`, if any.
+  /// Returns the promise that idempotency key `key` of `org_id` binds, unless the key expired
+  /// by `now_ms`.
   virtual std::optional<promise_record> find_promise_by_idempotency_key(const std::string& org_id,
-                                                                        const std::string& key)
+                                                                        const std::string& key,
+                                                                        int64_t now_ms)
       = 0;
 
   // -- reads of the REST API, discovery and task state --

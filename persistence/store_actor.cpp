@@ -242,10 +242,10 @@ store_reader_actor::behavior_type store_reader(
             guarded(db(), [&](store& s) { return s.load_stream(stream_id, after, limit); }));
       },
       [=](caf::get_atom, idem_atom, const std::string& org_id,
-          const std::string& key) -> caf::result<std::string> {
-        return reply(guarded(db(), [&](store& s) {
-          return s.find_workflow_by_idempotency_key(org_id, key).value_or(std::string{});
-        }));
+          const std::string& key) -> caf::result<idempotency_key_record> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.find_idempotency_key(org_id, key, now_ms()); }),
+            "idempotency key '" + key + "'");
       },
       [=](caf::get_atom, worker_atom, const std::string& id) -> caf::result<worker_record> {
         return reply(guarded(db(), [&](store& s) { return s.load_worker(id); }), "worker " + id);
@@ -265,9 +265,11 @@ store_reader_actor::behavior_type store_reader(
       },
       [=](caf::get_atom, promise_atom, const std::string& org_id,
           const std::string& key) -> caf::result<promise_record> {
-        return reply(
-            guarded(db(), [&](store& s) { return s.find_promise_by_idempotency_key(org_id, key); }),
-            "promise with idempotency key '" + key + "'");
+        return reply(guarded(db(),
+                             [&](store& s) {
+                               return s.find_promise_by_idempotency_key(org_id, key, now_ms());
+                             }),
+                     "promise with idempotency key '" + key + "'");
       },
       [=](list_atom, workflow_atom, const workflow_query& query) -> caf::result<workflow_page> {
         return reply(guarded(db(), [&](store& s) { return s.list_workflows(query); }));

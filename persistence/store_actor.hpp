@@ -33,13 +33,15 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
     caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
                     int64_t>::with<std::vector<stream_event>>,
-    caf::replies_to<caf::get_atom, idem_atom, std::string, std::string>::with<std::string>,
+    /// What an idempotency key binds: (org id, key); not_found when unused or expired.
+    caf::replies_to<caf::get_atom, idem_atom, std::string,
+                    std::string>::with<idempotency_key_record>,
     caf::replies_to<caf::get_atom, worker_atom, std::string>::with<worker_record>,
     caf::replies_to<caf::get_atom, promise_atom, std::string>::with<promise_record>,
     caf::replies_to<list_atom, attempts_atom, std::string>::with<std::vector<task_attempt>>,
     caf::replies_to<list_atom, task_atom, task_query>::with<task_page>,
     caf::replies_to<list_atom, log_atom, log_query>::with<log_page>,
-    /// The newest promise of an org with an idempotency key: (org id, key).
+    /// The promise an unexpired idempotency key binds: (org id, key).
     caf::replies_to<caf::get_atom, promise_atom, std::string, std::string>::with<promise_record>,
     // -- reads of the REST API, discovery and task state; org-scoped ones take the org id and
     //    answer not_found for another org's entity --

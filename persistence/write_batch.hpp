@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "protocol/discovery.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
 #include "protocol/records.hpp"
@@ -25,6 +26,9 @@ struct keyed_stream_event {
 /// Everything one actor step changes, written atomically: all rows or none.
 /// Workflows, tasks, promises, workers and orgs are upserted by id; events are appended.
 /// Definitions are upserted by (org, kind); task-state changes are applied in order.
+/// Idempotency keys are upserted by (org, key), replacing an expired or released row; a released
+/// key is deleted if it still binds the same entity; `purge_keys_expired_by_ms` deletes every
+/// key that expired by then.
 struct write_batch {
   std::vector<org_record> orgs;
   std::vector<workflow_record> workflows;
@@ -38,11 +42,15 @@ struct write_batch {
   std::vector<definition_record> workflow_definitions;
   std::vector<definition_record> task_definitions;
   std::vector<task_state_op> task_state;
+  std::vector<idempotency_key_record> idempotency_keys;
+  std::vector<idempotency_key_record> released_keys;
+  int64_t purge_keys_expired_by_ms = 0;  ///< 0 = no purge
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && promises.empty()
            && attempts.empty() && events.empty() && stream_events.empty() && logs.empty()
-           && workflow_definitions.empty() && task_definitions.empty() && task_state.empty();
+           && workflow_definitions.empty() && task_definitions.empty() && task_state.empty()
+           && idempotency_keys.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0;
   }
 };
 
@@ -60,7 +68,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
            x.stream_events, x.logs, x.promises, x.attempts, x.workflow_definitions,
-           x.task_definitions, x.task_state);
+           x.task_definitions, x.task_state, x.idempotency_keys, x.released_keys,
+           x.purge_keys_expired_by_ms);
 }
 
 }  // namespace herald

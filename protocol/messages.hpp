@@ -57,7 +57,9 @@ struct workflow_command {
   int64_t timeout_ms = 0;
   std::string queue;
   int32_t priority_seconds = 0;
+  // SCHEDULE_TASK, CREATE_PROMISE
   std::string idempotency_key;
+  int64_t idempotency_ttl_ms = 0;  ///< 0 = the default (24 h)
   // COMPLETE_WORKFLOW
   std::string output;
   // FAIL_WORKFLOW
@@ -104,6 +106,7 @@ struct start_workflow_request {
   std::string version;
   std::string idempotency_key;  ///< "" = none
   std::string parent_id;
+  int64_t idempotency_ttl_ms = 0;  ///< how long the key binds; 0 = the default (24 h)
 };
 
 /// SubmitTask and REST `POST .../task-executions`: a standalone task.
@@ -224,8 +227,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, workflow_command& x) {
   return f(caf::meta::type_name("workflow_command"), x.type, x.has_data, x.operation_name, x.result,
            x.key, x.value, x.task_id, x.kind, x.input, x.max_retries, x.timeout_ms, x.queue,
-           x.priority_seconds, x.idempotency_key, x.output, x.error, x.stack_trace, x.failure_type,
-           x.reason, x.promise_id, x.child_name, x.child_id, x.timer_id, x.duration_ms);
+           x.priority_seconds, x.idempotency_key, x.idempotency_ttl_ms, x.output, x.error,
+           x.stack_trace, x.failure_type, x.reason, x.promise_id, x.child_name, x.child_id,
+           x.timer_id, x.duration_ms);
 }
 
 template <class Inspector>
@@ -236,7 +240,8 @@ typename Inspector::result_type inspect(Inspector& f, submit_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_workflow_request& x) {
   return f(caf::meta::type_name("start_workflow_request"), x.org_id, x.kind, x.input, x.queue,
-           x.priority_seconds, x.metadata, x.version, x.idempotency_key, x.parent_id);
+           x.priority_seconds, x.metadata, x.version, x.idempotency_key, x.parent_id,
+           x.idempotency_ttl_ms);
 }
 
 template <class Inspector>

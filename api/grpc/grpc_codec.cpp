@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "protocol/errors.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/json.hpp"
 #include "protocol/uuid.hpp"
 
@@ -21,6 +22,21 @@ constexpr std::chrono::milliseconds deadline_margin{500};
 
 caf::error invalid(std::string message) {
   return make_herald_error(herald_errc::invalid_argument, std::move(message));
+}
+
+/// Reads an optional `idempotency_key_ttl_seconds` into milliseconds: unset or 0 is the default
+/// (0 ms), anything else must be 1 s to 30 d.
+template <class Message>
+caf::error read_ttl(const std::string& field, const Message& x, int64_t& out_ms) {
+  out_ms = 0;
+  if (!x.has_idempotency_key_ttl_seconds() || x.idempotency_key_ttl_seconds() == 0)
+    return {};
+  auto seconds = x.idempotency_key_ttl_seconds();
+  if (seconds < min_idempotency_ttl_ms / 1000 || seconds > max_idempotency_ttl_ms / 1000)
+    return invalid(field + " must be between 1 and " + std::to_string(max_idempotency_ttl_ms / 1000)
+                   + " seconds");
+  out_ms = seconds * 1000;
+  return {};
 }
 
 /// Returns `value` quoted for an error message, shortened if long.
@@ -120,6 +136,9 @@ caf::error read_command_data(const WorkflowCommand& x, const std::string& where,
       out.queue = d.has_queue() ? d.queue() : "";
       out.priority_seconds = d.has_priority_seconds() ? d.priority_seconds() : 0;
       out.idempotency_key = d.has_idempotency_key() ? d.idempotency_key() : "";
+      if (auto err = read_ttl(where + "schedule_task.idempotency_key_ttl_seconds", d,
+                              out.idempotency_ttl_ms))
+        return err;
       if (auto err = read_uuid(where + "schedule_task.task_execution_id", d.task_execution_id(),
                                out.task_id))
         return err;
@@ -151,7 +170,8 @@ caf::error read_command_data(const WorkflowCommand& x, const std::string& where,
       out.promise_id = d.promise_id();
       out.timeout_ms = d.has_timeout_ms() ? d.timeout_ms() : 0;
       out.idempotency_key = d.has_idempotency_key() ? d.idempotency_key() : "";
-      return {};
+      return read_ttl(where + "create_promise.idempotency_key_ttl_seconds", d,
+                      out.idempotency_ttl_ms);
     }
     case WorkflowCommand::kResolvePromise: {
       const auto& d = x.resolve_promise();
@@ -353,6 +373,8 @@ caf::expected<start_workflow_request> decode(const flovyn::v1::StartWorkflowRequ
   out.metadata.insert(x.metadata().begin(), x.metadata().end());
   out.version = x.has_workflow_version() ? x.workflow_version() : "";
   out.idempotency_key = x.has_idempotency_key() ? x.idempotency_key() : "";
+  if (auto err = read_ttl("idempotency_key_ttl_seconds", x, out.idempotency_ttl_ms))
+    return err;
   return out;
 }
 
@@ -479,6 +501,8 @@ caf::expected<std::pair<start_workflow_request, signal_request>> decode(
   start.metadata.insert(x.metadata().begin(), x.metadata().end());
   start.version = x.has_workflow_version() ? x.workflow_version() : "";
   start.idempotency_key = x.workflow_id();
+  if (auto err = read_ttl("idempotency_key_ttl_seconds", x, start.idempotency_ttl_ms))
+    return err;
   signal.org_id = start.org_id;
   signal.name = x.signal_name();
   return std::make_pair(std::move(start), std::move(signal));

@@ -7,6 +7,7 @@
 #include <rapidjson/error/en.h>
 
 #include "protocol/errors.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/json.hpp"
 #include "protocol/status.hpp"
 #include "protocol/uuid.hpp"
@@ -249,6 +250,29 @@ std::string promise_reply_json(const promise_result& result) {
   return obj.str();
 }
 
+namespace {
+
+/// Reads the optional TTL of an idempotency key (`idempotencyKeyTTL`, `idempotencyKeyTtl` or
+/// `idempotency_key_ttl`: a string such as `30s`, `5m`, `2h` or `7d`, 1 s to 30 d).
+std::optional<http_error> read_key_ttl(const json_value& doc, int64_t& out_ms) {
+  auto ttl = member(doc, "idempotencyKeyTTL", "idempotencyKeyTtl");
+  if (ttl == nullptr)
+    ttl = member(doc, "idempotency_key_ttl");
+  if (ttl == nullptr)
+    return std::nullopt;
+  std::optional<int64_t> ms;
+  if (ttl->IsString())
+    ms = parse_idempotency_ttl(std::string_view{ttl->GetString(), ttl->GetStringLength()});
+  if (!ms)
+    return bad_request(
+        "idempotencyKeyTTL must be a duration such as 30s, 5m, 2h or 7d, "
+        "between 1 second and 30 days");
+  out_ms = *ms;
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<http_error> parse_signal_with_start_request(std::string_view body,
                                                           size_t max_input_bytes,
                                                           start_workflow_request& start,
@@ -265,6 +289,8 @@ std::optional<http_error> parse_signal_with_start_request(std::string_view body,
   };
   if (auto err
       = text(member(doc, "workflowId", "workflow_id"), "workflowId", start.idempotency_key))
+    return err;
+  if (auto err = read_key_ttl(doc, start.idempotency_ttl_ms))
     return err;
   auto kind = member(doc, "workflowKind", "workflow_kind");
   if (auto err = text(kind != nullptr ? kind : member(doc, "kind"), "workflowKind", start.kind))
@@ -331,6 +357,8 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
       return bad_request("idempotencyKey must be a string");
     out.idempotency_key.assign(key->GetString(), key->GetStringLength());
   }
+  if (auto err = read_key_ttl(doc, out.idempotency_ttl_ms))
+    return err;
   if (auto err = read_metadata(doc, out))
     return err;
   return std::nullopt;

@@ -153,6 +153,7 @@ HERALD_STORE_TEST(reader_answers_every_query) {
   auto wf = sample_workflow("wf-1");
   wf.idempotency_key = "key-1";
   b.workflows.push_back(wf);
+  b.idempotency_keys.push_back({"org-1", "key-1", "wf-1", "", "", now_ms() + 60000, now_ms()});
   b.tasks.push_back(sample_task("task-1", "wf-1"));
   b.tasks.push_back(sample_task("task-2", "wf-1"));
   for (int32_t seq = 1; seq <= 3; ++seq)
@@ -189,12 +190,14 @@ HERALD_STORE_TEST(reader_answers_every_query) {
   BOOST_REQUIRE(stream->size() == 2u);
   BOOST_TEST(stream->at(0).offset == 3);
   BOOST_TEST(stream->at(1).offset == 4);
-  auto idem = ask<std::string>(self, reader, caf::get_atom_v, idem_atom_v, "org-1", "key-1");
+  auto idem
+      = ask<idempotency_key_record>(self, reader, caf::get_atom_v, idem_atom_v, "org-1", "key-1");
   BOOST_REQUIRE(idem.engaged());
-  BOOST_TEST(*idem == "wf-1");
-  auto no_idem = ask<std::string>(self, reader, caf::get_atom_v, idem_atom_v, "org-1", "key-2");
-  BOOST_REQUIRE(no_idem.engaged());
-  BOOST_TEST(no_idem->empty());
+  BOOST_TEST(idem->workflow_id == "wf-1");
+  auto no_idem
+      = ask<idempotency_key_record>(self, reader, caf::get_atom_v, idem_atom_v, "org-1", "key-2");
+  BOOST_REQUIRE(!no_idem.engaged());
+  BOOST_CHECK(error_code(no_idem.error()) == herald_errc::not_found);
 
   // Absent rows are not_found errors; empty lists are empty answers.
   auto missing_wf = ask<workflow_record>(self, reader, caf::get_atom_v, workflow_atom_v, "nope");

@@ -213,6 +213,7 @@ HERALD_STORE_TEST(promise_roundtrip_and_lookups) {
   p.created_ms = 1000;
   write_batch b;
   b.promises.push_back(p);
+  b.idempotency_keys.push_back({"org-1", "stripe:ch_1", "", "", p.id, 100000, 1000});
   commit_one(*s, b);
   auto loaded = s->load_promise(p.id);
   BOOST_REQUIRE(loaded.has_value());
@@ -232,11 +233,13 @@ HERALD_STORE_TEST(promise_roundtrip_and_lookups) {
   BOOST_CHECK(loaded->status == promise_status::resolved);
   BOOST_TEST(loaded->value == R"({"ok":true})");
   BOOST_TEST(loaded->completed_ms == 2000);
-  auto by_key = s->find_promise_by_idempotency_key("org-1", "stripe:ch_1");
+  auto by_key = s->find_promise_by_idempotency_key("org-1", "stripe:ch_1", 5000);
   BOOST_REQUIRE(by_key.has_value());
   BOOST_TEST(by_key->id == p.id);
-  BOOST_TEST(!s->find_promise_by_idempotency_key("org-2", "stripe:ch_1").has_value());
-  BOOST_TEST(!s->find_promise_by_idempotency_key("org-1", "").has_value());
+  BOOST_TEST(!s->find_promise_by_idempotency_key("org-2", "stripe:ch_1", 5000).has_value());
+  BOOST_TEST(!s->find_promise_by_idempotency_key("org-1", "", 5000).has_value());
+  // The key expires at 100000: from then on it finds nothing.
+  BOOST_TEST(!s->find_promise_by_idempotency_key("org-1", "stripe:ch_1", 100000).has_value());
   BOOST_TEST(!s->load_promise("missing").has_value());
   // (workflow, name) is unique: a second promise of that name is refused with its whole batch.
   auto twin = p;
@@ -448,29 +451,67 @@ HERALD_STORE_TEST(load_active_filters_terminal_rows) {
   check_equal(active.tasks.at(1), b.tasks.at(1));
 }
 
-HERALD_STORE_TEST(idempotency_key_lookup) {
+HERALD_STORE_TEST(idempotency_keys_bind_until_they_expire) {
   auto s = db.open_migrated();
+  auto key = [](std::string org, std::string name, std::string wf, std::string task,
+                std::string promise, int64_t expires) {
+    return idempotency_key_record{
+        std::move(org),     std::move(name), std::move(wf), std::move(task),
+        std::move(promise), expires,         1000};
+  };
   write_batch b;
-  auto a = sample_workflow("wf-a", "org-1");
-  a.idempotency_key = "key-1";
-  b.workflows.push_back(a);
-  auto other_org = sample_workflow("wf-b", "org-2");
-  other_org.idempotency_key = "key-1";
-  b.workflows.push_back(other_org);
-  b.workflows.push_back(sample_workflow("wf-no-key", "org-1"));
+  b.idempotency_keys.push_back(key("org-1", "key-1", "wf-a", "", "", 5000));
+  b.idempotency_keys.push_back(key("org-2", "key-1", "", "task-b", "", 5000));
+  b.idempotency_keys.push_back(key("org-1", "key-2", "", "", "promise-c", 9000));
   commit_one(*s, b);
-  BOOST_TEST(s->find_workflow_by_idempotency_key("org-1", "key-1").value_or("") == "wf-a");
-  BOOST_TEST(s->find_workflow_by_idempotency_key("org-2", "key-1").value_or("") == "wf-b");
-  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-3", "key-1").has_value());
-  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-1", "key-2").has_value());
-  BOOST_TEST(!s->find_workflow_by_idempotency_key("org-1", "").has_value());
+  auto found = s->find_idempotency_key("org-1", "key-1", 4999);
+  BOOST_REQUIRE(found.has_value());
+  BOOST_TEST(found->workflow_id == "wf-a");
+  BOOST_TEST(found->task_id.empty());
+  BOOST_TEST(found->expires_ms == 5000);
+  BOOST_TEST(found->created_ms == 1000);
+  BOOST_TEST(s->find_idempotency_key("org-2", "key-1", 4999).value().task_id == "task-b");
+  BOOST_TEST(s->find_idempotency_key("org-1", "key-2", 4999).value().promise_id == "promise-c");
+  BOOST_TEST(!s->find_idempotency_key("org-3", "key-1", 0).has_value());
+  BOOST_TEST(!s->find_idempotency_key("org-1", "", 0).has_value());
+  // Expired: it no longer matches.
+  BOOST_TEST(!s->find_idempotency_key("org-1", "key-1", 5000).has_value());
 
-  // A newer workflow with the same key (after the old one's key expired) wins.
-  auto newer = sample_workflow("wf-newer", "org-1");
-  newer.idempotency_key = "key-1";
-  newer.created_ms = a.created_ms + 1;
-  commit_one(*s, write_batch{{}, {newer}, {}, {}, {}, {}});
-  BOOST_TEST(s->find_workflow_by_idempotency_key("org-1", "key-1").value_or("") == "wf-newer");
+  // A new claim replaces the expired row; the last claim of one group commit wins.
+  std::vector<write_batch> group(2);
+  group[0].idempotency_keys.push_back(key("org-1", "key-1", "wf-x", "", "", 20000));
+  group[1].idempotency_keys.push_back(key("org-1", "key-1", "wf-new", "", "", 30000));
+  s->commit(group);
+  BOOST_TEST(s->find_idempotency_key("org-1", "key-1", 6000).value().workflow_id == "wf-new");
+
+  // Releasing deletes the row only while it still binds the releasing entity.
+  write_batch stale;
+  stale.released_keys.push_back(key("org-1", "key-1", "wf-a", "", "", 0));
+  commit_one(*s, stale);
+  BOOST_TEST(s->find_idempotency_key("org-1", "key-1", 6000).has_value());
+  write_batch release;
+  release.released_keys.push_back(key("org-1", "key-1", "wf-new", "", "", 0));
+  commit_one(*s, release);
+  BOOST_TEST(!s->find_idempotency_key("org-1", "key-1", 6000).has_value());
+
+  // A purge deletes the rows expired by its time, and only those.
+  write_batch rows;
+  rows.idempotency_keys.push_back(key("org-1", "old", "wf-old", "", "", 7000));
+  rows.idempotency_keys.push_back(key("org-1", "young", "wf-young", "", "", 8001));
+  commit_one(*s, rows);
+  write_batch purge;
+  purge.purge_keys_expired_by_ms = 8000;
+  commit_one(*s, purge);
+  BOOST_TEST(!s->find_idempotency_key("org-1", "old", 0).has_value());
+  BOOST_TEST(s->find_idempotency_key("org-1", "key-2", 0).has_value());
+  BOOST_TEST(s->find_idempotency_key("org-1", "young", 0).has_value());
+
+  // A row binds exactly one entity: the batch with a bad row fails whole.
+  write_batch bad;
+  bad.workflows.push_back(sample_workflow("wf-bad", "org-1"));
+  bad.idempotency_keys.push_back(key("org-1", "key-3", "wf-bad", "task-bad", "", 9000));
+  BOOST_CHECK_THROW(commit_one(*s, bad), std::exception);
+  BOOST_TEST(!s->load_workflow("wf-bad").has_value());
 }
 
 HERALD_STORE_TEST(tasks_load_in_creation_order) {

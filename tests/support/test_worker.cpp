@@ -115,7 +115,10 @@ int64_t int_member(const std::string& json, const char* key) {
 
 /// Waits for the promise "approval" (input `timeoutMs` optional).
 workflow_outcome await_promise(replay_context& ctx) {
-  auto p = ctx.await_promise("approval", int_member(ctx.input(), "timeoutMs"));
+  rapidjson::Document doc;
+  doc.Parse(ctx.input().data(), ctx.input().size());
+  auto p = ctx.await_promise("approval", int_member(ctx.input(), "timeoutMs"),
+                             member_string(doc, "promiseKey"));
   if (!p)
     return ctx.suspend();
   switch (p->kind) {
@@ -261,7 +264,8 @@ replay_context::replay_context(std::string workflow_id, std::string input,
 }
 
 std::optional<promise_outcome> replay_context::await_promise(const std::string& name,
-                                                             int64_t timeout_ms) {
+                                                             int64_t timeout_ms,
+                                                             const std::string& key) {
   if (promise_cursor_ < promises_.size()) {
     auto& [known, id] = promises_[promise_cursor_++];
     if (known != name)
@@ -277,6 +281,8 @@ std::optional<promise_outcome> replay_context::await_promise(const std::string& 
   cmd.mutable_create_promise()->set_promise_id(name);
   if (timeout_ms > 0)
     cmd.mutable_create_promise()->set_timeout_ms(timeout_ms);
+  if (!key.empty())
+    cmd.mutable_create_promise()->set_idempotency_key(key);
   commands_.push_back(std::move(cmd));
   return std::nullopt;
 }

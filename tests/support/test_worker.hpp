@@ -66,8 +66,10 @@ public:
   std::optional<task_result> schedule_task(const std::string& kind, const std::string& input,
                                            std::optional<int> max_retries = {});
 
-  /// Creates a promise (or matches it in the history); returns its outcome once it has one.
-  std::optional<promise_outcome> await_promise(const std::string& name, int64_t timeout_ms = 0);
+  /// Creates a promise (with idempotency key `key` unless empty), or matches it in the history;
+  /// returns its outcome once it has one.
+  std::optional<promise_outcome> await_promise(const std::string& name, int64_t timeout_ms = 0,
+                                               const std::string& key = "");
 
   /// Starts a child workflow (or matches it); returns its result once it has one (a failure
   /// carries CHILD_WORKFLOW_FAILED.error).
