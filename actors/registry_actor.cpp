@@ -1,5 +1,6 @@
 #include "actors/registry_actor.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <unordered_map>
@@ -75,6 +76,9 @@ struct registry_state {
   std::unordered_map<std::string, worker_record> workers;
   /// Worker id (as polled with, or registered) -> when it was last heard of (`clock_ms`).
   std::unordered_map<std::string, int64_t> last_seen;
+  /// Worker id -> until when its latest long poll stays parked (`clock_ms`): a worker waiting
+  /// in a poll is alive, even if the poll arrived longer than a lease ago.
+  std::unordered_map<std::string, int64_t> parked_until;
   id_reservations task_ids;
   id_reservations child_ids;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
@@ -236,6 +240,13 @@ void seen(self_ptr self, const std::string& worker_id) {
   st.last_seen[worker_id] = now;
   if (auto i = st.workers.find(worker_id); i != st.workers.end() && !i->second.name.empty())
     st.last_seen[i->second.name] = now;
+}
+
+/// Notes a long poll of `req.worker_id`: a sign of life now, and for as long as it is parked.
+void seen_polling(self_ptr self, const poll_request& req) {
+  seen(self, req.worker_id);
+  if (!req.worker_id.empty())
+    self->state.parked_until[req.worker_id] = clock_ms(self) + req.timeout_ms;
 }
 
 caf::error check_poll(const registry_state& st, poll_request& req) {
@@ -848,14 +859,14 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
           if (auto err = check_poll(self->state, req))
             return err;
-          seen(self, req.worker_id);
+          seen_polling(self, req);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v,
                                 workflow_atom_v, std::move(req));
         },
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
           if (auto err = check_poll(self->state, req))
             return err;
-          seen(self, req.worker_id);
+          seen_polling(self, req);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
                                 std::move(req));
         },
@@ -945,9 +956,13 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           return rp;
         },
         [=](lease_atom, const std::string& worker_id) -> int64_t {
-          auto& seen_at = self->state.last_seen;
-          auto i = seen_at.find(worker_id);
-          return i != seen_at.end() ? i->second : 0;
+          auto& st = self->state;
+          int64_t alive = 0;
+          if (auto i = st.last_seen.find(worker_id); i != st.last_seen.end())
+            alive = i->second;
+          if (auto i = st.parked_until.find(worker_id); i != st.parked_until.end())
+            alive = std::max(alive, std::min(i->second, clock_ms(self)));
+          return alive;
         },
         [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
           auto& st = self->state;

@@ -19,7 +19,8 @@ namespace {
 constexpr const char* deadline_error = "Task exceeded deadline";
 
 /// Private messages: check the worker's lease; the task's deadline passed.
-using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>>;
+using task_impl
+    = task_actor::extend<caf::reacts_to<lease_atom, int32_t>, caf::reacts_to<deadline_atom>>;
 
 struct task_state {
   engine_context ctx;
@@ -140,7 +141,7 @@ void fail_attempt(self_ptr self, std::string error, bool permanent, Done done) {
 
 /// Checks the lease of the running attempt after `delay`.
 void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
-  self->delayed_send(self, delay, lease_atom_v);
+  self->delayed_send(self, delay, lease_atom_v, self->state.record.execution_count);
 }
 
 }  // namespace
@@ -325,14 +326,13 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
           self->state.last_activity_ms = clock_ms(self);
           return caf::ok_atom_v;
         },
-        [=](lease_atom) {
+        [=](lease_atom, int32_t attempt) {
           // The attempt keeps running while its worker shows signs of life (here, or anywhere:
           // polls and heartbeats reach the registry); otherwise it is failed and retried.
           const auto& row = self->state.record;
-          if (row.status != task_status::running)
-            return;
+          if (row.status != task_status::running || row.execution_count != attempt)
+            return;  // the check of an attempt that ended
           auto worker = row.worker_id;
-          auto attempt = row.execution_count;
           auto lease = self->state.ctx.settings.worker_lease;
           self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
                         lease_atom_v, worker)

@@ -26,7 +26,7 @@ namespace {
 /// lease of the worker that holds the execution.
 using workflow_impl
     = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>,
-                             caf::reacts_to<lease_atom>>;
+                             caf::reacts_to<lease_atom, int64_t>>;
 
 struct workflow_state {
   engine_context ctx;
@@ -259,6 +259,20 @@ void reconcile_children(self_ptr self) {
   }
 }
 
+/// Brings the live parts of an unfinished execution up: actors of open tasks and of pending
+/// timers (where none is live), and the ends of children that may have been missed.
+void revive(self_ptr self) {
+  auto& st = self->state;
+  const auto& d = st.data;
+  for (const auto& id : d.task_order)
+    if (!is_terminal(d.tasks.at(id).status) && st.task_actors.count(id) == 0)
+      spawn_task_actor(self, d.tasks.at(id));
+  for (const auto& [key, fire_at] : d.timers)
+    if (st.timer_actors.count(key) == 0)
+      arm_timer(self, key, fire_at);
+  reconcile_children(self);
+}
+
 caf::error not_running(const workflow_record& rec) {
   return make_herald_error(
       herald_errc::failed_precondition,
@@ -320,7 +334,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           return commit_and_reply<workflow_record>(self, std::move(c), [=] {
             self->state.data.woken = false;
             self->state.claimed_ms = clock_ms(self);
-            self->delayed_send(self, self->state.ctx.settings.worker_lease, lease_atom_v);
+            self->delayed_send(self, self->state.ctx.settings.worker_lease, lease_atom_v,
+                               self->state.claimed_ms);
             return data().record;
           });
         },
@@ -328,13 +343,15 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           if (auto c = release_claim(data(), worker))
             commit_quietly(self, std::move(*c));
         },
-        [=](lease_atom) {
+        [=](lease_atom, int64_t claimed) {
           // The worker keeps the execution while it shows signs of life (polls, heartbeats).
+          // Each claim has its own check: one of an earlier claim ends here.
           const auto& rec = data().record;
-          if (rec.status != workflow_status::running && rec.status != workflow_status::cancelling)
+          if (claimed != self->state.claimed_ms
+              || (rec.status != workflow_status::running
+                  && rec.status != workflow_status::cancelling))
             return;
           auto worker = rec.worker_id;
-          auto claimed = self->state.claimed_ms;
           auto lease = self->state.ctx.settings.worker_lease;
           self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
                         lease_atom_v, worker)
@@ -344,11 +361,12 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                       return;  // claimed anew meanwhile: that claim has its own check
                     auto left = std::max(seen_ms, claimed) + lease.count() - clock_ms(self);
                     if (left > 0)
-                      self->delayed_send(self, std::chrono::milliseconds{left}, lease_atom_v);
+                      self->delayed_send(self, std::chrono::milliseconds{left}, lease_atom_v,
+                                         claimed);
                     else if (auto c = release_claim(data(), worker))
                       commit_quietly(self, std::move(*c));
                   },
-                  [=](caf::error&) { self->delayed_send(self, lease, lease_atom_v); });
+                  [=](caf::error&) { self->delayed_send(self, lease, lease_atom_v, claimed); });
         },
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
           int64_t sequence = 0;
@@ -405,6 +423,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           if (!c)
             return std::move(c.error());
           return commit_and_reply<retry_result>(self, std::move(*c), [=] {
+            revive(self);  // what the FAILED execution left: open tasks, timers, children
             return retry_result{data().record, attempt};
           });
         },
@@ -481,6 +500,12 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           auto idle = self->clock().now() - st.last_change;
           if (!is_terminal(st.data.record.status) || idle < st.ctx.settings.passivate_after)
             return;
+          // A task still running for the finished execution keeps it (and its actor) here.
+          for (const auto& [id, row] : st.data.tasks)
+            if (!is_terminal(row.status)) {
+              self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
+              return;
+            }
           self->request(st.ctx.registry, st.ctx.settings.store_timeout, passivate_atom_v,
                         st.data.record.id)
               .then([=](caf::ok_atom) {
@@ -500,20 +525,15 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             self->delayed_send(self, st.ctx.settings.passivate_after, passivate_atom_v);
             return;
           }
-          for (const auto& id : d.task_order)
-            if (!is_terminal(d.tasks.at(id).status))
-              spawn_task_actor(self, d.tasks.at(id));
-          for (const auto& [key, fire_at] : d.timers)
-            arm_timer(self, key, fire_at);
+          revive(self);
           if (d.record.status == workflow_status::pending)
             enqueue(self);
           // Work left RUNNING by the last run stays with its worker for one more lease.
           if (d.record.status == workflow_status::running
               || d.record.status == workflow_status::cancelling) {
             st.claimed_ms = clock_ms(self);
-            self->delayed_send(self, st.ctx.settings.worker_lease, lease_atom_v);
+            self->delayed_send(self, st.ctx.settings.worker_lease, lease_atom_v, st.claimed_ms);
           }
-          reconcile_children(self);
         },
     };
   });

@@ -264,8 +264,9 @@ workflow_data make_workflow_data(workflow_init init) {
     if (t == "SIGNAL_RECEIVED") {
       ++d.signals;
     } else if (t == "TIMER_STARTED") {
-      d.timers[timer_key(json_string_member(ev.data, "timerId"))]
-          = ev.created_ms + json_int_member(ev.data, "durationMs", 0);
+      auto id = json_string_member(ev.data, "timerId");
+      d.timers[timer_key(id)] = ev.created_ms + json_int_member(ev.data, "durationMs", 0);
+      d.timer_ids.insert(std::move(id));
     } else if (t == "TIMER_FIRED" || t == "TIMER_CANCELLED") {
       d.timers.erase(timer_key(json_string_member(ev.data, "timerId")));
     } else if (t == "PROMISE_CREATED") {
@@ -397,8 +398,11 @@ void adopt(workflow_data& data, change& c) {
     data.children[child.id].closed = true;
   for (const auto& key : c.ended_timers)
     data.timers.erase(key);
-  for (const auto& [key, at] : c.new_timers)
+  for (const auto& [key, at] : c.new_timers) {
     data.timers[key] = at;
+    if (auto [is_promise, id] = parse_timer_key(key); !is_promise)
+      data.timer_ids.insert(std::move(id));
+  }
   if (c.wakes && data.record.status == workflow_status::running)
     data.woken = true;
 }
@@ -409,6 +413,7 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
   int terminal = 0;
   std::map<std::string, std::string> batch_tasks;
   std::map<std::string, std::string> batch_children;
+  std::set<std::string> batch_promises;
   for (size_t i = 0; i < req.commands.size(); ++i) {
     const auto& cmd = req.commands[i];
     auto where = "command " + std::to_string(i) + " (" + to_string(cmd.type) + "): ";
@@ -474,6 +479,7 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
           return invalid(where + "timeout_ms is negative");
         if (auto err = check_idempotency(cmd.idempotency_key, cmd.idempotency_ttl_ms))
           return invalid(where + error_message(err));
+        batch_promises.insert(cmd.promise_id);
         break;
       case command_type::resolve_promise: {
         if (cmd.promise_id.empty())
@@ -483,7 +489,7 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
           p = &j->second;
         else
           p = promise_by_id(data.promises, cmd.promise_id);
-        if (p == nullptr)
+        if (p == nullptr && batch_promises.count(cmd.promise_id) == 0)
           return make_herald_error(herald_errc::not_found,
                                    where + "promise '" + cmd.promise_id + "' not found");
         break;
@@ -591,6 +597,7 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
         terminal = true;
         rec.status = workflow_status::completed;
         rec.output = cmd.output.empty() ? "null" : cmd.output;
+        rec.error.clear();  // a cancellation reason, if it completed while CANCELLING
         rec.completed_ms = ts;
         rec.worker_id.clear();
         c.append("WORKFLOW_COMPLETED", json_object{}.raw("output", rec.output).str());
@@ -626,8 +633,8 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
         break;
       case command_type::start_timer: {
         auto key = timer_key(cmd.timer_id);
-        if (data.timers.count(key) > 0 || c.new_timers.count(key) > 0)
-          break;  // the same timer again: idempotent
+        if (data.timer_ids.count(cmd.timer_id) > 0 || c.new_timers.count(key) > 0)
+          break;  // the same timer again (pending or ended): idempotent
         auto fire_at = ts + cmd.duration_ms;
         c.append("TIMER_STARTED", json_object{}
                                       .string("timerId", cmd.timer_id)
@@ -680,9 +687,15 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
         break;
       }
       case command_type::resolve_promise: {
-        auto* known = data.promises.count(cmd.promise_id) > 0
-                          ? &data.promises.at(cmd.promise_id)
-                          : promise_by_id(data.promises, cmd.promise_id);
+        // A promise of this batch (its latest row in `c.promises`) or an earlier one.
+        const promise_record* known = nullptr;
+        for (const auto& p : c.promises)
+          if (p.name == cmd.promise_id || p.id == cmd.promise_id)
+            known = &p;
+        if (known == nullptr)
+          known = data.promises.count(cmd.promise_id) > 0
+                      ? &data.promises.at(cmd.promise_id)
+                      : promise_by_id(data.promises, cmd.promise_id);
         if (known == nullptr || known->status != promise_status::pending)
           break;  // validated to exist; settled already: idempotent
         auto p = *known;
@@ -1025,6 +1038,23 @@ caf::expected<change> retry(const workflow_data& data, const retry_request& req,
                                   .string("previousError", previous)
                                   .integer("attempt", attempt)
                                   .str());
+  // Tasks that ended while the execution was FAILED have no end event yet: the replay of the
+  // retry must see them, or it would wait for them forever.
+  std::set<std::string> ended;
+  for (const auto& ev : data.history)
+    if (ev.type == "TASK_COMPLETED" || ev.type == "TASK_FAILED")
+      ended.insert(json_string_member(ev.data, "taskExecutionId"));
+  for (const auto& id : data.task_order) {
+    const auto& row = data.tasks.at(id);
+    if (!is_terminal(row.status) || ended.count(id) > 0)
+      continue;
+    if (row.status == task_status::completed)
+      c.append("TASK_COMPLETED",
+               json_object{}.string("taskExecutionId", id).raw("output", row.output).str());
+    else
+      c.append("TASK_FAILED",
+               json_object{}.string("taskExecutionId", id).string("error", row.error).str());
+  }
   c.emit(make_state_event("RETRY_REQUESTED",
                           json_object{}
                               .string("targetId", rec.id)

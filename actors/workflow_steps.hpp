@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,7 @@ struct workflow_data {
   std::map<std::string, task_record> tasks;
   /// Pending timers and promise timeouts: timer key (see `timer_key`) -> fire time (epoch ms).
   std::map<std::string, int64_t> timers;
+  std::set<std::string> timer_ids;  ///< every workflow timer id ever started (START_TIMER once)
   std::map<std::string, promise_record> promises;  ///< by promise name
   std::map<std::string, child_entry> children;     ///< by child execution id
   size_t signals = 0;      ///< SIGNAL_RECEIVED events so far (bounded per workflow)

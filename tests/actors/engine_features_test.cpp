@@ -173,6 +173,29 @@ BOOST_AUTO_TEST_CASE(a_resolved_promise_does_not_time_out) {
   BOOST_TEST(count(t, "PROMISE_TIMEOUT") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_can_create_and_resolve_a_promise) {
+  auto id = start("self-resolving");
+  poll_workflow();
+  auto resolve = command(command_type::resolve_promise);
+  resolve.promise_id = "approve";
+  resolve.value = "true";
+  BOOST_REQUIRE(submit(id, {create_promise("approve"), resolve}, reported_status::suspended));
+  auto t = history_types(id);
+  BOOST_TEST(count(t, "PROMISE_CREATED") == 1u);
+  BOOST_TEST(count(t, "PROMISE_RESOLVED") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_id_starts_once_even_after_it_fired) {
+  auto id = start("sleepy");
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {start_timer("sleep-1", 1000)}, reported_status::suspended));
+  advance(std::chrono::seconds(2));
+  poll_workflow();
+  // An SDK resubmitting its commands on replay: the fired timer is not started again.
+  BOOST_REQUIRE(submit(id, {start_timer("sleep-1", 1000)}, reported_status::suspended));
+  BOOST_TEST(count(history_types(id), "TIMER_STARTED") == 1u);
+}
+
 // -- cancellation and retry ----------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(cancelling_a_waiting_workflow_ends_its_tasks_and_timers) {
@@ -269,6 +292,28 @@ BOOST_AUTO_TEST_CASE(a_failed_workflow_can_be_retried) {
   auto done = call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, ""});
   BOOST_REQUIRE(!done);
   BOOST_TEST(error_code(done.error()) == herald_errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_sees_tasks_that_ended_while_the_workflow_had_failed) {
+  auto id = start("parallel");
+  poll_workflow();
+  auto a = make_uuid();
+  auto b = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(a), schedule(b)}, reported_status::suspended));
+  BOOST_REQUIRE(call<int64_t>(registry, signal_atom_v, signal_request{org_id, id, "go", "1"}));
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {fail("gave up early")}, reported_status::failed));
+  auto first = poll_task();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, first.id, std::string{"1"}));
+  BOOST_TEST(count(history_types(id), "TASK_COMPLETED") == 0u);  // FAILED: no new history
+  BOOST_REQUIRE(call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, ""}));
+  auto hist = history(id);
+  BOOST_TEST(hist.back().type == "TASK_COMPLETED");
+  BOOST_TEST(json_string_member(hist.back().data, "taskExecutionId") == first.id);
+  // The other task still runs for the retried execution.
+  auto second = poll_task();
+  BOOST_TEST((second.id == a || second.id == b));
+  BOOST_TEST(second.id != first.id);
 }
 
 // -- child workflows -----------------------------------------------------------------------------
