@@ -777,7 +777,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](cancel_atom, task_atom, std::string& id, bool pending_only) {
           return delegate_to_task<caf::ok_atom>(self, id, cancel_atom_v, pending_only);
         },
-        [=](start_atom, task_atom, submit_task_request& req) -> caf::result<task_record> {
+        [=](start_atom, task_atom, submit_task_request& req) -> caf::result<submit_task_result> {
           auto& st = self->state;
           if (auto err = check_org(st, req.org_id))
             return err;
@@ -788,6 +788,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                            + " characters");
           if (req.timeout_ms < 0)
             return invalid("timeout_ms is negative");
+          if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
+            return err;
           task_record row;
           row.id = make_uuid();
           row.org_id = req.org_id;
@@ -798,10 +800,60 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           row.timeout_ms = req.timeout_ms;
           row.metadata = req.metadata;
           row.created_ms = now_ms();
-          auto handle = spawn_standalone_task(self->system(), st.ctx, row);
-          self->link_to(handle);
-          st.tasks[row.id] = task_entry{handle, ""};
-          return self->delegate(handle, start_atom_v);
+          auto rp = self->make_response_promise<submit_task_result>();
+          auto create = [=](std::optional<idempotency_key_record> key) mutable {
+            auto handle
+                = spawn_standalone_task(self->system(), self->state.ctx, row, std::move(key));
+            self->link_to(handle);
+            self->state.tasks[row.id] = task_entry{handle, ""};
+            self->request(handle, self->state.ctx.settings.step_timeout, start_atom_v)
+                .then(
+                    [=](task_record& task) mutable {
+                      rp.deliver(submit_task_result{task, true});
+                    },
+                    [=](caf::error& err) mutable { rp.deliver(err); });
+          };
+          if (req.idempotency_key.empty()) {
+            create(std::nullopt);
+            return rp;
+          }
+          // The key binds the new task, or names the task an earlier call created.
+          auto now = now_ms();
+          std::vector<idempotency_key_record> wanted{
+              {req.org_id, req.idempotency_key, "", row.id, "",
+               idempotency_expiry(now, req.idempotency_ttl_ms), now}};
+          auto kind = req.kind;
+          self->request(caf::actor_cast<registry_actor>(self), st.ctx.settings.store_timeout,
+                        claim_atom_v, idem_atom_v, row.id, std::move(wanted))
+              .then(
+                  [=](std::vector<key_claim>& claims) mutable {
+                    auto& claim = claims.at(0);
+                    if (claim.claimed) {
+                      create(std::move(claim.binding));
+                      return;
+                    }
+                    auto conflict = make_herald_error(
+                        herald_errc::already_exists,
+                        "idempotency key '" + claim.binding.key
+                            + "' is bound to another execution, task or promise");
+                    if (claim.binding.task_id.empty()) {
+                      rp.deliver(conflict);
+                      return;
+                    }
+                    self->request(caf::actor_cast<registry_actor>(self),
+                                  self->state.ctx.settings.store_timeout, caf::get_atom_v,
+                                  task_atom_v, claim.binding.task_id)
+                        .then(
+                            [=](task_record& task) mutable {
+                              if (task.kind != kind || !task.workflow_id.empty())
+                                rp.deliver(conflict);
+                              else
+                                rp.deliver(submit_task_result{task, false});
+                            },
+                            [=](caf::error& err) mutable { rp.deliver(err); });
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
         },
         [=](list_atom, task_atom, task_query& query) -> caf::result<task_page> {
           auto& st = self->state;

@@ -45,7 +45,7 @@ using registry_actor = caf::typed_actor<
     /// CancelTask (PENDING or RUNNING), or with `pending_only` REST's DELETE (PENDING only).
     caf::replies_to<cancel_atom, task_atom, std::string, bool>::with<caf::ok_atom>,
     /// SubmitTask: creates a standalone task.
-    caf::replies_to<start_atom, task_atom, submit_task_request>::with<task_record>,
+    caf::replies_to<start_atom, task_atom, submit_task_request>::with<submit_task_result>,
     caf::replies_to<list_atom, task_atom, task_query>::with<task_page>,
     caf::replies_to<list_atom, attempts_atom, std::string>::with<std::vector<task_attempt>>,
     caf::replies_to<list_atom, log_atom, log_query>::with<log_page>,

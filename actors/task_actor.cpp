@@ -27,7 +27,8 @@ struct task_state {
   task_record record;
   workflow_actor workflow;        ///< invalid for a standalone task, which persists itself
   broadcaster_actor broadcaster;  ///< the own stream of a standalone task
-  int64_t last_activity_ms = 0;   ///< claim, heartbeat or progress (`clock_ms`)
+  std::optional<idempotency_key_record> key;  ///< bound by the start commit of a new task
+  int64_t last_activity_ms = 0;               ///< claim, heartbeat or progress (`clock_ms`)
 
   static inline const char* name = "task";
 };
@@ -98,15 +99,27 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
   batch.tasks.push_back(next);
   if (attempt.attempt > 0)
     batch.attempts.push_back(attempt);
+  auto key = std::move(st.key);
+  st.key.reset();
+  if (key)
+    batch.idempotency_keys.push_back(*key);
   self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
       .await(
           [=](caf::ok_atom) mutable {
             self->state.record = std::move(next);
             if (!events.empty())
               self->send(self->state.broadcaster, emit_atom_v, std::move(events));
+            if (key)  // the store answers for the key from now on
+              self->send(self->state.ctx.registry, release_atom_v, idem_atom_v,
+                         self->state.record.id);
             done(caf::error{});
           },
-          [=](caf::error& err) mutable { done(err); });
+          [=](caf::error& err) mutable {
+            if (key)
+              self->send(self->state.ctx.registry, release_atom_v, idem_atom_v,
+                         self->state.record.id);
+            done(err);
+          });
 }
 
 /// Ready again: the registry routes the task to its queue.
@@ -146,14 +159,17 @@ void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
 
 }  // namespace
 
-task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
-                      workflow_actor workflow) {
-  auto impl = sys.spawn([ctx, record = std::move(record),
-                         workflow](self_ptr self) mutable -> task_impl::behavior_type {
+/// Spawns a task actor; `workflow` is invalid for a standalone task.
+static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& ctx,
+                                  task_record record, workflow_actor workflow,
+                                  std::optional<idempotency_key_record> key) {
+  auto impl = sys.spawn([ctx, record = std::move(record), workflow,
+                         key = std::move(key)](self_ptr self) mutable -> task_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
     st.record = std::move(record);
     st.workflow = workflow;
+    st.key = std::move(key);
     if (!workflow) {
       st.broadcaster = spawn_broadcaster(self->system(), ctx.settings.broadcaster, st.record.id,
                                          st.record.stream_offset, ctx.reader);
@@ -365,9 +381,14 @@ task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_re
   return caf::actor_cast<task_actor>(impl);
 }
 
+task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
+                      workflow_actor workflow) {
+  return spawn_task_impl(sys, ctx, std::move(record), std::move(workflow), std::nullopt);
+}
+
 task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
-                                 task_record record) {
-  return spawn_task(sys, ctx, std::move(record), workflow_actor{});
+                                 task_record record, std::optional<idempotency_key_record> key) {
+  return spawn_task_impl(sys, ctx, std::move(record), workflow_actor{}, std::move(key));
 }
 
 }  // namespace herald

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -8,6 +9,7 @@
 
 #include "actors/workflow_actor.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/records.hpp"
 
@@ -42,9 +44,10 @@ using task_actor = caf::typed_actor<
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
                       workflow_actor workflow);
 
-/// Spawns the actor of a standalone task: a new one (`start_atom` commits it) or one loaded from
-/// the store.
+/// Spawns the actor of a standalone task: a new one (`start_atom` commits it, with the
+/// idempotency key `key` binds to it, if any) or one loaded from the store.
 task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
-                                 task_record record);
+                                 task_record record,
+                                 std::optional<idempotency_key_record> key = std::nullopt);
 
 }  // namespace herald

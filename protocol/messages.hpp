@@ -119,6 +119,14 @@ struct submit_task_request {
   int64_t timeout_ms = 0;
   std::map<std::string, std::string> metadata;
   std::string idempotency_key;  ///< "" = none
+  int64_t idempotency_ttl_ms = 0;  ///< how long the key binds; 0 = the default (24 h)
+};
+
+/// The answer to a SubmitTask: the task, and whether this call created it (false: the
+/// idempotency key named an existing task of the same kind).
+struct submit_task_result {
+  task_record task;
+  bool created = true;
 };
 
 /// The answer to a start: the execution and whether this call created it.
@@ -247,7 +255,12 @@ typename Inspector::result_type inspect(Inspector& f, start_workflow_request& x)
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_task_request& x) {
   return f(caf::meta::type_name("submit_task_request"), x.org_id, x.kind, x.input, x.queue,
-           x.max_retries, x.timeout_ms, x.metadata, x.idempotency_key);
+           x.max_retries, x.timeout_ms, x.metadata, x.idempotency_key, x.idempotency_ttl_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_task_result& x) {
+  return f(caf::meta::type_name("submit_task_result"), x.task, x.created);
 }
 
 template <class Inspector>

@@ -541,6 +541,8 @@ caf::expected<submit_task_request> decode(const flovyn::v1::SubmitTaskRequest& x
   out.queue = x.queue();
   out.metadata = {x.metadata().begin(), x.metadata().end()};
   out.idempotency_key = x.has_idempotency_key() ? x.idempotency_key() : "";
+  if (x.has_idempotency_key_ttl_seconds())
+    out.idempotency_ttl_ms = x.idempotency_key_ttl_seconds() * 1000;
   if (auto err = read_json("input", x.input(), settings.max_input_bytes, out.input))
     return err;
   return out;

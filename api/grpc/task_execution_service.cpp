@@ -18,10 +18,13 @@ grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
   auto submit = decode(*request, context_.settings);
   if (!submit)
     return reject(ctx, submit.error());
-  return ask_registry<task_record>(
+  auto keyed = !submit->idempotency_key.empty();
+  return ask_registry<submit_task_result>(
       context_, context_.settings.request_timeout,
-      [response](task_record& task) {
-        response->set_task_execution_id(task.id);
+      [response, keyed](submit_task_result& result) {
+        response->set_task_execution_id(result.task.id);
+        response->set_idempotency_key_used(keyed && !result.created);
+        response->set_idempotency_key_new(keyed && result.created);
         return grpc::Status::OK;
       },
       start_atom_v, task_atom_v, std::move(*submit));

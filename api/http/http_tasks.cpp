@@ -92,17 +92,21 @@ void http_session::serve_task_route(const route_match& route, std::string_view q
         fail(*err);
         return;
       }
-      with_org(route.slug, [request = std::move(request)](http_session& self,
-                                                          org_record& org) mutable {
-        request.org_id = org.id;
-        self.call<task_record>(
-            [slug = org.slug](http_session& self, task_record& task) {
-              auto res = self.make_response(http::status::created, task_json(task));
-              res->set(http::field::location, "/api/orgs/" + slug + "/task-executions/" + task.id);
-              self.write(std::move(res));
-            },
-            start_atom_v, task_atom_v, std::move(request));
-      });
+      with_org(route.slug,
+               [request = std::move(request)](http_session& self, org_record& org) mutable {
+                 request.org_id = org.id;
+                 self.call<submit_task_result>(
+                     [slug = org.slug](http_session& self, submit_task_result& result) {
+                       // 200 with the existing task when the idempotency key named one.
+                       auto res = self.make_response(
+                           result.created ? http::status::created : http::status::ok,
+                           task_json(result.task));
+                       res->set(http::field::location,
+                                "/api/orgs/" + slug + "/task-executions/" + result.task.id);
+                       self.write(std::move(res));
+                     },
+                     start_atom_v, task_atom_v, std::move(request));
+               });
       return;
     }
     case route_kind::list_standalone_tasks: {

@@ -567,7 +567,7 @@ std::optional<http_error> parse_submit_task_request(std::string_view body, size_
       return bad_request("idempotencyKey must be a string");
     out.idempotency_key.assign(key->GetString(), key->GetStringLength());
   }
-  return std::nullopt;
+  return read_key_ttl(doc, out.idempotency_ttl_ms);
 }
 
 }  // namespace herald

@@ -170,6 +170,41 @@ BOOST_FIXTURE_TEST_CASE(cancel_a_pending_task_and_bad_requests, task_fixture) {
   check_server_serves("bad task requests");
 }
 
+BOOST_FIXTURE_TEST_CASE(idempotency_keys_name_one_task, task_fixture) {
+  auto key = "export-" + make_uuid();
+  auto body = R"({"kind":"echo","queue":")" + queue + R"(","idempotencyKey":")" + key
+              + R"(","idempotencyKeyTTL":"1h"})";
+  auto first = http.post_json(tasks_path(), body);
+  BOOST_REQUIRE_EQUAL(first.status, 201);
+  auto id = string_member(parse_json(first.body), "id");
+  auto second = http.post_json(tasks_path(), body);
+  BOOST_REQUIRE_EQUAL(second.status, 200);
+  BOOST_CHECK_EQUAL(string_member(parse_json(second.body), "id"), id);
+  v1::SubmitTaskRequest req;
+  req.set_org_id(server.org_id());
+  req.set_kind("echo");
+  req.set_queue(queue);
+  req.set_idempotency_key(key);
+  v1::SubmitTaskResponse resp;
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  auto st = tasks->SubmitTask(&ctx, req, &resp);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.error_message());
+  BOOST_CHECK_EQUAL(resp.task_execution_id(), id);
+  BOOST_CHECK(resp.idempotency_key_used());
+  BOOST_CHECK(!resp.idempotency_key_new());
+  // Another kind under the same key conflicts; a bad TTL is refused; nothing is created.
+  auto other = R"({"kind":"other","idempotencyKey":")" + key + R"("})";
+  BOOST_CHECK_EQUAL(http.post_json(tasks_path(), other).status, 409);
+  BOOST_CHECK_EQUAL(
+      http.post_json(tasks_path(),
+                     R"({"kind":"echo","idempotencyKey":"k","idempotencyKeyTTL":"x"})")
+          .status,
+      400);
+  auto page = parse_json(http.get(tasks_path() + "?queue=" + queue).body);
+  BOOST_CHECK_EQUAL(json_get(page, "total").GetInt(), 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(workflow_task_attempts_and_not_standalone, scenario_fixture) {
   auto r = run("flaky", R"({"f":1})", sdk_style::native, start_via::grpc);
   auto task_id = scheduled_task_ids(r.history).at(0);
