@@ -374,9 +374,11 @@ void http_session::signal_with_start(const route_match& route) {
   });
 }
 
-void http_session::cancel_workflow(const route_match& route) {
-  cancel_request request;
-  if (auto err = parse_optional_text(req_.body(), "reason", request.reason)) {
+template <class Request, class Reply, class Atom, class OnReply>
+void http_session::act_on_workflow(const route_match& route, const char* field,
+                                   std::string Request::*text, Atom atom, OnReply on_reply) {
+  Request request;
+  if (auto err = parse_optional_text(req_.body(), field, request.*text)) {
     send_error(err->status, err->message);
     return;
   }
@@ -386,46 +388,37 @@ void http_session::cancel_workflow(const route_match& route) {
                "invalid workflow execution id '" + route.id + "': expected a UUID");
     return;
   }
-  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
+  with_org(route.slug, [request = std::move(request), atom, on_reply](http_session& self,
+                                                                      org_record& org) mutable {
     request.org_id = org.id;
-    self.call<workflow_record>(
-        [](http_session& self, workflow_record& record) {
-          self.send(http::status::ok, json_object{}
-                                          .string("workflowExecutionId", record.id)
-                                          .string("status", to_string(record.status))
-                                          .boolean("success", true)
-                                          .str());
-        },
-        cancel_atom_v, std::move(request));
+    self.call<Reply>(on_reply, atom, std::move(request));
   });
 }
 
+void http_session::cancel_workflow(const route_match& route) {
+  act_on_workflow<cancel_request, workflow_record>(
+      route, "reason", &cancel_request::reason, cancel_atom_v,
+      [](http_session& self, workflow_record& record) {
+        self.send(http::status::ok, json_object{}
+                                        .string("workflowExecutionId", record.id)
+                                        .string("status", to_string(record.status))
+                                        .boolean("success", true)
+                                        .str());
+      });
+}
+
 void http_session::retry_workflow(const route_match& route) {
-  retry_request request;
-  if (auto err = parse_optional_text(req_.body(), "note", request.note)) {
-    send_error(err->status, err->message);
-    return;
-  }
-  request.workflow_id = canonical_uuid(route.id);
-  if (request.workflow_id.empty()) {
-    send_error(http::status::bad_request,
-               "invalid workflow execution id '" + route.id + "': expected a UUID");
-    return;
-  }
-  with_org(route.slug, [request = std::move(request)](http_session& self, org_record& org) mutable {
-    request.org_id = org.id;
-    self.call<retry_result>(
-        [](http_session& self, retry_result& result) {
-          self.send(http::status::ok, json_object{}
-                                          .string("workflowExecutionId", result.record.id)
-                                          .string("status", to_string(result.record.status))
-                                          .integer("retryAttempt", result.attempt)
-                                          .string("message", "retry requested")
-                                          .boolean("success", true)
-                                          .str());
-        },
-        retry_atom_v, std::move(request));
-  });
+  act_on_workflow<retry_request, retry_result>(
+      route, "note", &retry_request::note, retry_atom_v,
+      [](http_session& self, retry_result& result) {
+        self.send(http::status::ok, json_object{}
+                                        .string("workflowExecutionId", result.record.id)
+                                        .string("status", to_string(result.record.status))
+                                        .integer("retryAttempt", result.attempt)
+                                        .string("message", "retry requested")
+                                        .boolean("success", true)
+                                        .str());
+      });
 }
 
 void http_session::settle_promise(const route_match& route, bool reject) {

@@ -71,6 +71,11 @@ private:
   void signal_with_start(const route_match& route);
   /// POST .../workflow-executions/{id}/signal.
   void signal_workflow(const route_match& route);
+  /// Parses an optional body `{<field>: text}` into `request.*text`, then sends the request,
+  /// with the execution id and the org, to the registry under `atom`.
+  template <class Request, class Reply, class Atom, class OnReply>
+  void act_on_workflow(const route_match& route, const char* field, std::string Request::*text,
+                       Atom atom, OnReply on_reply);
   /// POST .../workflow-executions/{id}/cancel.
   void cancel_workflow(const route_match& route);
   /// POST .../workflow-executions/{id}/retry.
