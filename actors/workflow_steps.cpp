@@ -211,9 +211,12 @@ void note_cancellation(change& c, const cancel_request& req) {
 }
 
 /// Adds a new child execution to `c`: its row, WORKFLOW_STARTED and WORKFLOW_CREATED are
-/// committed with the parent's CHILD_WORKFLOW_INITIATED.
+/// committed with the parent's step. A child of a command (`in_history`) also gets the parent's
+/// CHILD_WORKFLOW_INITIATED, which the SDK's replay matches; one started from outside
+/// (StartChildWorkflow) must not, or it would shift the parent's replay.
 void add_child(change& c, const std::string& id, const std::string& name, const std::string& kind,
-               const std::string& input, const std::string& queue, int32_t priority_seconds) {
+               const std::string& input, const std::string& queue, int32_t priority_seconds,
+               bool in_history) {
   const auto& parent = c.record;
   auto ts = parent.updated_ms;
   workflow_init init;
@@ -234,13 +237,14 @@ void add_child(change& c, const std::string& id, const std::string& name, const 
   auto created = workflow_state_event("WORKFLOW_CREATED", rec, ts);
   created.offset = rec.stream_offset = 1;
   c.child_stream.push_back(keyed_stream_event{id, std::move(created)});
-  c.append("CHILD_WORKFLOW_INITIATED", json_object{}
-                                           .string("childExecutionName", name)
-                                           .string("childWorkflowKind", kind)
-                                           .string("childExecutionId", id)
-                                           .string("childWorkflowExecutionId", id)
-                                           .raw("input", rec.input)
-                                           .str());
+  if (in_history)
+    c.append("CHILD_WORKFLOW_INITIATED", json_object{}
+                                             .string("childExecutionName", name)
+                                             .string("childWorkflowKind", kind)
+                                             .string("childExecutionId", id)
+                                             .string("childWorkflowExecutionId", id)
+                                             .raw("input", rec.input)
+                                             .str());
   c.emit(child_event("CHILD_WORKFLOW_INITIATED", child_entry{id, name, kind, false}, "PENDING", "",
                      ts));
   c.children.push_back(std::move(init));
@@ -391,8 +395,10 @@ void adopt(workflow_data& data, change& c) {
   for (const auto& p : c.promises)
     data.promises[p.name] = p;
   for (const auto& init : c.children) {
+    // Only children of commands are the parent's to track (see `add_child`).
     const auto& id = init.record.id;
-    data.children[id] = child_entry{id, initiated_name(c, id), init.record.kind, false};
+    if (auto name = initiated_name(c, id); !name.empty())
+      data.children[id] = child_entry{id, std::move(name), init.record.kind, false};
   }
   for (const auto& child : c.closed_children)
     data.children[child.id].closed = true;
@@ -717,7 +723,7 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
         if (known)
           break;  // the same child again: idempotent
         add_child(c, cmd.child_id, cmd.child_name, cmd.kind, cmd.input, cmd.queue,
-                  cmd.priority_seconds);
+                  cmd.priority_seconds, true);
         break;
       }
       case command_type::request_cancel_child_workflow: {
@@ -983,15 +989,9 @@ caf::expected<change> start_child(const workflow_data& data, const start_child_r
     return invalid("child_execution_name is empty");
   if (req.kind.empty())
     return invalid("workflow_kind is empty");
-  for (const auto& [id, child] : data.children)
-    if (child.name == req.name)
-      return make_herald_error(
-          herald_errc::already_exists,
-          "workflow execution " + rec.id + " has a child named '" + req.name + "' already: " + id);
   change c{rec};
   child_id = make_uuid();
-  add_child(c, child_id, req.name, req.kind, req.input, req.queue, req.priority_seconds);
-  wake(c);
+  add_child(c, child_id, req.name, req.kind, req.input, req.queue, req.priority_seconds, false);
   return c;
 }
 

@@ -143,7 +143,8 @@ change settle_promise(const workflow_data& data, const promise_record& promise,
 /// the child is unknown or its end is recorded already.
 std::optional<change> close_child(const workflow_data& data, const child_outcome& outcome);
 
-/// Builds the step of StartChildWorkflow: a new child with a server-chosen id.
+/// Builds the step of StartChildWorkflow: a new child with a server-chosen id, linked to the
+/// parent (`parent_id`) but not part of its replayed history.
 caf::expected<change> start_child(const workflow_data& data, const start_child_request& req,
                                   std::string& child_id);
 
