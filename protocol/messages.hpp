@@ -118,7 +118,7 @@ struct submit_task_request {
   int32_t max_retries = -1;  ///< -1 = default (3)
   int64_t timeout_ms = 0;
   std::map<std::string, std::string> metadata;
-  std::string idempotency_key;  ///< "" = none
+  std::string idempotency_key;     ///< "" = none
   int64_t idempotency_ttl_ms = 0;  ///< how long the key binds; 0 = the default (24 h)
 };
 

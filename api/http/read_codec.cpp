@@ -32,22 +32,6 @@ void for_each_param(std::string_view query, F f) {
   }
 }
 
-/// Embeds a timestamp, or null when unset (0).
-void time_field(json_object& obj, std::string_view key, int64_t ms) {
-  if (ms == 0)
-    obj.null(key);
-  else
-    obj.string(key, format_iso8601(ms));
-}
-
-/// Embeds a string, or null when empty.
-void optional_string(json_object& obj, std::string_view key, const std::string& value) {
-  if (value.empty())
-    obj.null(key);
-  else
-    obj.string(key, value);
-}
-
 /// Returns a JSON array of strings.
 std::string string_array(const std::vector<std::string>& xs) {
   std::string result = "[";

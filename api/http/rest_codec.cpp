@@ -85,6 +85,22 @@ std::string format_iso8601(int64_t epoch_ms) {
   return buf;
 }
 
+/// Embeds a timestamp, or null when unset (0).
+void time_field(json_object& obj, std::string_view key, int64_t ms) {
+  if (ms == 0)
+    obj.null(key);
+  else
+    obj.string(key, format_iso8601(ms));
+}
+
+/// Embeds a string, or null when empty.
+void optional_string(json_object& obj, std::string_view key, const std::string& value) {
+  if (value.empty())
+    obj.null(key);
+  else
+    obj.string(key, value);
+}
+
 namespace {
 
 using json_value = rapidjson::Value;
@@ -110,22 +126,6 @@ std::string to_compact(const json_value& value) {
 
 http_error bad_request(std::string message) {
   return {http::status::bad_request, std::move(message)};
-}
-
-/// Embeds a timestamp, or null when unset (0).
-void time_field(json_object& obj, std::string_view key, int64_t ms) {
-  if (ms == 0)
-    obj.null(key);
-  else
-    obj.string(key, format_iso8601(ms));
-}
-
-/// Embeds a string, or null when empty.
-void optional_string(json_object& obj, std::string_view key, const std::string& value) {
-  if (value.empty())
-    obj.null(key);
-  else
-    obj.string(key, value);
 }
 
 /// Parses a request body that must be one JSON object (full number precision, valid UTF-8).

@@ -9,6 +9,7 @@
 #include <caf/error.hpp>
 
 #include "api/http/net.hpp"
+#include "protocol/json.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
 #include "protocol/records.hpp"
@@ -29,6 +30,12 @@ http_error to_http_error(const caf::error& err);
 
 /// Returns `{"error":"<message>"}`.
 std::string error_body(std::string_view message);
+
+/// Embeds a timestamp (ISO 8601), or null when unset (0).
+void time_field(json_object& obj, std::string_view key, int64_t ms);
+
+/// Embeds a string, or null when empty.
+void optional_string(json_object& obj, std::string_view key, const std::string& value);
 
 /// Formats epoch milliseconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-29T16:26:48.123Z.
 std::string format_iso8601(int64_t epoch_ms);
