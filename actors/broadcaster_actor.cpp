@@ -22,9 +22,11 @@ struct subscriber {
 struct broadcaster_state {
   broadcaster_settings settings;
   std::string stream_id;
+  bool tree = false;  ///< replays a tree's consolidated stream rather than a stream of its own
   store_reader_actor reader;
   std::deque<stream_event> ring;  ///< the most recent events, contiguous offsets
   int64_t last_offset = 0;
+  bool head_known = true;  ///< whether `last_offset` is the stream's last offset
   std::unordered_map<event_sink*, subscriber> subscribers;
 
   static inline const char* name = "broadcaster";
@@ -64,7 +66,7 @@ void catch_up(self_ptr self, event_sink* key) {
     drop(self, key);
     return;
   }
-  if (sub.cursor + 1 >= st.ring_front()) {
+  if (st.head_known && sub.cursor + 1 >= st.ring_front()) {
     sub.catching_up = false;
     if (!drain_ring(st, sub))
       drop(self, key);
@@ -72,42 +74,57 @@ void catch_up(self_ptr self, event_sink* key) {
   }
   sub.catching_up = true;
   auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
-  self->request(st.reader, std::chrono::seconds(30), caf::get_atom_v, caf::stream_atom_v,
-                st.stream_id, sub.cursor, st.settings.replay_page)
-      .then(
-          [=](std::vector<stream_event>& events) {
-            auto j = self->state.subscribers.find(key);
-            if (j == self->state.subscribers.end() || j->second.sink != sink)
-              return;
-            auto& s = j->second;
-            for (auto& ev : events) {
-              if (ev.offset <= s.cursor)
-                continue;
-              if (!s.sink->push(ev)) {
-                drop(self, key);
-                return;
-              }
-              s.cursor = ev.offset;
-            }
-            if (events.empty() && s.cursor + 1 < self->state.ring_front()) {
-              // The store has nothing before the ring: the events were removed; skip ahead.
-              s.cursor = self->state.ring_front() - 1;
-            }
-            catch_up(self, key);
-          },
-          [=](caf::error&) { drop(self, key); });
+  auto on_page = [=](std::vector<stream_event>& events) {
+    auto& st = self->state;
+    auto j = st.subscribers.find(key);
+    if (j == st.subscribers.end() || j->second.sink != sink)
+      return;
+    auto& s = j->second;
+    for (auto& ev : events) {
+      if (ev.offset <= s.cursor)
+        continue;
+      if (!s.sink->push(ev)) {
+        drop(self, key);
+        return;
+      }
+      s.cursor = ev.offset;
+    }
+    if (s.cursor > st.last_offset) {
+      // The store is ahead of the events given so far (they are on their way): the ring would
+      // no longer be contiguous, so it restarts after what the store had.
+      st.ring.clear();
+      st.last_offset = s.cursor;
+    }
+    if (static_cast<int64_t>(events.size()) < st.settings.replay_page)
+      st.head_known = true;
+    if (events.empty() && s.cursor + 1 < st.ring_front()) {
+      // The store has nothing before the ring: the events were removed; skip ahead.
+      s.cursor = st.ring_front() - 1;
+    }
+    catch_up(self, key);
+  };
+  auto on_error = [=](caf::error&) { drop(self, key); };
+  auto timeout = std::chrono::seconds(30);
+  if (st.tree)
+    self->request(st.reader, timeout, caf::get_atom_v, tree_atom_v, st.stream_id, sub.cursor,
+                  st.settings.replay_page)
+        .then(on_page, on_error);
+  else
+    self->request(st.reader, timeout, caf::get_atom_v, caf::stream_atom_v, st.stream_id, sub.cursor,
+                  st.settings.replay_page)
+        .then(on_page, on_error);
 }
 
-}  // namespace
-
-broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_settings& settings,
-                                    std::string stream_id, int64_t last_offset,
-                                    store_reader_actor reader) {
-  return sys.spawn([settings, stream_id = std::move(stream_id), last_offset,
+broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& settings,
+                            std::string stream_id, int64_t last_offset, bool tree,
+                            store_reader_actor reader) {
+  return sys.spawn([settings, stream_id = std::move(stream_id), last_offset, tree,
                     reader](self_ptr self) -> broadcaster_actor::behavior_type {
     auto& st = self->state;
     st.settings = settings;
     st.stream_id = stream_id;
+    st.tree = tree;
+    st.head_known = !tree;
     st.last_offset = last_offset;
     st.reader = reader;
     return {
@@ -149,6 +166,20 @@ broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_se
         [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
     };
   });
+}
+
+}  // namespace
+
+broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_settings& settings,
+                                    std::string stream_id, int64_t last_offset,
+                                    store_reader_actor reader) {
+  return spawn_any(sys, settings, std::move(stream_id), last_offset, false, reader);
+}
+
+broadcaster_actor spawn_tree_broadcaster(caf::actor_system& sys,
+                                         const broadcaster_settings& settings, std::string root_id,
+                                         store_reader_actor reader) {
+  return spawn_any(sys, settings, std::move(root_id), 0, true, reader);
 }
 
 }  // namespace herald

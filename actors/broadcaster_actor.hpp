@@ -35,4 +35,11 @@ broadcaster_actor spawn_broadcaster(caf::actor_system& sys, const broadcaster_se
                                     std::string stream_id, int64_t last_offset,
                                     store_reader_actor reader);
 
+/// Spawns the broadcaster of the consolidated stream of the tree rooted at `root_id`. It learns
+/// the stream's last offset from the store (each subscriber reads the store once first) and from
+/// the events it is given, which must continue the stream from the moment it is spawned on.
+broadcaster_actor spawn_tree_broadcaster(caf::actor_system& sys,
+                                         const broadcaster_settings& settings, std::string root_id,
+                                         store_reader_actor reader);
+
 }  // namespace herald

@@ -10,6 +10,8 @@
 
 #include "actors/key_reservations.hpp"
 #include "actors/key_sweeper_actor.hpp"
+#include "actors/stream_sweeper_actor.hpp"
+#include "actors/tree_hub_actor.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/uuid.hpp"
 
@@ -81,6 +83,7 @@ struct registry_state {
   std::unordered_map<std::string, int64_t> parked_until;
   id_reservations task_ids;
   id_reservations child_ids;
+  tree_hub_actor trees;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
   std::unordered_map<caf::actor_addr, std::string> workflow_ids;
 
@@ -657,6 +660,13 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
     // Linked: it goes down with the engine.
     self->link_to(spawn_key_sweeper(self->system(), writer, settings.key_sweep_interval,
                                     settings.store_timeout));
+    self->link_to(spawn_stream_sweeper(self->system(), writer, settings.stream_retention,
+                                       settings.stream_sweep_interval, settings.store_timeout));
+    st.trees = spawn_tree_hub(
+        self->system(),
+        tree_hub_settings{settings.broadcaster, settings.tree_linger, settings.store_timeout},
+        writer, reader);
+    self->link_to(st.trees);
     for (auto& org : init.orgs) {
       st.orgs_by_id[org.id] = org;
       st.orgs_by_slug[org.slug] = org;
@@ -887,6 +897,27 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                                    rp.delegate(task, caf::subscribe_atom_v, after, std::move(sink));
                                });
           return rp;
+        },
+        [=](caf::subscribe_atom, tree_atom, std::string& id, int64_t after,
+            event_sink_ptr& sink) -> caf::result<caf::ok_atom> {
+          if (auto err = check_uuid("workflow execution id", id))
+            return err;
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          auto& st = self->state;
+          // The root never changes once set, so the stored row is recent enough.
+          self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v,
+                        workflow_atom_v, id)
+              .then(
+                  [=](workflow_record& rec) mutable {
+                    auto root = rec.root_id.empty() ? rec.id : rec.root_id;
+                    rp.delegate(self->state.trees, caf::subscribe_atom_v, std::move(root),
+                                std::move(rec.id), after, std::move(sink));
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          return rp;
+        },
+        [=](caf::unsubscribe_atom, tree_atom, const std::string&, event_sink_ptr& sink) {
+          self->send(self->state.trees, caf::unsubscribe_atom_v, std::move(sink));
         },
         [=](caf::unsubscribe_atom, task_atom, std::string& id, event_sink_ptr& sink) {
           auto& st = self->state;

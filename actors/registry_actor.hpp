@@ -106,6 +106,11 @@ using registry_actor = caf::typed_actor<
     /// Subscribes to the stream of a workflow: every event with offset > `after`, then live ones.
     caf::replies_to<caf::subscribe_atom, std::string, int64_t, event_sink_ptr>::with<caf::ok_atom>,
     caf::reacts_to<caf::unsubscribe_atom, std::string, event_sink_ptr>,
+    /// Subscribes to the consolidated stream of a workflow and its descendants; the offsets are
+    /// those of its root's tree stream.
+    caf::replies_to<caf::subscribe_atom, tree_atom, std::string, int64_t,
+                    event_sink_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::unsubscribe_atom, tree_atom, std::string, event_sink_ptr>,
     // -- from engine actors --
     caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
     /// A finished workflow actor leaves memory: the registry forgets it if it is still the live
@@ -158,6 +163,12 @@ struct engine_settings {
   std::chrono::milliseconds worker_lease{60000};
   /// How often expired idempotency keys are deleted from the store.
   std::chrono::milliseconds key_sweep_interval{std::chrono::hours{1}};
+  /// A consolidated stream's broadcaster outlives its last subscriber by this much.
+  std::chrono::milliseconds tree_linger{30000};
+  /// Stream events of a finished execution or standalone task are kept this long.
+  std::chrono::milliseconds stream_retention{std::chrono::hours{24}};
+  /// How often streams past their retention are deleted.
+  std::chrono::milliseconds stream_sweep_interval{std::chrono::minutes{10}};
 };
 
 /// The handles every engine actor may talk to.

@@ -94,7 +94,7 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
   auto events = task_stream_events(what, next, now_ms());
   for (auto& ev : events) {
     ev.offset = ++next.stream_offset;
-    batch.stream_events.push_back(keyed_stream_event{next.id, ev});
+    batch.stream_events.push_back(keyed_stream_event{next.id, ev, {}, 0});
   }
   batch.tasks.push_back(next);
   if (attempt.attempt > 0)
@@ -310,7 +310,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           ev.timestamp_ms = now_ms();
           write_batch batch;
           batch.tasks.push_back(next);
-          batch.stream_events.push_back(keyed_stream_event{next.id, ev});
+          batch.stream_events.push_back(keyed_stream_event{next.id, ev, {}, 0});
           auto rp = self->make_response_promise<caf::ok_atom>();
           self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
                         std::move(batch))

@@ -217,6 +217,10 @@ void note_cancellation(change& c, const cancel_request& req) {
 void add_child(change& c, const std::string& id, const std::string& name, const std::string& kind,
                const std::string& input, const std::string& queue, int32_t priority_seconds,
                bool in_history) {
+  // The first child makes the execution a tree: from this step on its events also go into the
+  // consolidated stream of its root.
+  if (c.record.root_id.empty())
+    c.record.root_id = c.record.id;
   const auto& parent = c.record;
   auto ts = parent.updated_ms;
   workflow_init init;
@@ -227,6 +231,7 @@ void add_child(change& c, const std::string& id, const std::string& name, const 
   rec.queue = queue.empty() ? parent.queue : queue;
   rec.input = input.empty() ? "null" : input;
   rec.parent_id = parent.id;
+  rec.root_id = parent.root_id;
   rec.priority_ms = int64_t{priority_seconds} * 1000;
   rec.created_ms = ts;
   rec.updated_ms = ts;
@@ -236,7 +241,7 @@ void add_child(change& c, const std::string& id, const std::string& name, const 
                     json_object{}.raw("input", rec.input).map("metadata", rec.metadata).str(), ts});
   auto created = workflow_state_event("WORKFLOW_CREATED", rec, ts);
   created.offset = rec.stream_offset = 1;
-  c.child_stream.push_back(keyed_stream_event{id, std::move(created)});
+  c.child_stream.push_back(keyed_stream_event{id, std::move(created), rec.root_id});
   if (in_history)
     c.append("CHILD_WORKFLOW_INITIATED", json_object{}
                                              .string("childExecutionName", name)
@@ -245,8 +250,11 @@ void add_child(change& c, const std::string& id, const std::string& name, const 
                                              .string("childWorkflowExecutionId", id)
                                              .raw("input", rec.input)
                                              .str());
+  // The child exists from this commit on: it is started as well (waiting for a worker).
   c.emit(child_event("CHILD_WORKFLOW_INITIATED", child_entry{id, name, kind, false}, "PENDING", "",
                      ts));
+  c.emit(
+      child_event("CHILD_WORKFLOW_STARTED", child_entry{id, name, kind, false}, "PENDING", "", ts));
   c.children.push_back(std::move(init));
 }
 
@@ -368,7 +376,7 @@ write_batch change::batch() const {
   for (const auto& ev : events)
     b.events.push_back(keyed_history_event{record.id, ev});
   for (const auto& ev : stream)
-    b.stream_events.push_back(keyed_stream_event{record.id, ev});
+    b.stream_events.push_back(keyed_stream_event{record.id, ev, record.root_id});
   for (const auto& child : children) {
     b.workflows.push_back(child.record);
     for (const auto& ev : child.history)

@@ -16,6 +16,12 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   unsigned http_port = cfg.http.port;
   std::string address = cfg.http.address;
   unsigned keep_alive_s = static_cast<unsigned>(cfg.http.keep_alive_interval.count());
+  auto idle_s = static_cast<unsigned>(cfg.http.sse_idle_timeout.count());
+  auto sse_queue_kib = static_cast<unsigned>(cfg.http.sse_queue_bytes / 1024);
+  double retention_h
+      = std::chrono::duration<double, std::ratio<3600>>(cfg.engine.stream_retention).count();
+  auto sweep_s = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.stream_sweep_interval).count());
   unsigned lease_s = static_cast<unsigned>(
       std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.worker_lease).count());
   po::options_description opts{"herald: a durable workflow engine with a real-time API\n\nOptions"};
@@ -32,6 +38,18 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "HTTP port for REST and SSE (0 = pick a free one)")  //
       ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),
        "interval of SSE keep-alive comments")  //
+      ("sse-idle-timeout-seconds", po::value(&idle_s)->default_value(idle_s),
+       "an SSE stream without an event for this long is closed; the client resumes (0 = never)")  //
+      (
+          "sse-queue-kib", po::value(&sse_queue_kib)->default_value(sse_queue_kib),
+          "unsent KiB after which a slow SSE subscriber is disconnected (it resumes by its last "
+          "id)")  //
+      (
+          "stream-retention-hours", po::value(&retention_h)->default_value(retention_h),
+          "stream events of a finished execution or task are deleted after this long; history "
+          "stays")  //
+      ("stream-sweep-seconds", po::value(&sweep_s)->default_value(sweep_s),
+       "how often streams past their retention are deleted")  //
       ("worker-lease-seconds", po::value(&lease_s)->default_value(lease_s),
        "a worker silent for this long loses its running work to other workers")  //
       ("threads", po::value(&cfg.caf_threads)->default_value(cfg.caf_threads),
@@ -69,6 +87,17 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   cfg.http.address = address;
   cfg.http.port = static_cast<uint16_t>(http_port);
   cfg.http.keep_alive_interval = std::chrono::seconds(keep_alive_s);
+  cfg.http.sse_idle_timeout = std::chrono::seconds(idle_s);
+  if (sse_queue_kib == 0 || retention_h < 0 || sweep_s == 0) {
+    message
+        = "sse-queue-kib and stream-sweep-seconds must be at least 1, "
+          "stream-retention-hours not negative";
+    return std::nullopt;
+  }
+  cfg.http.sse_queue_bytes = size_t{sse_queue_kib} * 1024;
+  cfg.engine.stream_retention
+      = std::chrono::milliseconds(static_cast<int64_t>(retention_h * 3.6e6));
+  cfg.engine.stream_sweep_interval = std::chrono::seconds(sweep_s);
   if (lease_s == 0) {
     message = "worker-lease-seconds must be at least 1";
     return std::nullopt;

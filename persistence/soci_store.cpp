@@ -16,6 +16,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "persistence/schema.hpp"
+#include "protocol/state_event.hpp"
 #include "protocol/status.hpp"
 
 namespace herald {
@@ -174,6 +175,7 @@ void columns(workflow_row& r, F&& f) {
   f("created_ms", x.created_ms);
   f("updated_ms", x.updated_ms);
   f("completed_ms", x.completed_ms);
+  f("root_id", x.root_id);
 }
 
 void encode(const workflow_record& x, workflow_row& r) {
@@ -462,6 +464,49 @@ void columns(keyed_stream_event& x, F&& f) {
 void encode(const keyed_stream_event& x, keyed_stream_event& r) {
   r = x;
 }
+
+/// One event of a consolidated tree stream: a reference to an event of a member's own stream.
+struct tree_row {
+  std::string root_id;
+  int64_t offset = 0;
+  std::string workflow_id;
+  int64_t source_offset = 0;
+};
+
+template <class F>
+void columns(tree_row& x, F&& f) {
+  f("root_id", x.root_id);
+  f("offset_", x.offset);
+  f("workflow_id", x.workflow_id);
+  f("source_offset", x.source_offset);
+}
+
+void encode(const tree_row& x, tree_row& r) {
+  r = x;
+}
+
+/// A consolidated stream event read back: the tree offset, its workflow and the event itself.
+struct tree_read_row {
+  int64_t offset = 0;
+  std::string workflow_id;
+  stream_event event;
+};
+
+template <class F>
+void columns(tree_read_row& x, F&& f) {
+  f("t.offset_", x.offset);
+  f("t.workflow_id", x.workflow_id);
+  f("s.offset_", x.event.offset);
+  f("s.event", x.event.event);
+  f("s.name", x.event.name);
+  f("s.payload", x.event.payload);
+  f("s.timestamp_ms", x.event.timestamp_ms);
+}
+
+/// A single number (MIN, MAX, COUNT), 0 when NULL.
+struct number_row {
+  int64_t value = 0;
+};
 
 template <class F>
 void columns(task_log& x, F&& f) {
@@ -866,6 +911,7 @@ struct soci_store::impl {
   table_writer<attempt_row> attempt_writer{"task_attempt", true};
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
+  table_writer<tree_row> tree_writer{"tree_event", false};
   table_writer<task_log> log_writer{"task_log", false};
   table_writer<definition_row> workflow_definition_writer{
       "workflow_definition", true, {"org_id", "kind"}, {"created_ms"}};
@@ -882,6 +928,22 @@ struct soci_store::impl {
   std::unique_ptr<select_query<task_row>> tasks_of;
   std::unique_ptr<select_query<task_row>> task_by_id;
   std::unique_ptr<select_query<stream_event>> stream_of;
+  std::unique_ptr<select_query<tree_read_row>> tree_of;
+  std::unique_ptr<select_query<number_row>> tree_first;
+  std::unique_ptr<select_query<number_row>> tree_last;
+  std::unique_ptr<select_query<number_row>> stream_last;
+  /// The last offset of each consolidated stream written lately (a cache: the writer is the only
+  /// one appending, so it stays true until a transaction fails).
+  std::unordered_map<std::string, int64_t> tree_heads;
+
+  /// Gives each stream event with a `tree_id` the next offset of its tree and returns the rows
+  /// that record it; `offsets` gets one entry per stream event (0 = none).
+  std::vector<tree_row> place_in_trees(const std::vector<write_batch>& batches,
+                                       std::vector<int64_t>& offsets);
+
+  /// Returns a number selected by `q` for `id`.
+  int64_t number(std::unique_ptr<select_query<number_row>>& q, const char* expression,
+                 const char* rest, const std::string& id);
   std::unique_ptr<select_query<idempotency_key_record>> key_by_name;
   std::unique_ptr<select_query<workflow_row>> active_workflows;
   std::unique_ptr<select_query<task_row>> active_tasks;
@@ -978,9 +1040,62 @@ void soci_store::migrate() {
   }
 }
 
-void soci_store::commit(const std::vector<write_batch>& batches) {
+int64_t soci_store::impl::number(std::unique_ptr<select_query<number_row>>& q,
+                                 const char* expression, const char* rest, const std::string& id) {
+  if (!q) {
+    auto fresh = std::make_unique<select_query<number_row>>(sql, 1, 0);
+    fresh->st.exchange(soci::into(fresh->row.value));
+    fresh->st.exchange(soci::use(fresh->text[0]));
+    prepare(fresh->st, std::string{"SELECT COALESCE("} + expression + ", 0) " + rest);
+    q = std::move(fresh);
+  }
+  q->text[0] = id;
+  q->row.value = 0;
+  int64_t result = 0;
+  q->run([&](const number_row& row) { result = row.value; });
+  return result;
+}
+
+std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_batch>& batches,
+                                                       std::vector<int64_t>& offsets) {
+  constexpr size_t max_cached_trees = 65536;
+  if (tree_heads.size() > max_cached_trees)
+    tree_heads.clear();
+  std::vector<tree_row> rows;
+  // The own-stream offsets this transaction writes before a tree's first row: the tree starts
+  // after them, since until then the root's own stream is the tree's stream.
+  std::unordered_map<std::string_view, int64_t> pending;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.stream_events) {
+      int64_t placed = 0;
+      if (!x.tree_id.empty()) {
+        auto i = tree_heads.find(x.tree_id);
+        if (i == tree_heads.end()) {
+          auto head
+              = number(tree_last, "MAX(offset_)", "FROM tree_event WHERE root_id = :r", x.tree_id);
+          if (head == 0) {
+            head = number(stream_last, "MAX(offset_)", "FROM stream_event WHERE stream_id = :s",
+                          x.tree_id);
+            if (auto p = pending.find(x.tree_id); p != pending.end())
+              head = std::max(head, p->second);
+          }
+          i = tree_heads.emplace(x.tree_id, head).first;
+        }
+        placed = ++i->second;
+        rows.push_back(tree_row{x.tree_id, placed, x.stream_id, x.event.offset});
+      }
+      offsets.push_back(placed);
+      auto& last = pending[x.stream_id];
+      last = std::max(last, x.event.offset);
+    }
+  }
+  return rows;
+}
+
+std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches) {
+  std::vector<int64_t> tree_offsets;
   if (std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.empty(); }))
-    return;
+    return tree_offsets;
   auto& d = *impl_;
   try {
     soci::transaction tr{d.sql};
@@ -991,7 +1106,12 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.promise_writer.write(d.sql, latest_by_id(batches, &write_batch::promises));
     d.attempt_writer.write(d.sql, latest_attempts(batches));
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
+    auto tree_rows = d.place_in_trees(batches, tree_offsets);
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
+    std::vector<const tree_row*> tree_refs;
+    for (const auto& row : tree_rows)
+      tree_refs.push_back(&row);
+    d.tree_writer.write(d.sql, tree_refs);
     d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
     d.workflow_definition_writer.write(
         d.sql, latest_definitions(batches, &write_batch::workflow_definitions));
@@ -1007,6 +1127,8 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.key_writer.write(d.sql, latest_keys(batches));
     tr.commit();
   } catch (...) {
+    d.tree_heads.clear();
+    d.tree_writer.clear();
     // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
     // whose execution failed unless the statement is destroyed: start afresh.
     d.org_writer.clear();
@@ -1025,6 +1147,7 @@ void soci_store::commit(const std::vector<write_batch>& batches) {
     d.key_releaser.clear();
     throw;
   }
+  return tree_offsets;
 }
 
 std::optional<org_record> soci_store::find_org_by_slug(const std::string& slug) {
@@ -1093,6 +1216,66 @@ std::vector<stream_event> soci_store::load_stream(const std::string& stream_id, 
   q.numbers[1] = limit;
   q.run([&](const stream_event& x) { result.push_back(x); });
   return result;
+}
+
+std::vector<stream_event> soci_store::load_tree(const std::string& root_id, int64_t after,
+                                                int64_t limit) {
+  std::vector<stream_event> result;
+  if (limit <= 0)
+    return result;
+  auto& d = *impl_;
+  // Before its first row, the tree's stream is the root's own.
+  auto first
+      = d.number(d.tree_first, "MIN(offset_)", "FROM tree_event WHERE root_id = :r", root_id);
+  if (first == 0 || after + 1 < first) {
+    for (auto& ev : load_stream(root_id, after, limit)) {
+      if (first != 0 && ev.offset >= first)
+        break;
+      auto offset = ev.offset;
+      result.push_back(tree_stream_event(root_id, std::move(ev), offset));
+    }
+    if (first == 0 || static_cast<int64_t>(result.size()) == limit)
+      return result;
+    after = first - 1;
+  }
+  auto& q = lazy_select(d.tree_of, d.sql,
+                        "FROM tree_event t JOIN stream_event s ON s.stream_id = t.workflow_id"
+                        " AND s.offset_ = t.source_offset WHERE t.root_id = :root"
+                        " AND t.offset_ > :after ORDER BY t.offset_ LIMIT :lim",
+                        1, 2);
+  q.text[0] = root_id;
+  q.numbers[0] = after;
+  q.numbers[1] = limit - static_cast<int64_t>(result.size());
+  q.run([&](const tree_read_row& row) {
+    result.push_back(tree_stream_event(row.workflow_id, row.event, row.offset));
+  });
+  return result;
+}
+
+int64_t soci_store::prune_streams(int64_t from_ms, int64_t before_ms) {
+  auto& sql = impl_->sql;
+  soci::transaction tr{sql};
+  int64_t removed = 0;
+  auto run = [&](const std::string& statement) {
+    soci::statement st = (sql.prepare << statement, soci::use(from_ms, "from_ms"),
+                          soci::use(before_ms, "before_ms"));
+    st.execute(true);
+    removed += st.get_affected_rows();
+  };
+  const std::string finished
+      = " completed_ms >= :from_ms AND completed_ms < :before_ms"
+        " AND completed_ms > 0 AND status IN ("
+        + status_list(all_workflow_statuses, true) + ")";
+  run("DELETE FROM tree_event WHERE root_id IN (SELECT id FROM workflow_execution WHERE" + finished
+      + ")");
+  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id FROM workflow_execution WHERE"
+      + finished + ")");
+  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id FROM task_execution WHERE"
+      " workflow_id = '' AND completed_ms >= :from_ms AND completed_ms < :before_ms"
+      " AND completed_ms > 0 AND status IN ("
+      + status_list(all_task_statuses, true) + "))");
+  tr.commit();
+  return removed;
 }
 
 std::optional<idempotency_key_record> soci_store::find_idempotency_key(const std::string& org_id,

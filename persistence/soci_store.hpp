@@ -39,7 +39,7 @@ public:
 
   /// Upserts by id (the last version of a row among all batches wins) and appends events; an
   /// existing (workflow_id, sequence) or (stream_id, offset) fails the whole transaction.
-  void commit(const std::vector<write_batch>& batches) override;
+  std::vector<int64_t> commit(const std::vector<write_batch>& batches) override;
 
   std::optional<org_record> find_org_by_slug(const std::string& slug) override;
   std::optional<org_record> find_org_by_id(const std::string& id) override;
@@ -55,6 +55,11 @@ public:
   /// Returns nothing when `limit` is not positive.
   std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
                                         int64_t limit) override;
+
+  std::vector<stream_event> load_tree(const std::string& root_id, int64_t after,
+                                      int64_t limit) override;
+
+  int64_t prune_streams(int64_t from_ms, int64_t before_ms) override;
 
   /// Never matches an empty key.
   std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,

@@ -29,8 +29,10 @@ public:
   /// Creates the schema or migrates it to the newest version; safe to call on every start.
   virtual void migrate() = 0;
 
-  /// Writes all batches in one transaction: all or nothing.
-  virtual void commit(const std::vector<write_batch>& batches) = 0;
+  /// Writes all batches in one transaction: all or nothing. Returns, for each stream event of
+  /// the batches in order, its offset in its tree's consolidated stream (0 when it has no
+  /// `tree_id`).
+  virtual std::vector<int64_t> commit(const std::vector<write_batch>& batches) = 0;
 
   virtual std::optional<org_record> find_org_by_slug(const std::string& slug) = 0;
   virtual std::optional<org_record> find_org_by_id(const std::string& id) = 0;
@@ -44,6 +46,14 @@ public:
   virtual std::vector<stream_event> load_stream(const std::string& stream_id, int64_t after,
                                                 int64_t limit)
       = 0;
+  /// Returns up to `limit` events of the consolidated stream of the tree rooted at `root_id`
+  /// with offset > `after`, ordered by offset, wrapped for that stream (see `tree_stream_event`).
+  virtual std::vector<stream_event> load_tree(const std::string& root_id, int64_t after,
+                                              int64_t limit)
+      = 0;
+  /// Deletes the stream events (own and consolidated) of executions and standalone tasks that
+  /// finished in [`from_ms`, `before_ms`); history is kept. Returns how many rows went.
+  virtual int64_t prune_streams(int64_t from_ms, int64_t before_ms) = 0;
   /// Returns what idempotency key `key` of `org_id` binds, unless it expired by `now_ms`.
   virtual std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,
                                                                      const std::string& key,

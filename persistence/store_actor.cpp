@@ -4,12 +4,14 @@
 #include <exception>
 #include <iterator>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include <caf/all.hpp>
 
 #include "persistence/soci_store.hpp"
 #include "protocol/errors.hpp"
+#include "protocol/state_event.hpp"
 
 namespace herald {
 
@@ -84,6 +86,24 @@ auto guarded(store_handle& db, F&& f, bool may_reconnect = true)
   }
 }
 
+/// Turns a read result into a reply.
+template <class T>
+caf::result<T> reply(caf::expected<T>&& x) {
+  if (!x)
+    return std::move(x.error());
+  return std::move(*x);
+}
+
+/// Turns a lookup result into a reply; nothing found is a `not_found` error naming `what`.
+template <class T>
+caf::result<T> reply(caf::expected<std::optional<T>>&& x, const std::string& what) {
+  if (!x)
+    return std::move(x.error());
+  if (!*x)
+    return make_herald_error(herald_errc::not_found, what + " not found");
+  return std::move(**x);
+}
+
 // -- writer -------------------------------------------------------------------------------------
 
 /// The writer's whole interface: the public one plus the flush it sends itself.
@@ -94,27 +114,52 @@ using commit_promise = caf::typed_response_promise<caf::ok_atom>;
 struct writer_state {
   std::unique_ptr<store_handle> db;
   size_t max_batches = 512;
-  std::vector<write_batch> batches;      ///< waiting for the next flush
-  std::vector<commit_promise> promises;  ///< one per entry of `batches`
+  std::vector<write_batch> batches;                                ///< waiting for the next flush
+  std::vector<commit_promise> promises;                            ///< one per entry of `batches`
+  std::unordered_map<std::string, stream_listener_actor> watched;  ///< by tree root id
   static inline const char* name = "herald.store_writer";
 };
 
-/// Commits `batches` in one transaction; returns the error, or none.
-caf::error commit_all(store_handle& db, const std::vector<write_batch>& batches,
+using writer_ptr = writer_actor::stateful_pointer<writer_state>;
+
+/// Hands the committed events of watched trees to their listeners. A tree without rows of its
+/// own yet is the root's own stream, so the root's events count with their own offsets.
+void announce(writer_ptr self, const std::vector<write_batch>& batches,
+              const std::vector<int64_t>& tree_offsets) {
+  auto& watched = self->state.watched;
+  if (watched.empty())
+    return;
+  std::unordered_map<std::string_view, std::vector<stream_event>> out;
+  size_t i = 0;
+  for (const auto& batch : batches) {
+    for (const auto& x : batch.stream_events) {
+      auto placed = i < tree_offsets.size() ? tree_offsets[i] : 0;
+      ++i;
+      const auto& tree = x.tree_id.empty() ? x.stream_id : x.tree_id;
+      if (watched.count(tree) == 0)
+        continue;
+      out[tree].push_back(
+          tree_stream_event(x.stream_id, x.event, placed != 0 ? placed : x.event.offset));
+    }
+  }
+  for (auto& [tree, events] : out)
+    self->send(watched.at(std::string{tree}), emit_atom_v, std::move(events));
+}
+
+/// Commits `batches` in one transaction and announces them; returns the error, or none.
+caf::error commit_all(writer_ptr self, const std::vector<write_batch>& batches,
                       bool may_reconnect) {
   auto result = guarded(
-      db,
-      [&](store& s) {
-        s.commit(batches);
-        return true;
-      },
-      may_reconnect);
-  return result ? caf::error{} : std::move(result.error());
+      *self->state.db, [&](store& s) { return s.commit(batches); }, may_reconnect);
+  if (!result)
+    return std::move(result.error());
+  announce(self, batches, *result);
+  return caf::error{};
 }
 
 /// Commits up to `max_batches` waiting batches in one transaction and answers their promises.
 /// If that transaction fails, each batch is retried alone so that one bad batch fails alone.
-void flush(writer_actor::stateful_pointer<writer_state> self) {
+void flush(writer_ptr self) {
   auto& st = self->state;
   auto n = std::min(st.batches.size(), st.max_batches);
   auto first = st.batches.begin();
@@ -126,7 +171,7 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   st.promises.erase(pfirst, pfirst + n);
   if (!st.batches.empty())
     self->send(self, caf::flush_atom_v);
-  auto err = commit_all(*st.db, group, true);
+  auto err = commit_all(self, group, true);
   if (!err) {
     for (auto& rp : promises)
       rp.deliver(caf::ok_atom_v);
@@ -140,7 +185,7 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   for (size_t i = 0; i < group.size(); ++i) {
     std::vector<write_batch> one;
     one.push_back(std::move(group[i]));
-    if (auto single = commit_all(*st.db, one, false))
+    if (auto single = commit_all(self, one, false))
       promises[i].deliver(std::move(single));
     else
       promises[i].deliver(caf::ok_atom_v);
@@ -173,6 +218,17 @@ writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_s
         if (!self->state.batches.empty())
           flush(self);
       },
+      [=](watch_atom, std::string& tree, stream_listener_actor& listener) {
+        // Batches queued before this message are not yet committed: they are announced too.
+        self->state.watched[std::move(tree)] = std::move(listener);
+        return caf::ok_atom_v;
+      },
+      [=](release_atom, watch_atom, const std::string& tree) { self->state.watched.erase(tree); },
+      [=](expire_atom, caf::stream_atom, int64_t from_ms,
+          int64_t before_ms) -> caf::result<int64_t> {
+        return reply(guarded(*self->state.db,
+                             [&](store& s) { return s.prune_streams(from_ms, before_ms); }));
+      },
   };
 }
 
@@ -182,24 +238,6 @@ struct reader_state {
   std::unique_ptr<store_handle> db;
   static inline const char* name = "herald.store_reader";
 };
-
-/// Turns a read result into a reply.
-template <class T>
-caf::result<T> reply(caf::expected<T>&& x) {
-  if (!x)
-    return std::move(x.error());
-  return std::move(*x);
-}
-
-/// Turns a lookup result into a reply; nothing found is a `not_found` error naming `what`.
-template <class T>
-caf::result<T> reply(caf::expected<std::optional<T>>&& x, const std::string& what) {
-  if (!x)
-    return std::move(x.error());
-  if (!*x)
-    return make_herald_error(herald_errc::not_found, what + " not found");
-  return std::move(**x);
-}
 
 /// Returns whether workflow `id` exists and belongs to org `org_id`.
 bool owned_workflow(store& s, const std::string& org_id, const std::string& id) {
@@ -240,6 +278,10 @@ store_reader_actor::behavior_type store_reader(
           int64_t limit) -> caf::result<std::vector<stream_event>> {
         return reply(
             guarded(db(), [&](store& s) { return s.load_stream(stream_id, after, limit); }));
+      },
+      [=](caf::get_atom, tree_atom, const std::string& root_id, int64_t after,
+          int64_t limit) -> caf::result<std::vector<stream_event>> {
+        return reply(guarded(db(), [&](store& s) { return s.load_tree(root_id, after, limit); }));
       },
       [=](caf::get_atom, idem_atom, const std::string& org_id,
           const std::string& key) -> caf::result<idempotency_key_record> {

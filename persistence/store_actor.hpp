@@ -17,11 +17,24 @@
 
 namespace herald {
 
+/// Takes the committed events of one consolidated stream, in offset order.
+using stream_listener_actor
+    = caf::typed_actor<caf::reacts_to<emit_atom, std::vector<stream_event>>>;
+
 /// The single writer: commits write batches with group commit (every batch that queued up while
 /// the previous transaction ran goes into the next one). Replies `ok` once the batch is durable,
 /// or an error (the batch is then rolled back alone, other batches are unaffected).
-using store_writer_actor
-    = caf::typed_actor<caf::replies_to<commit_atom, write_batch>::with<caf::ok_atom>>;
+/// It also places events in their tree's consolidated stream, and hands each commit's events of
+/// a watched tree to its listener right after the commit, in commit order.
+using store_writer_actor = caf::typed_actor<
+    caf::replies_to<commit_atom, write_batch>::with<caf::ok_atom>,
+    /// Hands every event of the tree rooted at the given id committed from now on to `listener`
+    /// (as `tree_stream_event`s); replaces an earlier listener of that tree.
+    caf::replies_to<watch_atom, std::string, stream_listener_actor>::with<caf::ok_atom>,
+    /// Stops handing out the tree's events.
+    caf::reacts_to<release_atom, watch_atom, std::string>,
+    /// Deletes the streams of what finished in [from ms, before ms); replies the rows removed.
+    caf::replies_to<expire_atom, caf::stream_atom, int64_t, int64_t>::with<int64_t>>;
 
 /// Read access; not-found answers are `herald_errc::not_found` errors.
 using store_reader_actor = caf::typed_actor<
@@ -32,6 +45,9 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
     caf::replies_to<caf::get_atom, org_id_atom, std::string>::with<org_record>,
     caf::replies_to<caf::get_atom, caf::stream_atom, std::string, int64_t,
+                    int64_t>::with<std::vector<stream_event>>,
+    /// (root id, after, limit) -> events of the tree's consolidated stream.
+    caf::replies_to<caf::get_atom, tree_atom, std::string, int64_t,
                     int64_t>::with<std::vector<stream_event>>,
     /// What an idempotency key binds: (org id, key); not_found when unused or expired.
     caf::replies_to<caf::get_atom, idem_atom, std::string,

@@ -17,10 +17,14 @@ struct keyed_history_event {
   history_event event;
 };
 
-/// A stream event addressed to its stream (a workflow id, or a standalone task id).
+/// A stream event addressed to its stream (a workflow id, or a standalone task id). An event of
+/// an execution tree with children also goes into the tree's consolidated stream: `tree_id` is
+/// the root, and the writer assigns `tree_offset` when it commits.
 struct keyed_stream_event {
   std::string stream_id;
   stream_event event;
+  std::string tree_id;
+  int64_t tree_offset = 0;
 };
 
 /// Everything one actor step changes, written atomically: all rows or none.
@@ -61,7 +65,8 @@ typename Inspector::result_type inspect(Inspector& f, keyed_history_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
-  return f(caf::meta::type_name("keyed_stream_event"), x.stream_id, x.event);
+  return f(caf::meta::type_name("keyed_stream_event"), x.stream_id, x.event, x.tree_id,
+           x.tree_offset);
 }
 
 template <class Inspector>

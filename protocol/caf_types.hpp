@@ -50,5 +50,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, lease_atom, "lease")
   CAF_ADD_ATOM(herald, herald, deadline_atom, "deadline")
   CAF_ADD_ATOM(herald, herald, attempts_atom, "attempts")
+  CAF_ADD_ATOM(herald, herald, tree_atom, "tree")
+  CAF_ADD_ATOM(herald, herald, watch_atom, "watch")
 
 CAF_END_TYPE_ID_BLOCK(herald)

@@ -63,6 +63,7 @@ struct workflow_record {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   int64_t completed_ms = 0;
+  std::string root_id;  ///< root of its tree once the tree has children, else ""
 };
 
 /// A task execution row; `workflow_id` is "" for a standalone task.
@@ -154,7 +155,7 @@ typename Inspector::result_type inspect(Inspector& f, workflow_record& x) {
   return f(caf::meta::type_name("workflow_record"), x.id, x.org_id, x.kind, x.queue, x.status,
            x.input, x.output, x.error, x.worker_id, x.parent_id, x.version, x.idempotency_key,
            x.metadata, x.priority_ms, x.current_sequence, x.stream_offset, x.task_time_ms,
-           x.created_ms, x.updated_ms, x.completed_ms);
+           x.created_ms, x.updated_ms, x.completed_ms, x.root_id);
 }
 
 template <class Inspector>

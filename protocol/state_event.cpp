@@ -47,4 +47,13 @@ stream_event task_state_event(std::string_view name, const task_record& task, in
   return make_state_event(name, snap.str(), ts_ms);
 }
 
+stream_event tree_stream_event(std::string_view workflow_id, stream_event event, int64_t offset) {
+  event.offset = offset;
+  event.payload = json_object{}
+                      .string("workflowExecutionId", workflow_id)
+                      .string("data", event.payload)
+                      .str();
+  return event;
+}
+
 }  // namespace herald

@@ -21,4 +21,9 @@ stream_event workflow_state_event(std::string_view name, const workflow_record& 
 /// Returns a stream event carrying a TaskSnapshot.
 stream_event task_state_event(std::string_view name, const task_record& task, int64_t ts_ms);
 
+/// Returns `event` of execution `workflow_id` as it appears at `offset` of a consolidated tree
+/// stream: `{"workflowExecutionId":…,"data":"<the original payload string>"}`; the SSE event name
+/// and the state event name are kept, so filters see the original.
+stream_event tree_stream_event(std::string_view workflow_id, stream_event event, int64_t offset);
+
 }  // namespace herald

@@ -198,6 +198,12 @@ void http_session::handle_request() {
     case route_kind::health:
       send(http::status::ok, R"({"status":"UP"})");
       return;
+    case route_kind::metrics: {
+      auto res = make_response(http::status::ok, state_->metrics_text());
+      res->set(http::field::content_type, "text/plain; version=0.0.4");
+      write(std::move(res));
+      return;
+    }
     case route_kind::get_org:
       get_org(route);
       return;
@@ -224,12 +230,17 @@ void http_session::handle_request() {
     case route_kind::list_tasks:
       list_tasks(route);
       return;
-    case route_kind::stream_workflow: {
-      auto after = resume_after(query);
-      if (!after)
+    case route_kind::stream_workflow:
+    case route_kind::stream_consolidated: {
+      auto request = stream_params(query);
+      if (!request)
         return;
-      with_workflow(route, [value = *after](http_session& self, workflow_record& record) {
-        self.open_stream(record.id, value, stream_owner::workflow);
+      request->owner
+          = route.kind == route_kind::stream_workflow ? stream_owner::workflow : stream_owner::tree;
+      with_workflow(route, [request = std::move(*request)](http_session& self,
+                                                           workflow_record& record) mutable {
+        request.id = record.id;
+        self.open_stream(std::move(request));
       });
       return;
     }
@@ -278,7 +289,7 @@ void http_session::handle_request() {
   }
 }
 
-std::optional<int64_t> http_session::resume_after(std::string_view query) {
+std::optional<stream_request> http_session::stream_params(std::string_view query) {
   std::optional<std::string> text;
   if (auto i = req_.find("Last-Event-ID"); i != req_.end())
     text = std::string{to_std(i->value())};
@@ -293,9 +304,16 @@ std::optional<int64_t> http_session::resume_after(std::string_view query) {
       text.reset();
   }
   auto after = cursor(text);
-  if (!after)
+  if (!after) {
     send_error(http::status::bad_request, "Last-Event-ID must be a non-negative integer");
-  return after;
+    return std::nullopt;
+  }
+  auto filter = stream_filter::parse(query_param(query, "types").value_or(""));
+  if (!filter) {
+    send_error(filter.error());
+    return std::nullopt;
+  }
+  return stream_request{{}, stream_owner::workflow, *after, std::move(*filter)};
 }
 
 void http_session::get_org(const route_match& route) {
@@ -462,13 +480,13 @@ void http_session::list_tasks(const route_match& route) {
   });
 }
 
-void http_session::open_stream(const std::string& workflow_id, int64_t after, stream_owner owner) {
+void http_session::open_stream(stream_request request) {
   if (closed_)
     return;
   // This session ends here; the connection lives on in the SSE session.
   closed_ = true;
-  auto sse = std::make_shared<sse_session>(std::move(stream_), state_, workflow_id, after,
-                                           req_.version(), owner);
+  auto sse = std::make_shared<sse_session>(std::move(stream_), state_, std::move(request),
+                                           req_.version());
   state_->leave(this);
   sse->run();
 }

@@ -84,10 +84,12 @@ private:
   void settle_promise(const route_match& route, bool reject);
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
-  void open_stream(const std::string& workflow_id, int64_t after, stream_owner owner);
+  void open_stream(stream_request request);
   /// The resume cursor (Last-Event-ID header or lastEventId parameter; 0 if none), or nothing
   /// after answering 400.
-  std::optional<int64_t> resume_after(std::string_view query);
+  /// Reads where an SSE request resumes (`Last-Event-ID` or `lastEventId`) and its `types`;
+  /// answers 400 and returns nothing when either is malformed.
+  std::optional<stream_request> stream_params(std::string_view query);
   /// The task routes: standalone tasks (create, list, get, cancel, attempts, logs, stream) and
   /// the attempts of a workflow's task.
   void serve_task_route(const route_match& route, std::string_view query);

@@ -183,12 +183,15 @@ void http_session::serve_task_route(const route_match& route, std::string_view q
       return;
     }
     case route_kind::stream_task: {
-      auto after = resume_after(query);
-      if (!after)
+      auto request = stream_params(query);
+      if (!request)
         return;
-      with_standalone([value = *after](http_session& self, task_record& task) {
-        self.open_stream(task.id, value, stream_owner::task);
-      });
+      request->owner = stream_owner::task;
+      with_standalone(
+          [request = std::move(*request)](http_session& self, task_record& task) mutable {
+            request.id = task.id;
+            self.open_stream(std::move(request));
+          });
       return;
     }
     case route_kind::list_workflow_task_attempts: {

@@ -21,7 +21,7 @@ constexpr auto ni = route_kind::not_implemented;
 // `/workflow-executions/signal-with-start` wins over `/workflow-executions/{}`.
 constexpr route_entry routes[] = {
     {http::verb::get, "/_/health", route_kind::health},
-    {http::verb::get, "/_/metrics", ni},
+    {http::verb::get, "/_/metrics", route_kind::metrics},
     {http::verb::get, "/api/docs", ni},
     {http::verb::get, "/api/docs/openapi.json", ni},
     {http::verb::post, "/api/orgs", ni},
@@ -36,7 +36,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
-    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated", ni},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated",
+     route_kind::stream_consolidated},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", route_kind::get_workflow_state},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/cancel", route_kind::cancel_workflow},
     {http::verb::post, "/api/orgs/{}/workflow-executions/{}/retry", route_kind::retry_workflow},

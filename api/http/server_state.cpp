@@ -1,5 +1,7 @@
 #include "api/http/server_state.hpp"
 
+#include <iostream>
+
 namespace herald {
 
 closable_session::~closable_session() {
@@ -47,6 +49,27 @@ std::vector<std::shared_ptr<closable_session>> server_state::stop() {
 bool server_state::stopped() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return stopped_;
+}
+
+void server_state::note_slow_subscriber(const std::string& stream_id, size_t queued_bytes) {
+  auto n = ++streams_.slow_disconnects;
+  std::cerr << "herald: SSE subscriber of " << stream_id << " fell " << queued_bytes
+            << " bytes behind and was disconnected (it resumes by its last id); " << n << " so far"
+            << std::endl;
+}
+
+std::string server_state::metrics_text() const {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
+    out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " " + type + "\n"
+           + name + " " + std::to_string(value) + "\n";
+  };
+  metric("herald_sse_streams_open", "gauge", "SSE connections open now.", streams_.open.load());
+  metric("herald_sse_slow_disconnects_total", "counter",
+         "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load());
+  metric("herald_sse_idle_timeouts_total", "counter", "SSE streams ended after their idle timeout.",
+         streams_.idle_timeouts.load());
+  return out;
 }
 
 }  // namespace herald

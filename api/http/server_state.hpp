@@ -1,7 +1,10 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +48,21 @@ public:
 
   bool stopped() const;
 
+  /// Counts SSE connections: opened, and ended because the subscriber fell behind or idled.
+  struct stream_counters {
+    std::atomic<int64_t> open{0};
+    std::atomic<uint64_t> slow_disconnects{0};
+    std::atomic<uint64_t> idle_timeouts{0};
+  };
+
+  stream_counters& streams() { return streams_; }
+
+  /// Counts and logs (stderr) a subscriber cut off for falling `queued_bytes` behind.
+  void note_slow_subscriber(const std::string& stream_id, size_t queued_bytes);
+
+  /// Returns the Prometheus text of `/_/metrics`.
+  std::string metrics_text() const;
+
   /// Runs `f(session)` on the session's executor unless the server stopped or the session is
   /// gone; returns whether it was posted. Thread-safe. The strong reference taken here moves
   /// into the posted handler, so a foreign thread never destroys a session.
@@ -65,6 +83,7 @@ private:
   caf::actor_system& sys_;
   registry_actor registry_;
   http_settings settings_;
+  stream_counters streams_;
   mutable std::mutex mtx_;
   bool stopped_ = false;
   std::unordered_map<closable_session*, std::shared_ptr<closable_session>> sessions_;

@@ -7,13 +7,10 @@
 namespace herald {
 
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-                         std::string workflow_id, int64_t after, unsigned version,
-                         stream_owner owner)
+                         stream_request request, unsigned version)
     : stream_(std::move(stream)),
       state_(std::move(state)),
-      workflow_id_(std::move(workflow_id)),
-      owner_(owner),
-      after_(after),
+      request_(std::move(request)),
       chunked_(version >= 11),
       res_(http::status::ok, version),
       keep_alive_(stream_.get_executor()) {
@@ -22,11 +19,14 @@ sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_stat
 
 void sse_session::run() {
   auto self = shared_from_this();
-  sink_ = std::make_shared<sse_sink>(weak_from_this(), state_, state_->settings().sse_queue_bytes);
+  sink_ = std::make_shared<sse_sink>(weak_from_this(), state_, state_->settings().sse_queue_bytes,
+                                     std::move(request_.filter));
+  ++state_->streams().open;  // close() counts it down, also right below
   if (!state_->join(self)) {
     close();
     return;
   }
+  last_event_ = std::chrono::steady_clock::now();
   res_.set(http::field::server, "herald");
   res_.set(http::field::content_type, "text/event-stream");
   res_.set(http::field::cache_control, "no-cache");
@@ -58,21 +58,39 @@ void sse_session::run() {
     state->post_to(weak, [](sse_session& session) { session.close(); });
   };
   auto timeout = state_->settings().request_timeout;
-  if (owner_ == stream_owner::task)
-    ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
-        task_atom_v, workflow_id_, after_, event_sink_ptr{sink_});
-  else
-    ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
-        workflow_id_, after_, event_sink_ptr{sink_});
+  const auto& id = request_.id;
+  auto after = request_.after;
+  switch (request_.owner) {
+    case stream_owner::workflow:
+      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v, id,
+          after, event_sink_ptr{sink_});
+      break;
+    case stream_owner::task:
+      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
+          task_atom_v, id, after, event_sink_ptr{sink_});
+      break;
+    case stream_owner::tree:
+      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
+          tree_atom_v, id, after, event_sink_ptr{sink_});
+      break;
+  }
 }
 
 void sse_session::unsubscribe() {
-  if (owner_ == stream_owner::task)
-    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, task_atom_v, workflow_id_,
-                   event_sink_ptr{sink_});
-  else
-    caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, workflow_id_,
-                   event_sink_ptr{sink_});
+  const auto& id = request_.id;
+  switch (request_.owner) {
+    case stream_owner::workflow:
+      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, id, event_sink_ptr{sink_});
+      break;
+    case stream_owner::task:
+      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, task_atom_v, id,
+                     event_sink_ptr{sink_});
+      break;
+    case stream_owner::tree:
+      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, tree_atom_v, id,
+                     event_sink_ptr{sink_});
+      break;
+  }
 }
 
 void sse_session::on_subscribed() {
@@ -82,10 +100,13 @@ void sse_session::on_subscribed() {
 }
 
 void sse_session::deliver(std::string text) {
+  last_event_ = std::chrono::steady_clock::now();
   enqueue(std::move(text), true);
 }
 
 void sse_session::overflow() {
+  if (!closed_)
+    state_->note_slow_subscriber(request_.id, sink_->queued_bytes());
   close();
 }
 
@@ -102,10 +123,11 @@ void sse_session::abort() {
   close();
 }
 
-void sse_session::enqueue(std::string text, bool counted) {
-  if (closed_)
+void sse_session::enqueue(std::string text, bool counted, bool last) {
+  if (closed_ || ending_)
     return;
-  queue_.push_back(frame{std::move(text), counted});
+  ending_ = last;
+  queue_.push_back(frame{std::move(text), counted, last});
   if (!writing_)
     write_next();
 }
@@ -117,6 +139,14 @@ void sse_session::write_next() {
   stream_.expires_after(state_->settings().request_timeout);
   auto buf = net::buffer(queue_.front().text);
   auto handler = beast::bind_front_handler(&sse_session::on_write, shared_from_this());
+  if (queue_.front().last) {
+    if (chunked_)
+      net::async_write(stream_, http::make_chunk_last(), std::move(handler));
+    else
+      net::post(stream_.get_executor(),
+                [handler = std::move(handler)]() mutable { handler(beast::error_code{}, 0); });
+    return;
+  }
   if (chunked_)
     net::async_write(stream_, http::make_chunk(buf), std::move(handler));
   else
@@ -139,6 +169,10 @@ void sse_session::on_write(beast::error_code ec, size_t) {
     return;
   }
   // The buffer had to live until now: pop only after the write completed.
+  if (queue_.front().last) {
+    close();
+    return;
+  }
   if (queue_.front().counted)
     sink_->release(queue_.front().text.size());
   queue_.pop_front();
@@ -160,7 +194,11 @@ void sse_session::on_read(beast::error_code ec, size_t) {
 }
 
 void sse_session::arm_keep_alive() {
-  auto interval = state_->settings().keep_alive_interval;
+  const auto& settings = state_->settings();
+  std::chrono::seconds interval = settings.keep_alive_interval;
+  if (interval.count() <= 0
+      || (settings.sse_idle_timeout.count() > 0 && settings.sse_idle_timeout < interval))
+    interval = settings.sse_idle_timeout;
   if (closed_ || interval.count() <= 0)
     return;
   keep_alive_.expires_after(interval);
@@ -169,18 +207,30 @@ void sse_session::arm_keep_alive() {
 }
 
 void sse_session::on_keep_alive(beast::error_code ec) {
-  if (ec || closed_)
+  if (ec || closed_ || ending_)
     return;
+  auto idle = state_->settings().sse_idle_timeout;
+  if (idle.count() > 0 && std::chrono::steady_clock::now() - last_event_ >= idle) {
+    ++state_->streams().idle_timeouts;
+    end_stream();
+    return;
+  }
   // Only an idle connection needs it; pending writes keep proxies awake as well.
-  if (!writing_ && queue_.empty())
+  if (state_->settings().keep_alive_interval.count() > 0 && !writing_ && queue_.empty())
     enqueue(": keep-alive\n\n", false);
   arm_keep_alive();
+}
+
+void sse_session::end_stream() {
+  enqueue({}, false, true);
 }
 
 void sse_session::close() {
   if (closed_)
     return;
   closed_ = true;
+  if (sink_)
+    --state_->streams().open;
   if (sink_) {
     sink_->close();
     unsubscribe();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -10,22 +11,30 @@
 #include "api/http/net.hpp"
 #include "api/http/server_state.hpp"
 #include "api/http/sse_sink.hpp"
+#include "protocol/stream_filter.hpp"
 
 namespace herald {
 
-/// Whose stream an SSE connection follows.
-enum class stream_owner { workflow, task };
+/// Whose stream an SSE connection follows: one execution, one standalone task, or an execution
+/// and all its descendants (the consolidated stream).
+enum class stream_owner { workflow, task, tree };
 
-/// One Server-Sent Events connection following the stream of one workflow execution (or of one
-/// standalone task). Takes over
-/// the stream of an `http_session` whose request has been validated. All members are used on the
+/// What an SSE request asks for: whose stream, after which offset, which events.
+struct stream_request {
+  std::string id;
+  stream_owner owner = stream_owner::workflow;
+  int64_t after = 0;
+  stream_filter filter;
+};
+
+/// One Server-Sent Events connection following a stream (see `stream_owner`). Takes over the
+/// stream of an `http_session` whose request has been validated. All members are used on the
 /// connection's strand only, except through the thread-safe `sse_sink`.
 class sse_session : public closable_session, public std::enable_shared_from_this<sse_session> {
 public:
   /// `version` is the HTTP version of the request (11 = HTTP/1.1); events are chunked from 1.1 on.
   sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-              std::string workflow_id, int64_t after, unsigned version,
-              stream_owner owner = stream_owner::workflow);
+              stream_request request, unsigned version);
 
   /// Writes the response header and the `retry:` hint, then subscribes. Call on the strand.
   void run();
@@ -44,16 +53,20 @@ private:
   struct frame {
     std::string text;
     bool counted;  ///< whether the sink counted its bytes (events do, retry and keep-alives don't)
+    bool last = false;  ///< ends the response; the connection closes once it is written
   };
 
-  void enqueue(std::string text, bool counted);
+  void enqueue(std::string text, bool counted, bool last = false);
   void write_next();
   void on_header(beast::error_code ec, size_t);
   void on_write(beast::error_code ec, size_t);
   void do_read();
   void on_read(beast::error_code ec, size_t);
+  /// Arms the one timer of the session: keep-alive comments and the idle timeout.
   void arm_keep_alive();
   void on_keep_alive(beast::error_code ec);
+  /// Ends the response cleanly (the client reconnects with its last id) once the queue drained.
+  void end_stream();
   void on_subscribed();
   /// Marks the session closed, unsubscribes, stops the timer and closes the socket.
   void close();
@@ -63,16 +76,16 @@ private:
   /// Tells the registry to stop delivering to this session's sink.
   void unsubscribe();
 
-  std::string workflow_id_;  ///< the stream's id: a workflow or a standalone task
-  stream_owner owner_;
-  int64_t after_;
+  stream_request request_;
   bool chunked_;
   http::response<http::empty_body> res_;
   std::optional<http::response_serializer<http::empty_body>> serializer_;
   net::steady_timer keep_alive_;
   std::array<char, 512> read_buf_;
   std::deque<frame> queue_;
-  bool writing_ = false;  ///< a write (header or frame) is in flight
+  std::chrono::steady_clock::time_point last_event_;  ///< of the last event (or the start)
+  bool writing_ = false;                              ///< a write (header or frame) is in flight
+  bool ending_ = false;                               ///< the last frame is queued
   bool closed_ = false;
   std::shared_ptr<sse_sink> sink_;
 };

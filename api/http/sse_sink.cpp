@@ -36,14 +36,19 @@ std::string format_sse_event(const stream_event& event) {
 }
 
 sse_sink::sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
-                   size_t max_queued_bytes)
-    : session_(std::move(session)), state_(std::move(state)), max_queued_bytes_(max_queued_bytes) {
+                   size_t max_queued_bytes, stream_filter filter)
+    : session_(std::move(session)),
+      state_(std::move(state)),
+      max_queued_bytes_(max_queued_bytes),
+      filter_(std::move(filter)) {
   // nop
 }
 
 bool sse_sink::push(const stream_event& event) {
   if (closed_.load())
     return false;
+  if (!filter_.matches(event))
+    return true;
   auto frame = format_sse_event(event);
   auto size = frame.size();
   auto before = queued_bytes_.fetch_add(size);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "protocol/messages.hpp"
+#include "protocol/stream_filter.hpp"
 
 namespace herald {
 
@@ -16,14 +17,14 @@ class sse_session;
 /// line, ended by a blank line.
 std::string format_sse_event(const stream_event& event);
 
-/// The `event_sink` of one SSE connection. `push` runs on actor threads: it formats the event and
-/// posts it to the session's strand. The unsent bytes are counted here; once they would exceed
-/// the bound, the sink closes, refuses further events and has the session drop the connection
-/// (the client resumes with `Last-Event-ID`).
+/// The `event_sink` of one SSE connection. `push` runs on actor threads: it skips events the
+/// filter refuses, formats the others and posts them to the session's strand. The unsent bytes are
+/// counted here; once they would exceed the bound, the sink closes, refuses further events and has
+/// the session drop the connection (the client resumes with `Last-Event-ID`).
 class sse_sink : public event_sink {
 public:
   sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
-           size_t max_queued_bytes);
+           size_t max_queued_bytes, stream_filter filter);
 
   bool push(const stream_event& event) override;
 
@@ -35,10 +36,14 @@ public:
   /// Returns `bytes` to the budget once the session has written them.
   void release(size_t bytes);
 
+  /// Returns the bytes handed over but not yet written.
+  size_t queued_bytes() const { return queued_bytes_.load(); }
+
 private:
   std::weak_ptr<sse_session> session_;
   std::shared_ptr<server_state> state_;
   size_t max_queued_bytes_;
+  stream_filter filter_;
   std::atomic<bool> closed_{false};
   std::atomic<size_t> queued_bytes_{0};
 };

@@ -207,7 +207,7 @@ BOOST_FIXTURE_TEST_CASE(child_workflow_succeeds, scenario_fixture) {
   BOOST_CHECK_EQUAL(string_member(initiated, "childWorkflowKind"), "no-task");
   BOOST_CHECK(same_json(output_of(r.history), R"({"child":{"childKind":"no-task"}})"));
   BOOST_CHECK_EQUAL(names_with_prefix(r.early, "CHILD_"),
-                    "CHILD_WORKFLOW_INITIATED CHILD_WORKFLOW_COMPLETED");
+                    "CHILD_WORKFLOW_INITIATED CHILD_WORKFLOW_STARTED CHILD_WORKFLOW_COMPLETED");
   auto child = parse_json(http.get(executions_path(child_id)).body);
   BOOST_CHECK_EQUAL(string_member(child, "status"), "COMPLETED");
 }
@@ -219,7 +219,7 @@ BOOST_FIXTURE_TEST_CASE(child_workflow_fails, scenario_fixture) {
   BOOST_CHECK_EQUAL(string_member(parse_json(r.history.back().event_data()), "error"),
                     "child failed: child says no");
   BOOST_CHECK_EQUAL(names_with_prefix(r.early, "CHILD_"),
-                    "CHILD_WORKFLOW_INITIATED CHILD_WORKFLOW_FAILED");
+                    "CHILD_WORKFLOW_INITIATED CHILD_WORKFLOW_STARTED CHILD_WORKFLOW_FAILED");
 }
 
 BOOST_FIXTURE_TEST_CASE(grandchild_workflow, scenario_fixture) {

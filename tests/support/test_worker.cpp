@@ -182,7 +182,21 @@ workflow_outcome tasks_and_timer(replay_context& ctx) {
   return ctx.complete("[" + a->output + "," + b->output + "]");
 }
 
+/// Runs one "stream-tokens" task with the workflow's input and completes with its output.
+workflow_outcome stream_tokens(replay_context& ctx) {
+  auto r = ctx.schedule_task("stream-tokens", ctx.input());
+  if (!r)
+    return ctx.suspend();
+  return ctx.complete(r->output);
+}
+
 }  // namespace
+
+std::string token_payload(int i, int bytes) {
+  // Characters a careless pass-through would mangle: escapes, a quote, non-ASCII, CR/LF escapes.
+  return R"({"type":"token","text":"t)" + std::to_string(i) + R"( \"é—✓\" \\ \r\n)"
+         + std::string(static_cast<size_t>(std::max(bytes, 0)), 'x') + "\"}";
+}
 
 const char* to_string(sdk_style style) {
   return style == sdk_style::native ? "native" : "ffi";
@@ -376,7 +390,8 @@ test_worker::test_worker(worker_options options) : options_(std::move(options)) 
                 {"child-parent", child_parent},
                 {"sleep-between-tasks", sleep_between_tasks},
                 {"sleep-then-task", sleep_then_task},
-                {"tasks-and-timer", tasks_and_timer}};
+                {"tasks-and-timer", tasks_and_timer},
+                {"stream-tokens", stream_tokens}};
 }
 
 test_worker::~test_worker() {
@@ -400,7 +415,7 @@ void test_worker::start() {
       cap->set_version("1.0.0");
     }
   }
-  for (auto kind : {"echo", "fail-twice", "always-fail"})
+  for (auto kind : {"echo", "fail-twice", "always-fail", "stream-tokens"})
     req.add_tasks()->set_kind(kind);
   v1::WorkerRegistrationResponse resp;
   grpc::ClientContext ctx;
@@ -691,6 +706,15 @@ void test_worker::run_task(const v1::TaskExecutionInfo& task, std::mt19937& rng)
     if (!lst.ok())
       record_error("LogMessage: " + status_text(lst));
     output = task.input();
+  } else if (task.kind() == "stream-tokens") {
+    auto n = static_cast<int>(int_member(task.input(), "tokens"));
+    auto bytes = static_cast<int>(int_member(task.input(), "bytes"));
+    auto delay = std::chrono::milliseconds{int_member(task.input(), "delayMs")};
+    for (int i = 0; i < n; ++i) {
+      stream(task, v1::TOKEN, token_payload(i, bytes), run);
+      std::this_thread::sleep_for(delay);
+    }
+    output = "{\"tokens\":" + std::to_string(n) + "}";
   } else if (task.kind() == "fail-twice") {
     if (task.execution_count() <= 2)
       error = "fail-twice: attempt " + attempt + " fails";

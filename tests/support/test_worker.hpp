@@ -136,6 +136,10 @@ struct submission {
 };
 
 /// How to connect and what to poll.
+/// The payload of token `i` of a "stream-tokens" task: JSON with escapes, non-ASCII characters
+/// and `bytes` bytes of padding.
+std::string token_payload(int i, int bytes);
+
 struct worker_options {
   sdk_style style = sdk_style::native;
   std::string grpc_target;  ///< "127.0.0.1:<port>"
@@ -147,7 +151,9 @@ struct worker_options {
 /// A test double of a Flovyn SDK worker: registers, long-polls workflows and tasks in threads,
 /// replays history and hosts the test workflows ("no-task", "one-task", "parallel-10", "flaky",
 /// "always-fails", "await-promise", "fail-now", "child-parent", "sleep-between-tasks",
-/// "sleep-then-task", "tasks-and-timer") and tasks ("echo", "fail-twice", "always-fail").
+/// "sleep-then-task", "tasks-and-timer", "stream-tokens") and tasks ("echo", "fail-twice",
+/// "always-fail", "stream-tokens": input {"tokens":N,"bytes":B,"delayMs":D} streams N
+/// `token_payload`s, D ms apart).
 class test_worker {
 public:
   explicit test_worker(worker_options options);
