@@ -9,6 +9,7 @@
 
 #include "persistence/schema.hpp"
 #include "persistence/soci_store.hpp"
+#include "protocol/json.hpp"
 #include "tests/persistence/sample_records.hpp"
 #include "tests/persistence/test_database.hpp"
 
@@ -365,6 +366,108 @@ HERALD_STORE_TEST(stream_after_and_limit) {
   BOOST_TEST(s->load_stream("wf-1", -5, std::numeric_limits<int64_t>::max()).size() == 10u);
   BOOST_TEST(s->load_stream("task-standalone", 0, 10).size() == 1u);
   check_equal(s->load_stream("wf-1", 6, 1).at(0), sample_stream_event(7));
+}
+
+namespace {
+
+keyed_stream_event tree_event_of(const std::string& wf, int64_t offset, const std::string& tree) {
+  return keyed_stream_event{wf, sample_stream_event(offset), tree, 0};
+}
+
+/// "<workflow id>|<original payload>" of each event of a consolidated stream.
+std::vector<std::string> members(const std::vector<stream_event>& xs) {
+  std::vector<std::string> out;
+  for (const auto& x : xs)
+    out.push_back(json_string_member(x.payload, "workflowExecutionId") + "|"
+                  + json_string_member(x.payload, "data"));
+  return out;
+}
+
+}  // namespace
+
+// A tree's consolidated stream is the root's own stream until its first child, then continues
+// with the events of every member in commit order; the offsets the commit reports are those the
+// reads return, across transactions, group commits and a fresh connection (no cache).
+HERALD_STORE_TEST(consolidated_tree_stream) {
+  auto s = db.open_migrated();
+  // Root alone: two events, no tree yet.
+  commit_one(*s,
+             write_batch{
+                 {}, {}, {}, {}, {}, {tree_event_of("root", 1, ""), tree_event_of("root", 2, "")}});
+  auto before = s->load_tree("root", 0, 10);
+  BOOST_TEST(offsets(before) == (std::vector<int64_t>{1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(members(before).at(1) == "root|payload 2");
+  BOOST_TEST(before.at(0).name == "TASK_CREATED");
+  // One group commit: an untagged root event, then the batch that creates the first child (the
+  // child's event first), then another child event.
+  std::vector<write_batch> group(3);
+  group[0].stream_events = {tree_event_of("root", 3, "")};
+  group[1].stream_events = {tree_event_of("child", 1, "root"), tree_event_of("root", 4, "root")};
+  group[2].stream_events = {tree_event_of("child", 2, "root")};
+  auto placed = s->commit(group);
+  BOOST_TEST(placed == (std::vector<int64_t>{0, 4, 5, 6}), boost::test_tools::per_element());
+  commit_one(*s, write_batch{{}, {}, {}, {}, {}, {tree_event_of("grandchild", 1, "root")}});
+  auto expect = std::vector<std::string>{"root|payload 1",      "root|payload 2", "root|payload 3",
+                                         "child|payload 1",     "root|payload 4", "child|payload 2",
+                                         "grandchild|payload 1"};
+  auto fresh = db.open_migrated();
+  for (auto* store : {s.get(), fresh.get()}) {
+    auto tree = store->load_tree("root", 0, 100);
+    BOOST_TEST(offsets(tree) == (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7}),
+               boost::test_tools::per_element());
+    BOOST_TEST(members(tree) == expect, boost::test_tools::per_element());
+    // Pages that start before, across and after the first tree row.
+    BOOST_TEST(offsets(store->load_tree("root", 1, 3)) == (std::vector<int64_t>{2, 3, 4}),
+               boost::test_tools::per_element());
+    BOOST_TEST(offsets(store->load_tree("root", 3, 2)) == (std::vector<int64_t>{4, 5}),
+               boost::test_tools::per_element());
+    BOOST_TEST(offsets(store->load_tree("root", 6, 10)) == (std::vector<int64_t>{7}),
+               boost::test_tools::per_element());
+    BOOST_TEST(store->load_tree("root", 7, 10).empty());
+  }
+  // A fresh writer continues the tree where it is.
+  auto other = db.open_migrated();
+  auto next = other->commit({write_batch{{}, {}, {}, {}, {}, {tree_event_of("child", 3, "root")}}});
+  BOOST_TEST(next == (std::vector<int64_t>{8}), boost::test_tools::per_element());
+  BOOST_TEST(s->load_tree("nobody", 0, 10).empty());
+}
+
+// Retention deletes the streams of what finished in the window, own and consolidated, and
+// nothing else: not the history, not running executions, not later finishers.
+HERALD_STORE_TEST(prune_streams_of_finished_work) {
+  auto s = db.open_migrated();
+  auto finished = sample_workflow("done");
+  finished.status = workflow_status::completed;
+  finished.completed_ms = 5'000;
+  finished.root_id = "done";
+  auto running = sample_workflow("running");
+  running.status = workflow_status::running;
+  auto later = sample_workflow("later");
+  later.status = workflow_status::failed;
+  later.completed_ms = 9'000;
+  auto task = sample_task("standalone");
+  task.workflow_id = "";
+  task.status = task_status::completed;
+  task.completed_ms = 4'000;
+  write_batch b;
+  b.workflows = {finished, running, later};
+  b.tasks = {task};
+  b.events = {{"done", sample_event(1)}};
+  b.stream_events = {tree_event_of("done", 1, ""), tree_event_of("done", 2, "done"),
+                     tree_event_of("running", 1, ""), tree_event_of("later", 1, ""),
+                     tree_event_of("standalone", 1, "")};
+  commit_one(*s, b);
+  BOOST_TEST(s->load_tree("done", 0, 10).size() == 2u);
+  auto removed = s->prune_streams(0, 6'000);
+  BOOST_TEST(removed == 4);  // two own events and one tree row of "done", the task's event
+  BOOST_TEST(s->load_stream("done", 0, 10).empty());
+  BOOST_TEST(s->load_tree("done", 0, 10).empty());
+  BOOST_TEST(s->load_stream("standalone", 0, 10).empty());
+  BOOST_TEST(s->load_stream("running", 0, 10).size() == 1u);
+  BOOST_TEST(s->load_stream("later", 0, 10).size() == 1u);
+  BOOST_TEST(s->load_history("done").size() == 1u);
+  BOOST_TEST(s->prune_streams(6'000, 10'000) == 1);
+  BOOST_TEST(s->load_stream("later", 0, 10).empty());
 }
 
 HERALD_STORE_TEST(duplicate_sequence_rolls_back_the_whole_commit) {
