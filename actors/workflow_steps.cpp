@@ -180,6 +180,7 @@ void finish_cancel(const workflow_data& data, change& c, const std::string& reas
                                                           .string("childExecutionId", child.id)
                                                           .string("reason", reason)
                                                           .str());
+    c.emit(child_event("CHILD_WORKFLOW_CANCELLATION_REQUESTED", child, "", "", rec.updated_ms));
     c.cancel_children.push_back(cancel_request{"", child.id, reason, rec.id});
   };
   for (const auto& [id, child] : data.children)
@@ -747,15 +748,18 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
                                                               .string("childExecutionId", id)
                                                               .string("reason", cmd.reason)
                                                               .str());
-        if (child == nullptr || child->closed)
-          c.append("CHILD_WORKFLOW_CANCELLATION_FAILED",
-                   json_object{}
-                       .string("childExecutionName", name)
-                       .string("childExecutionId", id)
-                       .string("error", child == nullptr ? "child workflow execution not found"
-                                                         : "child workflow execution has ended")
-                       .str());
-        else
+        auto known = child != nullptr ? *child : child_entry{id, name, "", false};
+        c.emit(child_event("CHILD_WORKFLOW_CANCELLATION_REQUESTED", known, "", "", ts));
+        if (child == nullptr || child->closed) {
+          std::string error = child == nullptr ? "child workflow execution not found"
+                                               : "child workflow execution has ended";
+          c.append("CHILD_WORKFLOW_CANCELLATION_FAILED", json_object{}
+                                                             .string("childExecutionName", name)
+                                                             .string("childExecutionId", id)
+                                                             .string("error", error)
+                                                             .str());
+          c.emit(child_event("CHILD_WORKFLOW_CANCELLATION_FAILED", known, "", error, ts));
+        } else
           c.cancel_children.push_back(cancel_request{"", id, cmd.reason, rec.id});
         break;
       }

@@ -12,9 +12,8 @@ namespace {
 constexpr std::string_view stream_types[] = {"token", "progress", "data", "error"};
 
 /// Categories in dot form and the name prefix they select.
-constexpr std::string_view categories[]
-    = {"workflow",  "task",         "timer", "promise", "child_workflow",
-       "operation", "cancellation", "retry", "signal"};
+constexpr std::string_view categories[] = {"workflow",       "task",      "timer",        "promise",
+                                           "child_workflow", "operation", "cancellation", "retry"};
 
 std::string trimmed_lower(std::string_view text) {
   auto first = text.find_first_not_of(" \t");
@@ -71,7 +70,6 @@ const std::vector<std::string_view>& streamed_state_events() {
       "OPERATION_COMPLETED",
       "CANCELLATION_REQUESTED",
       "RETRY_REQUESTED",
-      "SIGNAL_RECEIVED",
   };
   return names;
 }

@@ -10,8 +10,8 @@
 
 namespace herald {
 
-/// Every state event name the engine streams (reference §2.3, plus SIGNAL_RECEIVED and
-/// PROMISE_TIMEOUT); STATE_SET and STATE_CLEARED are never streamed.
+/// Every state event name the engine streams (reference §2.3 and PROMISE_TIMEOUT); STATE_SET and
+/// STATE_CLEARED are never streamed.
 const std::vector<std::string_view>& streamed_state_events();
 
 /// Which events of a stream a subscriber wants: the `?types=` of an SSE request or the `types`

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Herald needs to build, run and test. Idempotent: does nothing
-# when everything is present.
+# when everything is present. With --test also what only the tests need: Chromium for the
+# browser test, and Node.js with npm when the machine has none (Debian's; a newer one that is
+# already installed is kept).
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,12 @@ packages=(
   libbenchmark-dev
   postgresql curl
 )
+
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium)
+  command -v node > /dev/null || packages+=(nodejs)
+  command -v npm > /dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

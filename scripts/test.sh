@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds every target, starts a throwaway
-# PostgreSQL 15 and runs all tests (SQLite and PostgreSQL) with ctest. Extra arguments are
-# passed to ctest, e.g. bash scripts/test.sh -R persistence
+# The whole test suite: installs what is missing (Chromium and the browser test's npm packages
+# too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
+# PostgreSQL) with ctest. Extra arguments are passed to ctest, e.g. bash scripts/test.sh -R persistence
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+bash scripts/install-deps.sh --test
+# puppeteer-core, pinned by tests/browser/package-lock.json; it drives Debian's chromium and
+# downloads no browser of its own.
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 bash scripts/build.sh
 
 pg_dir=""

@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(every_streamed_name_has_a_dot_form) {
     std::string dotted;
     for (auto c : name)
       dotted += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto categories = {"child_workflow_", "workflow_", "task_",         "timer_", "promise_",
-                       "operation_",      "retry_",    "cancellation_", "signal_"};
+    auto categories = {"child_workflow_", "workflow_",  "task_",  "timer_",
+                       "promise_",        "operation_", "retry_", "cancellation_"};
     for (std::string prefix : categories)
       if (dotted.rfind(prefix, 0) == 0) {
         dotted[prefix.size() - 1] = '.';

@@ -108,18 +108,13 @@ std::string herald_process::grpc_target() const {
   return "127.0.0.1:" + std::to_string(grpc_port_);
 }
 
-void herald_process::start() {
+void herald_process::start(uint16_t grpc_port, uint16_t http_port) {
   if (pid_ > 0)
     throw std::logic_error("herald_process::start: already running");
-  std::vector<std::string> args{options_.binary,
-                                "--database",
-                                options_.database,
-                                "--listen-address",
-                                "127.0.0.1",
-                                "--grpc-port",
-                                "0",
-                                "--http-port",
-                                "0"};
+  std::vector<std::string> args{
+      options_.binary,           "--database",  options_.database,
+      "--listen-address",        "127.0.0.1",   "--grpc-port",
+      std::to_string(grpc_port), "--http-port", std::to_string(http_port)};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;
   std::string command;
@@ -190,8 +185,11 @@ void herald_process::start() {
   }
 }
 
-void herald_process::restart() {
-  start();
+void herald_process::restart(bool same_ports) {
+  if (same_ports)
+    start(grpc_port_, http_port_);
+  else
+    start();
 }
 
 void herald_process::read_loop(int fd) {

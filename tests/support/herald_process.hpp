@@ -42,8 +42,9 @@ public:
   herald_process(const herald_process&) = delete;
   herald_process& operator=(const herald_process&) = delete;
 
-  /// Starts the server again (same database) after stop() or kill9().
-  void restart();
+  /// Starts the server again (same database) after stop() or kill9(); with `same_ports` on the
+  /// ports it had, so that clients (a browser's EventSource) reconnect to the same address.
+  void restart(bool same_ports = false);
 
   /// Sends SIGTERM and waits (SIGKILL after stop_timeout); returns the raw wait status.
   int stop();
@@ -69,7 +70,8 @@ public:
   std::vector<std::string> lines() const;
 
 private:
-  void start();
+  /// Starts the child on `grpc_port` and `http_port` (0 = pick free ones).
+  void start(uint16_t grpc_port = 0, uint16_t http_port = 0);
   void reap(int status);
   void read_loop(int fd);
   void join_reader();

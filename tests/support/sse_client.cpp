@@ -3,6 +3,8 @@
 // <utility> before any Asio header (Boost 1.74 + g++ 12 + C++20), see cpp-stack-notes.md §6.
 #include <utility>
 
+#include <limits>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -37,7 +39,9 @@ struct sse_client::impl : std::enable_shared_from_this<impl> {
     req.set(http::field::user_agent, "herald-e2e-sse");
     if (last_event_id)
       req.set("Last-Event-ID", *last_event_id);
-    parser.body_limit(boost::none);
+    // Not boost::none: Boost 1.74 compares a Content-Length with the empty optional and fails
+    // every non-streamed answer (e.g. a 4xx with a JSON body) with "body limit exceeded".
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(std::chrono::seconds{10});
     stream.async_connect(
         tcp::endpoint{net::ip::make_address("127.0.0.1"), port}, [self](beast::error_code ec) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -50,6 +51,14 @@ uint64_t fnv1a(const std::string& text, uint64_t basis) {
 
 void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds d) {
   ctx.set_deadline(std::chrono::system_clock::now() + d);
+}
+
+/// `text` as a JSON string literal.
+std::string json_string(const std::string& text) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return {buf.GetString(), buf.GetSize()};
 }
 
 std::string status_text(const grpc::Status& st) {
@@ -190,6 +199,56 @@ workflow_outcome stream_tokens(replay_context& ctx) {
   return ctx.complete(r->output);
 }
 
+/// Waits for the first signal; completes with its name and value.
+workflow_outcome await_signal(replay_context& ctx) {
+  if (ctx.signals().empty())
+    return ctx.suspend();
+  const auto& [name, value] = ctx.signals().front();
+  return ctx.complete(R"({"signal":)" + json_string(name) + R"(,"value":)" + value + "}");
+}
+
+/// Records one side effect ("pick-a-number") and completes with its result.
+workflow_outcome record_operation(replay_context& ctx) {
+  auto result = ctx.record_operation("pick-a-number", R"({"number":42})");
+  return ctx.complete(R"({"picked":)" + result + "}");
+}
+
+/// Runs input `steps` (default 1) "stream-all" tasks one after another; each sleeps input
+/// `sleepMs` first, so that the run takes as long as a test needs.
+workflow_outcome stream_steps(replay_context& ctx) {
+  auto steps = std::max<int64_t>(int_member(ctx.input(), "steps"), 1);
+  auto sleep_ms = int_member(ctx.input(), "sleepMs");
+  for (int64_t i = 1; i <= steps; ++i) {
+    auto r = ctx.schedule_task("stream-all", R"({"step":)" + std::to_string(i) + R"(,"sleepMs":)"
+                                                 + std::to_string(sleep_ms) + "}");
+    if (!r)
+      return ctx.suspend();
+    if (r->failed)
+      return ctx.fail(r->error);
+  }
+  return ctx.complete(R"({"steps":)" + std::to_string(steps) + "}");
+}
+
+/// An echo task, a 60 s timer and an "await-promise" child, all awaited: something to cancel
+/// (run it with a worker that runs no tasks).
+workflow_outcome wait_on_everything(replay_context& ctx) {
+  auto task = ctx.schedule_task("echo", R"({"waiting":true})");
+  auto slept = ctx.sleep(60000);
+  auto child = ctx.run_child("waiter", "await-promise", "{}");
+  if (!task || !slept || !child)
+    return ctx.suspend();
+  return ctx.complete("null");
+}
+
+/// Runs a "no-task" child, then asks to cancel it although it has ended.
+workflow_outcome cancel_finished_child(replay_context& ctx) {
+  auto r = ctx.run_child("short-lived", "no-task", "{}");
+  if (!r)
+    return ctx.suspend();
+  ctx.cancel_child("short-lived", "too late");
+  return ctx.complete(R"({"child":)" + r->output + "}");
+}
+
 }  // namespace
 
 std::string token_payload(int i, int bytes) {
@@ -273,6 +332,14 @@ replay_context::replay_context(std::string workflow_id, std::string input,
       timers_.push_back(member_string(data, "timerId"));
     } else if (type == "TIMER_FIRED") {
       fired_.insert(member_string(data, "timerId"));
+    } else if (type == "OPERATION_COMPLETED") {
+      auto result = data.FindMember("result");
+      operations_.emplace_back(member_string(data, "operationName"),
+                               result != data.MemberEnd() ? to_json(result->value) : "null");
+    } else if (type == "SIGNAL_RECEIVED") {
+      auto value = data.FindMember("signalValue");
+      signals_.emplace_back(member_string(data, "signalName"),
+                            value != data.MemberEnd() ? to_json(value->value) : "null");
     }
   }
 }
@@ -344,6 +411,31 @@ bool replay_context::sleep(int64_t ms) {
   return false;
 }
 
+std::string replay_context::record_operation(const std::string& name, const std::string& result) {
+  if (operation_cursor_ < operations_.size()) {
+    auto& [known, recorded] = operations_[operation_cursor_++];
+    if (known != name)
+      determinism_error_ = "operation " + std::to_string(operation_cursor_ - 1) + ": history has '"
+                           + known + "', code records '" + name + "'";
+    return recorded;
+  }
+  ++operation_cursor_;
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::RECORD_OPERATION);
+  cmd.mutable_record_operation()->set_operation_name(name);
+  cmd.mutable_record_operation()->set_result(result);
+  commands_.push_back(std::move(cmd));
+  return result;
+}
+
+void replay_context::cancel_child(const std::string& name, const std::string& reason) {
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::REQUEST_CANCEL_CHILD_WORKFLOW);
+  cmd.mutable_request_cancel_child_workflow()->set_child_execution_name(name);
+  cmd.mutable_request_cancel_child_workflow()->set_reason(reason);
+  commands_.push_back(std::move(cmd));
+}
+
 std::optional<task_result> replay_context::schedule_task(const std::string& kind,
                                                          const std::string& input,
                                                          std::optional<int> max_retries) {
@@ -391,7 +483,12 @@ test_worker::test_worker(worker_options options) : options_(std::move(options)) 
                 {"sleep-between-tasks", sleep_between_tasks},
                 {"sleep-then-task", sleep_then_task},
                 {"tasks-and-timer", tasks_and_timer},
-                {"stream-tokens", stream_tokens}};
+                {"stream-tokens", stream_tokens},
+                {"await-signal", await_signal},
+                {"record-operation", record_operation},
+                {"stream-steps", stream_steps},
+                {"wait-on-everything", wait_on_everything},
+                {"cancel-finished-child", cancel_finished_child}};
 }
 
 test_worker::~test_worker() {
@@ -415,7 +512,7 @@ void test_worker::start() {
       cap->set_version("1.0.0");
     }
   }
-  for (auto kind : {"echo", "fail-twice", "always-fail", "stream-tokens"})
+  for (auto kind : {"echo", "fail-twice", "always-fail", "stream-tokens", "stream-all"})
     req.add_tasks()->set_kind(kind);
   v1::WorkerRegistrationResponse resp;
   grpc::ClientContext ctx;
@@ -715,6 +812,19 @@ void test_worker::run_task(const v1::TaskExecutionInfo& task, std::mt19937& rng)
       std::this_thread::sleep_for(delay);
     }
     output = "{\"tokens\":" + std::to_string(n) + "}";
+  } else if (task.kind() == "stream-all") {
+    // One event of each stream type, with the payloads the Rust SDK sends.
+    std::this_thread::sleep_for(std::chrono::milliseconds{int_member(task.input(), "sleepMs")});
+    auto step = std::to_string(int_member(task.input(), "step"));
+    stream(task, v1::TOKEN, R"({"type":"token","text":"Hello from step )" + step + "\"}", run);
+    stream(task, v1::PROGRESS,
+           R"({"type":"progress","progress":0.5,"details":"step )" + step + R"( half way"})", run);
+    stream(task, v1::DATA, R"({"type":"data","data":{"step":)" + step + R"(,"rows":3}})", run);
+    stream(task, v1::ERROR,
+           R"({"type":"error","message":"step )" + step
+               + R"( retried a flaky call","code":"E_RETRY"})",
+           run);
+    output = R"({"step":)" + step + "}";
   } else if (task.kind() == "fail-twice") {
     if (task.execution_count() <= 2)
       error = "fail-twice: attempt " + attempt + " fails";

@@ -79,6 +79,16 @@ public:
   /// Starts a durable timer "sleep-N" (native SDK naming); returns whether it has fired.
   bool sleep(int64_t ms);
 
+  /// Records the side effect `name` with `result` (JSON), or returns the result the history
+  /// recorded for it, like the SDKs' `ctx.run`.
+  std::string record_operation(const std::string& name, const std::string& result);
+
+  /// Asks the server to cancel the child started as `name` (a command, no replay state).
+  void cancel_child(const std::string& name, const std::string& reason);
+
+  /// The signals received so far, as (name, value JSON), in order.
+  const std::vector<std::pair<std::string, std::string>>& signals() const { return signals_; }
+
   const std::string& input() const { return input_; }
   const std::string& workflow_id() const { return workflow_id_; }
 
@@ -112,6 +122,9 @@ private:
   std::vector<std::string> timers_;  ///< timer ids in order
   std::set<std::string> fired_;
   size_t timer_cursor_ = 0;
+  std::vector<std::pair<std::string, std::string>> operations_;  ///< (name, result) in order
+  size_t operation_cursor_ = 0;
+  std::vector<std::pair<std::string, std::string>> signals_;
   int uuid_counter_ = 0;
   std::vector<flovyn::v1::WorkflowCommand> commands_;
   std::string determinism_error_;
@@ -151,9 +164,10 @@ struct worker_options {
 /// A test double of a Flovyn SDK worker: registers, long-polls workflows and tasks in threads,
 /// replays history and hosts the test workflows ("no-task", "one-task", "parallel-10", "flaky",
 /// "always-fails", "await-promise", "fail-now", "child-parent", "sleep-between-tasks",
-/// "sleep-then-task", "tasks-and-timer", "stream-tokens") and tasks ("echo", "fail-twice",
-/// "always-fail", "stream-tokens": input {"tokens":N,"bytes":B,"delayMs":D} streams N
-/// `token_payload`s, D ms apart).
+/// "sleep-then-task", "tasks-and-timer", "await-signal", "record-operation", "stream-steps",
+/// "wait-on-everything", "cancel-finished-child", "stream-tokens") and tasks ("echo",
+/// "fail-twice", "always-fail", "stream-all", "stream-tokens": input
+/// {"tokens":N,"bytes":B,"delayMs":D} streams N `token_payload`s, D ms apart).
 class test_worker {
 public:
   explicit test_worker(worker_options options);
