@@ -391,6 +391,41 @@ BOOST_AUTO_TEST_CASE(an_idle_stream_ends_and_resumes) {
               != std::string::npos);
 }
 
+// Retention: the stream of a finished execution goes after the retention period; its history
+// stays, and an execution that still runs keeps its stream.
+BOOST_AUTO_TEST_CASE(retention_removes_finished_streams_only) {
+  own_stream_server s{{"--stream-retention-hours", "0.0003", "--stream-sweep-seconds", "1"}};
+  auto done = s.start("no-task", "{}");
+  auto waiting = s.start("await-promise", "{}");
+  auto events_now = [&](const std::string& id) {
+    sse_client c{s.server->http_port(), e2e_fixture::executions_path(id) + "/stream"};
+    BOOST_REQUIRE(c.wait_connected());
+    std::this_thread::sleep_for(300ms);
+    return c.events().size();
+  };
+  {
+    worker_on_queue w{*s.server, s.queue};
+    sse_client c{s.server->http_port(), e2e_fixture::executions_path(done) + "/stream"};
+    BOOST_REQUIRE(c.wait_for(ends_terminal, 20s));
+    BOOST_REQUIRE(
+        c.wait_for([&](const std::vector<sse_event>&) { return events_now(waiting) >= 3; }, 10s));
+  }
+  // A live execution's broadcaster still holds its recent events in memory until it passivates
+  // (a minute after its end, far within the retention in practice): restart to skip the wait.
+  s.server->stop();
+  s.server->restart();
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (events_now(done) > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  BOOST_CHECK_EQUAL(events_now(done), 0u);
+  BOOST_CHECK_GE(events_now(waiting), 3u);
+  http_client http{s.server->http_port()};
+  BOOST_CHECK_MESSAGE(
+      http.get(e2e_fixture::executions_path(done) + "/events").body.find("WORKFLOW_COMPLETED")
+          != std::string::npos,
+      "the history went with the stream");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace herald::test
