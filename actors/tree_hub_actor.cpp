@@ -94,12 +94,20 @@ void subscribe(self_ptr self, tree_entry& entry, int64_t after, event_sink_ptr s
             [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
+/// Stops one tree's broadcaster; unlinked first, so its exit does not take the hub along.
+void retire(self_ptr self, const broadcaster_actor& broadcaster) {
+  self->unlink_from(broadcaster);
+  self->send_exit(broadcaster, caf::exit_reason::user_shutdown);
+}
+
 /// Spawns the broadcaster of `root` and has the writer feed it; subscriptions wait meanwhile.
 tree_entry& open_tree(self_ptr self, const std::string& root) {
   auto& st = self->state;
   auto& entry = st.trees[root];
   entry.broadcaster
       = spawn_tree_broadcaster(self->system(), st.settings.broadcaster, root, st.reader);
+  // Linked: the broadcasters go down with the hub (and the hub with the engine).
+  self->link_to(entry.broadcaster);
   self->request(st.writer, st.settings.store_timeout, watch_atom_v, root,
                 stream_listener_actor{entry.broadcaster})
       .then(
@@ -121,7 +129,7 @@ tree_entry& open_tree(self_ptr self, const std::string& root) {
               self->state.sinks.erase(w.sink.get());
               w.rp.deliver(err);
             }
-            self->send_exit(i->second.broadcaster, caf::exit_reason::user_shutdown);
+            retire(self, i->second.broadcaster);
             self->state.trees.erase(i);
           });
   return entry;
@@ -189,7 +197,7 @@ tree_hub_actor spawn_tree_hub(caf::actor_system& sys, const tree_hub_settings& s
               || i->second.subscribers > 0)
             return;
           self->send(st.writer, release_atom_v, watch_atom_v, root);
-          self->send_exit(i->second.broadcaster, caf::exit_reason::user_shutdown);
+          retire(self, i->second.broadcaster);
           st.trees.erase(i);
         },
     };

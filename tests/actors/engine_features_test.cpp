@@ -498,4 +498,52 @@ BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease
   BOOST_TEST(poll_workflow("w3").id == id);
 }
 
+// -- consolidated streams ------------------------------------------------------------------------
+
+// A subscriber of the root's consolidated stream, there before any child exists, sees the root,
+// then the child and the grandchild as they are created, with contiguous offsets; a late one
+// replays the same from the store; the child's subscriber sees only its subtree.
+BOOST_AUTO_TEST_CASE(consolidated_stream_follows_the_tree_as_it_grows) {
+  auto root = start("root");
+  auto early = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, root, int64_t{0},
+                                   event_sink_ptr{early}));
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(root, {schedule_child("kid", child)}, reported_status::suspended));
+  poll_workflow();
+  auto grandchild = make_uuid();
+  BOOST_REQUIRE(
+      submit(child, {schedule_child("grandkid", grandchild, "leaf")}, reported_status::suspended));
+  poll_workflow();
+  BOOST_REQUIRE(submit(grandchild, {complete("1")}, reported_status::completed));
+  auto events = early->events();
+  strings owners;
+  for (size_t i = 0; i < events.size(); ++i) {
+    BOOST_TEST(events[i].offset == static_cast<int64_t>(i + 1));
+    owners.push_back(json_string_member(events[i].payload, "workflowExecutionId"));
+  }
+  BOOST_TEST(count(owners, root) >= 4u);
+  BOOST_TEST(count(owners, child) >= 3u);
+  BOOST_TEST(count(owners, grandchild) >= 2u);
+  auto first_child = std::find(owners.begin(), owners.end(), child);
+  BOOST_TEST((std::find(owners.begin(), first_child, grandchild) == first_child));
+  auto late = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, root, int64_t{0},
+                                   event_sink_ptr{late}));
+  auto replay = late->events();
+  BOOST_REQUIRE_EQUAL(replay.size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i)
+    BOOST_TEST(replay[i].payload == events[i].payload);
+  auto sub = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, child, int64_t{0},
+                                   event_sink_ptr{sub}));
+  for (const auto& ev : sub->events()) {
+    auto owner = json_string_member(ev.payload, "workflowExecutionId");
+    BOOST_TEST((owner == child || owner == grandchild));
+    BOOST_TEST(ev.payload == events.at(static_cast<size_t>(ev.offset - 1)).payload);
+  }
+  BOOST_TEST(sub->events().size() == count(owners, child) + count(owners, grandchild));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
