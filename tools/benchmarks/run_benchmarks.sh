@@ -13,7 +13,8 @@
 #                 limit allows (100 x 199), for the server's memory per idle stream.
 # Usage: bash tools/benchmarks/run_benchmarks.sh [DURATION_SECONDS]
 # Env: HERALD_BUILD_DIR (default build/), BACKENDS, SCENARIOS to run a subset (workflow scenario
-# names, fanout-1k, idle-streams).
+# names, fanout-1k, idle-streams); QUIET_PERCENT=N waits before each run (up to 15 minutes)
+# until the machine has been less than N% busy for 5 s, for a machine shared with builds.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,10 +39,37 @@ concurrency() {
   esac
 }
 
+# Prints how busy all CPUs of the machine were over the next $1 seconds, in percent.
+busy_percent() {
+  local a b
+  a="$(head -1 /proc/stat)"
+  sleep "$1"
+  b="$(head -1 /proc/stat)"
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    split(a, x); split(b, y); idle = 0; total = 0
+    for (i = 2; i <= 9; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
+    printf "%d\n", (total > 0 ? 100 * (total - idle) / total : 0) }'
+}
+
+# With QUIET_PERCENT set, waits until the machine is quiet enough (or 15 minutes passed).
+wait_quiet() {
+  [ -n "${QUIET_PERCENT:-}" ] || return 0
+  local deadline=$((SECONDS + 900)) busy
+  while busy="$(busy_percent 5)" && [ "$busy" -ge "$QUIET_PERCENT" ]; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "run_benchmarks: still ${busy}% busy after 15 minutes; running anyway" >&2
+      return 0
+    fi
+    echo "run_benchmarks: machine ${busy}% busy, waiting for < ${QUIET_PERCENT}%" >&2
+    sleep 10
+  done
+}
+
 # Runs herald-load with the given arguments; the report goes to $results/$1.json.
 run() {
   local name="$1"
   shift
+  wait_quiet
   echo "run_benchmarks: $name" >&2
   "$load" "$@" --quiet --json "$results/$name.json" > "$results/$name.txt" 2>&1 \
     || echo "run_benchmarks: $name exited with $? (see $results/$name.txt)" >&2
