@@ -264,6 +264,41 @@ def idle_table(out, runs):
     out.append("")
 
 
+def streaming_summary(out, runs):
+    """One line per backend with the numbers the issue asks for, computed from the runs."""
+    lines = []
+    for backend, title in BACKENDS:
+        parts = []
+        burst = runs.get(f"{backend}-fanout-1x1000-burst")
+        if burst and burst["throughput"]["live_deliveries_per_s"] > 0:
+            rate = burst["throughput"]["live_deliveries_per_s"]
+            parts.append(f"{fmt(rate, 0)} deliveries/s at full fan-out (one every "
+                         f"{1e6 / rate:.0f} µs), so one event reaches the last of 1,000 "
+                         f"subscribers of one workflow about {1000 * 1000 / rate:.0f} ms after "
+                         "the first")
+        for name, shape in (("fanout-1x1000-paced", "1 × 1,000"),
+                            ("fanout-10x100-paced", "10 × 100")):
+            run = runs.get(f"{backend}-{name}")
+            if run:
+                parts.append(f"commit→SSE p50 / p99 {pair(run, 'sse_state_delivery')} ms and "
+                             f"token→SSE {pair(run, 'sse_token_delivery')} ms with {shape} "
+                             "paced")
+        held = [runs[f"{backend}-{n}"]["idle_streams"] for n in IDLE_RUNS
+                if f"{backend}-{n}" in runs]
+        held = [r for r in held if r["failed"] == 0]
+        if held:
+            best = max(held, key=lambda r: r["ready"])
+            parts.append(f"{best['ready']:,} idle streams held at once, "
+                         f"{fmt(best['bytes_per_stream'], 0)} bytes of herald RSS each")
+        if parts:
+            lines.append(f"- **{title}**: " + "; ".join(parts) + ".")
+    if lines:
+        out.append("In short:")
+        out.append("")
+        out.extend(lines)
+        out.append("")
+
+
 def include(out, folder, filename, title):
     path = os.path.join(folder, filename)
     if not os.path.exists(path):
@@ -345,6 +380,7 @@ def main():
             include(out, folder, f"profile-{p}.self.txt", "Hottest functions (self time):")
             include(out, folder, f"profile-{p}.children.txt",
                     "Inclusive time (function and what it calls):")
+            out.extend(notes.get(f"profile-{p}", []))
         out.extend(notes.get("profile-findings", []))
         out.append("")
     if any(True for _ in streaming_runs(runs, FANOUT_RUNS + IDLE_RUNS)):
@@ -363,6 +399,7 @@ def main():
         out.append("### Idle streams")
         out.append("")
         idle_table(out, runs)
+        streaming_summary(out, runs)
         out.extend(notes.get("streaming-findings", []))
         out.append("")
     out.append("## Every run")
