@@ -371,8 +371,14 @@ def main():
             out.append(short_command(run))
             out.append("```")
             t = run["throughput"]
-            out.append(f"During the profile: {fmt(t['workflows_per_s'])} workflows/s, herald CPU "
-                       f"{cpu_share(run)} of one core.")
+            if run["counts"].get("sse_live_events"):
+                secs = run.get("active_seconds") or run["measured_seconds"]
+                out.append(f"During the profile: {fmt(t['live_deliveries_per_s'], 0)} SSE "
+                           f"deliveries/s, herald CPU {cpu_over(run, 'cpu_seconds', secs)} of "
+                           "one core until the last delivery.")
+            else:
+                out.append(f"During the profile: {fmt(t['workflows_per_s'])} workflows/s, herald "
+                           f"CPU {cpu_share(run)} of one core.")
             out.append("")
             include(out, folder, f"profile-{p}.threads.txt", "CPU by thread (self time):")
             include(out, folder, f"profile-{p}.thread-libs.txt",
