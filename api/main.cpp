@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "api/open_files_limit.hpp"
 #include "api/server.hpp"
 #include "protocol/caf_types.hpp"
 
@@ -18,6 +19,9 @@ int main(int argc, char** argv) {
     std::cout << message << std::endl;
     return 0;
   }
+  // Before any socket or thread exists; printed after the banner, whose first line names the
+  // backend.
+  auto files = herald::raise_open_files_limit();
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -41,6 +45,10 @@ int main(int argc, char** argv) {
       srv.stop();
       return 1;
     }
+    std::cout << "herald: open files limit " << files.after;
+    if (files.after != files.before)
+      std::cout << " (raised from " << files.before << ")";
+    std::cout << std::endl;
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::cout << "herald: stopping (signal " << sig << ")" << std::endl;

@@ -103,4 +103,25 @@ BOOST_AUTO_TEST_CASE(timers_plan_waits_for_the_timer_between_the_tasks) {
   BOOST_TEST(next.new_task_ids.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(held_plan_runs_nothing_until_its_first_signal) {
+  hl::workflow_plan plan;
+  BOOST_REQUIRE(hl::plan_for(std::string{"load-one-task"} + hl::held_suffix, {}, plan));
+  BOOST_TEST(plan.signal_first);
+  BOOST_TEST(!hl::plan_for(std::string{hl::idle_kind} + hl::held_suffix, {}, plan));
+  BOOST_REQUIRE(hl::plan_for(std::string{"load-one-task"} + hl::held_suffix, {}, plan));
+  std::string wf = "0b6b3a4e-8f4c-4b7e-9a53-1c2d3e4f5a6b";
+  std::vector<v1::WorkflowEvent> history{event(1, "WORKFLOW_STARTED", "{}")};
+  auto held = hl::replay(plan, wf, history, "{\"pad\":\"\"}", hl::sdk_style::native);
+  BOOST_TEST(held.problems.empty());
+  BOOST_TEST(held.new_task_ids.empty());
+  BOOST_TEST(held.submission.status() == v1::SUSPENDED);
+  BOOST_REQUIRE(held.submission.commands_size() == 1);
+  BOOST_TEST(held.submission.commands(0).command_type() == v1::SUSPEND_WORKFLOW);
+  history.push_back(event(2, "SIGNAL_RECEIVED", R"({"signalName":"go","value":{}})"));
+  auto released = hl::replay(plan, wf, history, "{\"pad\":\"\"}", hl::sdk_style::native);
+  BOOST_TEST(released.problems.empty());
+  BOOST_REQUIRE(released.new_task_ids.size() == 1u);
+  BOOST_TEST(released.new_task_ids[0] == hl::deterministic_uuid(wf, 0));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -27,8 +27,11 @@ std::string read_file(const std::string& path) {
   return buf.str();
 }
 
-/// Runs herald-load with `args` on the backend of this test process and checks its report.
-void smoke(const std::string& scenario, const std::string& args) {
+/// Runs herald-load with `args` on the backend of this test process, checks its report and
+/// returns it (an empty object when the test was skipped or there was no report).
+rapidjson::Document smoke(const std::string& scenario, const std::string& args) {
+  rapidjson::Document doc;
+  doc.SetObject();
   auto binary = env("HERALD_LOAD_BINARY");
   BOOST_REQUIRE_MESSAGE(!binary.empty(), "HERALD_LOAD_BINARY is not set");
   std::string spawn = "--spawn sqlite";
@@ -36,7 +39,7 @@ void smoke(const std::string& scenario, const std::string& args) {
     auto url = env("HERALD_TEST_POSTGRES_URL");
     if (url.empty() && env("HERALD_TEST_SKIP_POSTGRES") == "1") {
       BOOST_TEST_MESSAGE("skipped: no HERALD_TEST_POSTGRES_URL");
-      return;
+      return doc;
     }
     BOOST_REQUIRE_MESSAGE(!url.empty(),
                           "HERALD_E2E_BACKEND=postgresql but HERALD_TEST_POSTGRES_URL is not set");
@@ -54,7 +57,6 @@ void smoke(const std::string& scenario, const std::string& args) {
   BOOST_TEST_MESSAGE(command);
   BOOST_TEST(code == 0, scenario << ": herald-load exited with " << code << "; its output:\n"
                                  << read_file(log));
-  rapidjson::Document doc;
   auto text = read_file(json);
   doc.Parse(text.c_str());
   BOOST_REQUIRE_MESSAGE(!doc.HasParseError() && doc.IsObject(), scenario
@@ -70,6 +72,7 @@ void smoke(const std::string& scenario, const std::string& args) {
   std::error_code ec;
   if (code == 0)
     std::filesystem::remove_all(dir, ec);
+  return doc;
 }
 
 }  // namespace
@@ -98,6 +101,32 @@ BOOST_AUTO_TEST_CASE(tokens) {
 
 BOOST_AUTO_TEST_CASE(sse_fanout) {
   smoke("sse-fanout", "--count 6 --rate 30 --subscribers 5 --idle-workflows 3");
+}
+
+BOOST_AUTO_TEST_CASE(sse_fanout_subscribe_first) {
+  auto doc = smoke("sse-fanout",
+                   "--count 4 --rate 20 --subscribers 5 --idle-workflows 0 --subscribe-first "
+                   "--fanout-tokens 5 --token-interval-ms 5");
+  if (!doc.HasMember("counts"))
+    return;
+  // Every event after the release reaches all five subscribers live.
+  BOOST_TEST(doc["counts"]["sse_live_events"].GetUint64() > 0u);
+  BOOST_TEST(doc["throughput"]["live_deliveries_per_s"].GetDouble() > 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(idle_streams) {
+  auto doc = smoke("idle-streams", "--idle-workflows 3 --subscribers 4 --duration 1");
+  if (!doc.HasMember("idle_streams"))
+    return;
+  const auto& r = doc["idle_streams"];
+  BOOST_REQUIRE(r.IsObject());
+  BOOST_TEST(r["requested"].GetUint64() == 12u);
+  BOOST_TEST(r["ready"].GetUint64() == 12u);
+  BOOST_TEST(r["failed"].GetUint64() == 0u);
+  BOOST_TEST(r["open_at_end"].GetInt64() == 12);
+  BOOST_TEST(r["rss_before"].IsInt64());
+  BOOST_TEST(r["bytes_per_stream"].IsNumber());
+  BOOST_TEST(r["fds_held"].GetInt64() >= r["fds_before"].GetInt64() + 12);
 }
 
 BOOST_AUTO_TEST_CASE(timer_lateness) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -18,6 +20,7 @@
 #include "tools/herald-load/net.hpp"
 #include "tools/herald-load/run_ledger.hpp"
 #include "tools/herald-load/run_metrics.hpp"
+#include "tools/herald-load/run_report.hpp"
 #include "tools/herald-load/sse_subscriber.hpp"
 
 namespace herald::load {
@@ -27,17 +30,27 @@ namespace herald::load {
 /// the SSE subscribers, and waits for the drain. The client side of a run; workers are separate.
 class load_driver {
 public:
+  /// `server_pid` (0 if unknown) is sampled by the idle-streams scenario.
   load_driver(const load_options& options, std::string grpc_target, sse_endpoint http,
-              std::string org_id, net::io_context& ioc, run_metrics& metrics, run_ledger& ledger);
+              std::string org_id, net::io_context& ioc, run_metrics& metrics, run_ledger& ledger,
+              pid_t server_pid = 0);
   ~load_driver();
 
   /// Starts the idle workflows (if any), runs the load phase, signals the idle workflows, and
   /// waits until every workflow completed and every subscriber finished (or the drain timed
-  /// out, after which the remaining subscribers are closed).
+  /// out, after which the remaining subscribers are closed). The idle-streams scenario instead
+  /// opens its streams, holds them, samples the server and closes them (see run_idle_streams).
   void run();
+
+  /// What the idle-streams scenario measured (`ran` is false for the other scenarios).
+  const idle_streams_result& idle_streams() const { return idle_; }
 
   /// Seconds from the first start of the load phase to the last completion.
   double measured_seconds() const;
+
+  /// Seconds from the first start of the load phase to the last completion or the last live
+  /// SSE delivery, whichever came later (fan-out can lag behind the workflows).
+  double active_seconds() const;
 
   /// Seconds the load phase (starting workflows) lasted.
   double load_seconds() const { return load_seconds_; }
@@ -55,11 +68,27 @@ private:
     flovyn::v1::StartWorkflowResponse resp;
   };
 
+  /// The subscribers of one `--subscribe-first` workflow, which is released (signalled) once
+  /// each of them has its replay or has given up.
+  struct gate {
+    std::string workflow_id;
+    std::atomic<int> waiting{0};
+    std::vector<std::shared_ptr<sse_subscriber>> subscribers;
+  };
+
   void start_one(const std::string& kind, int64_t t0_us);
   void on_started(const std::string& id, const std::string& kind);
   void on_completed();
-  void subscribe(const std::string& id, int n);
+  void subscribe(const std::string& id, int n, std::shared_ptr<gate> held);
+  void arrive(const std::shared_ptr<gate>& held);
+  void send_signal(const std::string& id, const std::string& name);
   void signal_idle();
+  void drain();
+  /// Opens `--subscribers` streams on each of `--idle-workflows` idle workflows, waits for their
+  /// replay, holds them idle for `--duration`, samples the server's RSS before, during and
+  /// after, closes them and lets the workflows finish.
+  void run_idle_streams();
+  void open_idle_streams(const std::vector<std::string>& ids);
   std::string pick_kind();
   bool wait_until(std::chrono::steady_clock::time_point deadline,
                   const std::function<bool()>& done) const;
@@ -87,6 +116,15 @@ private:
   std::map<const sse_subscriber*, std::shared_ptr<sse_subscriber>> subscribers_;
   std::vector<std::string> idle_ids_;
   std::map<std::string, std::vector<int64_t>> live_offsets_;
+
+  pid_t server_pid_ = 0;
+  idle_streams_result idle_;
+  std::vector<std::shared_ptr<sse_subscriber>> idle_streams_;
+  std::atomic<bool> closing_idle_{false};
+  std::atomic<int64_t> idle_connecting_{0};
+  std::atomic<uint64_t> idle_ready_{0};
+  std::atomic<uint64_t> idle_failed_{0};
+  std::atomic<uint64_t> idle_reconnects_{0};
 };
 
 }  // namespace herald::load

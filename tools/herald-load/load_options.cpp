@@ -72,7 +72,18 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
       ("subscribers", po::value(&o.subscribers),
        "SSE subscribers per workflow (default: the scenario's)")  //
       ("idle-workflows", po::value(&o.idle_workflows),
-       "sse-fanout: workflows that idle (waiting for a signal) while the load runs")  //
+       "sse-fanout: workflows that idle (waiting for a signal) while the load runs; "
+       "idle-streams: workflows the streams are spread over")  //
+      ("subscribe-first", po::bool_switch(&o.subscribe_first),
+       "each workflow waits (for a signal) until its --subscribers have their replay, so "
+       "every later event is delivered live to all of them")  //
+      ("connect-parallel", po::value(&o.connect_parallel)->default_value(o.connect_parallel),
+       "idle-streams: SSE connections opening at once")  //
+      ("token-interval-ms",
+       po::value(&o.shape.token_interval_ms)->default_value(o.shape.token_interval_ms),
+       "pause between two tokens of a task (0: back to back, as fast as they commit)")  //
+      ("fanout-tokens", po::value(&o.shape.fanout_tokens)->default_value(o.shape.fanout_tokens),
+       "sse-fanout: tokens each task streams")  //
       ("payload-bytes", po::value(&o.shape.payload_bytes)->default_value(o.shape.payload_bytes),
        "padding in each workflow and task input")  //
       ("tokens", po::value(&o.shape.tokens)->default_value(o.shape.tokens),
@@ -141,10 +152,12 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
     return std::nullopt;
   }
   if (o.workers < 1 || o.workflow_polls < 1 || o.task_polls < 1 || o.poll_timeout_s < 1
-      || o.shape.payload_bytes < 0 || o.shape.tokens < 0 || o.verify_parallel < 1) {
+      || o.shape.payload_bytes < 0 || o.shape.tokens < 0 || o.shape.fanout_tokens < 0
+      || o.shape.token_interval_ms < 0 || o.verify_parallel < 1 || o.connect_parallel < 1) {
     message
-        = "--workers, --workflow-polls, --task-polls, --poll-timeout, --verify-parallel "
-          "must be positive; --payload-bytes and --tokens not negative";
+        = "--workers, --workflow-polls, --task-polls, --poll-timeout, --verify-parallel, "
+          "--connect-parallel must be positive; --payload-bytes, --tokens, --fanout-tokens and "
+          "--token-interval-ms not negative";
     return std::nullopt;
   }
   o.shape.timer_ms = timer_ms >= 0 ? timer_ms : o.selected->default_timer_ms;
@@ -152,6 +165,13 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
     o.subscribers = o.selected->default_subscribers;
   if (o.idle_workflows < 0)
     o.idle_workflows = o.selected->default_idle_workflows;
+  if (o.selected->mode == scenario_mode::idle_streams
+      && (o.idle_workflows < 1 || o.subscribers < 1 || o.subscribe_first)) {
+    message
+        = "idle-streams needs --idle-workflows and --subscribers of at least 1, and no "
+          "--subscribe-first";
+    return std::nullopt;
+  }
   if (o.seed == 0)
     o.seed = std::random_device{}();
   if (o.queue.empty())

@@ -13,6 +13,8 @@
 
 #include <rapidjson/document.h>
 
+#include "api/open_files_limit.hpp"
+
 #include "tools/herald-load/clock.hpp"
 #include "tools/herald-load/herald_server.hpp"
 #include "tools/herald-load/http_get.hpp"
@@ -129,10 +131,13 @@ int run_load(const load_options& o) {
   auto wall_start = std::chrono::steady_clock::now();
   run_info info;
   info.started_at_unix = now_us() / 1000000;
+  // Every SSE subscriber holds a socket: idle-streams opens ten thousand.
+  info.tool_fd_limit = static_cast<int64_t>(raise_open_files_limit().after);
   auto t = connect_target(o, info);
   std::cerr << "herald-load: scenario " << o.selected->name << " against " << info.target
             << " herald (" << info.backend << ") grpc " << t.grpc << " http " << t.http.host << ":"
-            << t.http.port << ", queue " << o.queue << std::endl;
+            << t.http.port << ", queue " << o.queue << ", open files limit " << info.tool_fd_limit
+            << std::endl;
 
   net::io_context ioc;
   auto guard = net::make_work_guard(ioc);
@@ -171,11 +176,13 @@ int run_load(const load_options& o) {
     progress_line progress{metrics, ledger};
     if (!o.quiet)
       progress.start();
-    load_driver driver{o, t.grpc, t.http, t.org_id, ioc, metrics, ledger};
+    load_driver driver{o, t.grpc, t.http, t.org_id, ioc, metrics, ledger, t.server_pid};
     driver.run();
     progress.stop();
     info.measured_seconds = driver.measured_seconds();
+    info.active_seconds = driver.active_seconds();
     info.load_seconds = driver.load_seconds();
+    info.idle_streams = driver.idle_streams();
 
     info.server.tool_cpu_seconds = own_cpu_seconds() - tool_before;
     if (t.server_pid > 0) {

@@ -273,7 +273,11 @@ void load_worker::stream_token(std::shared_ptr<v1::TaskExecutionInfo> task, int 
       [this, task, i, n](const grpc::Status& st, call_t&) {
         if (!failed(st, "StreamTaskData"))
           ++metrics_.tokens_sent;
-        stream_token(task, i + 1, n);
+        if (settings_.shape.token_interval_ms > 0 && i + 1 < n)
+          after(std::chrono::milliseconds{settings_.shape.token_interval_ms},
+                [this, task, i, n] { stream_token(task, i + 1, n); });
+        else
+          stream_token(task, i + 1, n);
       });
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -88,6 +89,38 @@ double machine_busy_seconds() {
     return 0;
   double busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
   return busy / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int64_t open_fds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it{"/proc/" + std::to_string(pid) + "/fd", ec};
+  if (ec)
+    return -1;
+  int64_t n = 0;
+  for (; it != std::filesystem::directory_iterator{}; it.increment(ec)) {
+    if (ec)
+      return -1;
+    ++n;
+  }
+  return n;
+}
+
+int64_t open_files_limit(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/limits"};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Max open files", 0) != 0)
+      continue;
+    std::istringstream fields{line.substr(std::strlen("Max open files"))};
+    std::string soft;
+    fields >> soft;
+    try {
+      return std::stoll(soft);
+    } catch (...) {
+      return -1;
+    }
+  }
+  return -1;
 }
 
 }  // namespace herald::load

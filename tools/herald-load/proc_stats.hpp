@@ -27,4 +27,10 @@ double tree_cpu_seconds(pid_t pid);
 /// Returns the CPU seconds all processes of the machine used so far (busy time in /proc/stat).
 double machine_busy_seconds();
 
+/// Returns how many file descriptors `pid` has open (entries of /proc/<pid>/fd), or -1.
+int64_t open_fds(pid_t pid);
+
+/// Returns the soft limit on open files of `pid` (/proc/<pid>/limits), or -1.
+int64_t open_files_limit(pid_t pid);
+
 }  // namespace herald::load

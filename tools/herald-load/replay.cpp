@@ -124,8 +124,11 @@ activation_result replay(const workflow_plan& plan, const std::string& workflow_
   size_t timer_cursor = 0;
   int task_counter = 0;
   int timer_counter = 0;
-  bool blocked = false;
+  // A held workflow runs nothing until its first signal.
+  bool blocked = plan.signal_first && view.signals == 0;
   for (const auto& stage : plan.stages) {
+    if (blocked)
+      break;
     for (const auto& item : stage) {
       if (item.kind == plan_item::kind_t::task) {
         auto id = deterministic_uuid(workflow_id, task_counter++);
@@ -172,7 +175,7 @@ activation_result replay(const workflow_plan& plan, const std::string& workflow_
     if (blocked)
       break;
   }
-  if (!blocked && plan.wait_for_signal && view.signals == 0)
+  if (!blocked && plan.wait_for_signal && view.signals < (plan.signal_first ? 2 : 1))
     blocked = true;
   if (blocked) {
     if (native) {

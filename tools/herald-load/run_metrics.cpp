@@ -12,6 +12,12 @@ void raise_peak(std::atomic<int64_t>& peak, int64_t value) {
   }
 }
 
+void lower_floor(std::atomic<int64_t>& floor, int64_t value) {
+  auto seen = floor.load();
+  while ((seen == 0 || value < seen) && !floor.compare_exchange_weak(seen, value)) {
+  }
+}
+
 }  // namespace
 
 void run_metrics::error(const std::string& kind) {
@@ -37,6 +43,18 @@ void run_metrics::subscribers_delta(int64_t n) {
 
 void run_metrics::timers_delta(int64_t n) {
   raise_peak(timers_pending_peak, timers_pending += n);
+}
+
+void run_metrics::live_delivery(int64_t received_us) {
+  ++sse_live_events;
+  lower_floor(first_live_us, received_us);
+  raise_peak(last_live_us, received_us);
+}
+
+double run_metrics::live_window_seconds() const {
+  auto first = first_live_us.load();
+  auto last = last_live_us.load();
+  return first > 0 && last > first ? static_cast<double>(last - first) / 1e6 : 0;
 }
 
 std::map<std::string, uint64_t> run_metrics::errors() const {

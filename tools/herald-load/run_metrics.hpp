@@ -27,8 +27,13 @@ public:
   std::atomic<uint64_t> tokens_sent{0};      ///< StreamTaskData calls that succeeded
   std::atomic<uint64_t> sse_events{0};       ///< events received by live subscribers
   std::atomic<uint64_t> sse_connections{0};  ///< live subscriber connections opened
-  std::atomic<uint64_t> timers_started{0};   ///< START_TIMER commands the server accepted
-  std::atomic<int64_t> timers_pending{0};    ///< started and not yet seen fired
+  /// Events received by live subscribers that originated after the subscription (and, with
+  /// `--subscribe-first`, after the workflow's release): deliveries, not replay.
+  std::atomic<uint64_t> sse_live_events{0};
+  std::atomic<int64_t> first_live_us{0};    ///< when the first live delivery arrived (0: none)
+  std::atomic<int64_t> last_live_us{0};     ///< when the last live delivery arrived
+  std::atomic<uint64_t> timers_started{0};  ///< START_TIMER commands the server accepted
+  std::atomic<int64_t> timers_pending{0};   ///< started and not yet seen fired
   std::atomic<int64_t> timers_pending_peak{0};
   std::atomic<int64_t> subscribers_open{0};
   std::atomic<int64_t> subscribers_peak{0};
@@ -55,6 +60,12 @@ public:
 
   /// Adds `n` to the pending timer gauge and tracks its peak.
   void timers_delta(int64_t n);
+
+  /// Counts one live delivery received at `received_us` and widens the delivery window.
+  void live_delivery(int64_t received_us);
+
+  /// Seconds from the first live delivery to the last (0 if fewer than two).
+  double live_window_seconds() const;
 
   std::map<std::string, uint64_t> errors() const;
   uint64_t error_total() const;

@@ -68,6 +68,38 @@ std::string ms(int64_t us) {
   return buf;
 }
 
+/// Returns the growth from `before` to `after` per stream, or -1 if either was not sampled.
+double per_stream(int64_t before, int64_t after, uint64_t streams) {
+  if (before < 0 || after < 0 || streams == 0)
+    return -1;
+  return static_cast<double>(after - before) / static_cast<double>(streams);
+}
+
+std::string mib(int64_t bytes) {
+  if (bytes < 0)
+    return "not sampled";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+void print_idle_streams(std::ostream& out, const idle_streams_result& r) {
+  out << "  streams    " << r.workflows << " idle workflows x " << r.streams_per_workflow
+      << " streams = " << r.requested << " requested; " << r.ready << " got their replay in "
+      << std::setprecision(1) << r.open_seconds << " s, held idle " << r.hold_seconds << " s; "
+      << r.failed << " failed, " << r.reconnects << " reconnects, " << r.open_at_end
+      << " open at the end of the hold\n";
+  out << "  stream RSS before " << mib(r.rss_before) << ", all open " << mib(r.rss_open)
+      << ", end of hold " << mib(r.rss_held) << ", after closing " << mib(r.rss_closed) << "\n";
+  auto held = per_stream(r.rss_before, r.rss_held, r.ready);
+  auto opened = per_stream(r.rss_before, r.rss_open, r.ready);
+  if (held >= 0 || opened >= 0)
+    out << "  per stream " << std::setprecision(0) << held
+        << " bytes of herald RSS per idle stream (" << opened << " right after opening)\n";
+  out << "  server fds " << r.fds_before << " before, " << r.fds_held
+      << " at the end of the hold (soft limit " << r.fd_limit << ")\n";
+}
+
 void write_summary(json_writer& w, const latency_summary& s) {
   w.StartObject();
   w.Key("count");
@@ -92,7 +124,9 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
                   const run_metrics& m, const run_ledger& ledger) {
   auto secs = info.measured_seconds;
   out << "\nherald-load report: scenario " << o.selected->name << " (";
-  if (o.concurrency > 0)
+  if (info.idle_streams.ran)
+    out << "idle streams)\n";
+  else if (o.concurrency > 0)
     out << "closed loop, concurrency " << o.concurrency << ")\n";
   else
     out << "open loop, rate " << o.rate << "/s)\n";
@@ -103,7 +137,8 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
   out << "  load       " << std::fixed << std::setprecision(1) << info.load_seconds
       << " s of starts, measured over " << secs << " s; " << o.workers << " workers x ("
       << o.workflow_polls << " workflow + " << o.task_polls << " task polls), " << o.subscribers
-      << " subscribers/workflow, payload " << o.shape.payload_bytes << " B\n";
+      << " subscribers/workflow" << (o.subscribe_first ? " (subscribed first)" : "") << ", payload "
+      << o.shape.payload_bytes << " B\n";
   out << "  counts     started " << m.started << " (attempts " << ledger.attempts() << ", failed "
       << ledger.failures() << "), completed " << m.completed << ", activations " << m.activations
       << ", tasks " << m.tasks_completed << ", tokens " << m.tokens_sent << ", timers "
@@ -113,6 +148,12 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
   out << "  throughput " << std::setprecision(1) << per_second(m.completed, secs)
       << " workflows/s, " << per_second(steps(m), secs) << " steps/s, "
       << per_second(m.sse_events, secs) << " SSE events delivered/s\n";
+  if (m.sse_live_events > 0)
+    out << "  fan-out    " << m.sse_live_events << " live deliveries in " << m.live_window_seconds()
+        << " s (first to last): " << per_second(m.sse_live_events, m.live_window_seconds())
+        << " deliveries/s\n";
+  if (info.idle_streams.ran)
+    print_idle_streams(out, info.idle_streams);
   out << "  latency (ms)                                               count      p50      "
          "p90      p99    p99.9      max\n";
   for (const auto& h : histograms(m)) {
@@ -193,12 +234,20 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   w.Key("task_ms");
   w.Int64(o.task_ms);
   str("verify", o.verify);
+  w.Key("subscribe_first");
+  w.Bool(o.subscribe_first);
+  count("fanout_tokens", static_cast<uint64_t>(o.shape.fanout_tokens));
+  w.Key("token_interval_ms");
+  w.Int64(o.shape.token_interval_ms);
+  count("connect_parallel", static_cast<uint64_t>(o.connect_parallel));
   w.EndObject();
   w.Key("machine");
   w.StartObject();
   count("cpus", std::thread::hardware_concurrency());
   str("cpu_model", cpu_model());
   str("kernel", kernel());
+  w.Key("tool_fd_limit");
+  w.Int64(info.tool_fd_limit);
   w.EndObject();
   w.Key("server");
   w.StartObject();
@@ -220,6 +269,7 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   w.EndObject();
   num("load_seconds", info.load_seconds);
   num("measured_seconds", secs);
+  num("active_seconds", info.active_seconds);
   num("wall_seconds", info.wall_seconds);
   w.Key("counts");
   w.StartObject();
@@ -235,6 +285,7 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   w.Int64(m.timers_pending_peak);
   count("sse_events", m.sse_events);
   count("sse_connections", m.sse_connections);
+  count("sse_live_events", m.sse_live_events);
   w.Key("sse_open_peak");
   w.Int64(m.subscribers_peak);
   count("early_task_deliveries", ledger.early_deliveries());
@@ -246,7 +297,43 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   num("steps_per_s", per_second(steps(m), secs));
   num("tasks_per_s", per_second(m.tasks_completed, secs));
   num("events_delivered_per_s", per_second(m.sse_events, secs));
+  num("live_window_s", m.live_window_seconds());
+  num("live_deliveries_per_s", per_second(m.sse_live_events, m.live_window_seconds()));
   w.EndObject();
+  w.Key("idle_streams");
+  if (const auto& r = info.idle_streams; r.ran) {
+    w.StartObject();
+    count("workflows", static_cast<uint64_t>(r.workflows));
+    count("streams_per_workflow", static_cast<uint64_t>(r.streams_per_workflow));
+    count("requested", r.requested);
+    count("ready", r.ready);
+    count("failed", r.failed);
+    count("reconnects", r.reconnects);
+    w.Key("open_at_end");
+    w.Int64(r.open_at_end);
+    num("open_seconds", r.open_seconds);
+    num("hold_seconds", r.hold_seconds);
+    auto bytes = [&](const char* key, int64_t value) {
+      w.Key(key);
+      value < 0 ? w.Null() : w.Int64(value);
+    };
+    bytes("rss_before", r.rss_before);
+    bytes("rss_open", r.rss_open);
+    bytes("rss_held", r.rss_held);
+    bytes("rss_closed", r.rss_closed);
+    bytes("fds_before", r.fds_before);
+    bytes("fds_held", r.fds_held);
+    bytes("fd_limit", r.fd_limit);
+    auto ratio = [&](const char* key, double value) {
+      w.Key(key);
+      value < 0 ? w.Null() : w.Double(value);
+    };
+    ratio("bytes_per_stream", per_stream(r.rss_before, r.rss_held, r.ready));
+    ratio("bytes_per_stream_open", per_stream(r.rss_before, r.rss_open, r.ready));
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Key("latency_ms");
   w.StartObject();
   for (const auto& h : histograms(m)) {

@@ -22,6 +22,28 @@ struct server_stats {
   double other_cpu_seconds = 0;  ///< every other process of the machine, during the run (noise)
 };
 
+/// What the idle-streams scenario measured: how many idle SSE streams the server held and what
+/// its resident memory grew by. RSS and file descriptors are -1 when the server was not sampled.
+struct idle_streams_result {
+  bool ran = false;
+  int workflows = 0;             ///< idle workflows the streams are spread over
+  int streams_per_workflow = 0;  ///< SSE connections opened on each
+  uint64_t requested = 0;        ///< connections opened (workflows x streams per workflow)
+  uint64_t ready = 0;            ///< connections that received their replay
+  uint64_t failed = 0;           ///< connections that ended before herald-load closed them
+  uint64_t reconnects = 0;       ///< resumes with Last-Event-ID (a dropped connection)
+  int64_t open_at_end = 0;       ///< connections still open at the end of the hold
+  double open_seconds = 0;       ///< first connect -> every connection had its replay
+  double hold_seconds = 0;       ///< how long the streams were held open and idle
+  int64_t rss_before = -1;       ///< herald VmRSS with the workflows idle, before any stream
+  int64_t rss_open = -1;         ///< ... once every stream had its replay (and settled)
+  int64_t rss_held = -1;         ///< ... at the end of the hold
+  int64_t rss_closed = -1;       ///< ... after every stream was closed
+  int64_t fds_before = -1;       ///< herald's open file descriptors before
+  int64_t fds_held = -1;         ///< ... at the end of the hold
+  int64_t fd_limit = -1;         ///< herald's soft RLIMIT_NOFILE
+};
+
 /// What a report says besides the metrics.
 struct run_info {
   std::string target;   ///< "spawned" or "external"
@@ -29,10 +51,13 @@ struct run_info {
   std::map<std::string, std::string> durability;
   server_stats server;
   double measured_seconds = 0;  ///< first start -> last completion
+  double active_seconds = 0;    ///< first start -> last completion or live delivery
   double load_seconds = 0;      ///< how long workflows were started
   double wall_seconds = 0;      ///< the whole run including verification
   uint64_t verified = 0;        ///< workflows re-checked after the run
   int64_t started_at_unix = 0;
+  int64_t tool_fd_limit = 0;  ///< herald-load's own soft RLIMIT_NOFILE
+  idle_streams_result idle_streams;
 };
 
 /// Prints the human-readable report.

@@ -1,5 +1,7 @@
 #include "tools/herald-load/scenario.hpp"
 
+#include <string_view>
+
 namespace herald::load {
 
 namespace {
@@ -27,8 +29,9 @@ const std::vector<scenario>& scenarios() {
        0,
        100},
       {"sse-fanout",
-       "--subscribers (20) per workflow on active workflows (one task, 10 tokens) and on "
-       "--idle-workflows (10) that wait for a signal until the load ends",
+       "--subscribers (20) per workflow on active workflows (one task, --fanout-tokens (10) "
+       "tokens) and on --idle-workflows (10) that wait for a signal until the load ends; with "
+       "--subscribe-first every active workflow waits until its subscribers have their replay",
        {{"load-sse", 1}},
        20,
        10,
@@ -40,6 +43,14 @@ const std::vector<scenario>& scenarios() {
        0,
        0,
        10000},
+      {"idle-streams",
+       "--idle-workflows (100) that wait for a signal, --subscribers (100) idle SSE streams on "
+       "each, held for --duration; measures the server's RSS per open stream, then closes them",
+       {},
+       100,
+       100,
+       100,
+       scenario_mode::idle_streams},
       {"mixed",
        "one-task 50%, chain-5 15%, fan-out-10 10%, timers 15%, tokens 10%",
        {{"load-one-task", 50},
@@ -63,6 +74,14 @@ const scenario* find_scenario(const std::string& name) {
 
 bool plan_for(const std::string& kind, const shape_settings& shape, workflow_plan& out) {
   out = {};
+  std::string_view suffix{held_suffix};
+  if (kind.size() > suffix.size() && kind.ends_with(suffix)) {
+    auto base = kind.substr(0, kind.size() - suffix.size());
+    if (base == idle_kind || !plan_for(base, shape, out))
+      return false;
+    out.signal_first = true;
+    return true;
+  }
   if (kind == "load-one-task") {
     out.stages = {{task()}};
   } else if (kind == "load-chain-5") {
@@ -87,8 +106,13 @@ bool plan_for(const std::string& kind, const shape_settings& shape, workflow_pla
 }
 
 std::vector<std::string> workflow_kinds() {
-  return {"load-one-task", "load-chain-5", "load-fan-out-10", "load-timers",
-          "load-tokens",   "load-sse",     idle_kind,         "load-timer"};
+  std::vector<std::string> kinds{"load-one-task", "load-chain-5", "load-fan-out-10", "load-timers",
+                                 "load-tokens",   "load-sse",     "load-timer"};
+  auto n = kinds.size();
+  for (size_t i = 0; i < n; ++i)
+    kinds.push_back(kinds[i] + held_suffix);
+  kinds.push_back(idle_kind);
+  return kinds;
 }
 
 }  // namespace herald::load

@@ -218,15 +218,26 @@ void sse_subscriber::on_event() {
   bool live = mode_ == subscriber_mode::live;
   if (live)
     ++metrics_.sse_events;
+  if (record_.events == 1 && ready_) {
+    auto ready = std::move(ready_);
+    ready_ = nullptr;
+    ready();
+  }
   if (event_ == "data") {
     on_state_event(data_, received);
   } else if (event_ == "token" && live) {
     rapidjson::Document doc;
     doc.Parse(data_.data(), data_.size());
-    auto sent = doc.HasParseError() ? 0 : int_member(doc, "sentUs");
-    if (sent >= request_sent_us_)
-      metrics_.sse_token_delivery.record(received - sent);
+    if (!doc.HasParseError())
+      measure(int_member(doc, "sentUs"), received, metrics_.sse_token_delivery);
   }
+}
+
+void sse_subscriber::measure(int64_t origin_us, int64_t received_us, histogram& latency) {
+  if (origin_us <= 0 || origin_us < request_sent_us_ || origin_us < live_from_us_.load())
+    return;
+  latency.record(received_us - origin_us);
+  metrics_.live_delivery(received_us);
 }
 
 void sse_subscriber::on_state_event(const std::string& data, int64_t received_us) {
@@ -236,8 +247,8 @@ void sse_subscriber::on_state_event(const std::string& data, int64_t received_us
     return;
   auto name = string_member(doc, "event");
   auto ts_ms = int_member(doc, "timestampMs");
-  if (mode_ == subscriber_mode::live && ts_ms * 1000 >= request_sent_us_)
-    metrics_.sse_state_delivery.record(received_us - ts_ms * 1000);
+  if (mode_ == subscriber_mode::live)
+    measure(ts_ms * 1000, received_us, metrics_.sse_state_delivery);
   auto snap = doc.FindMember("data");
   if (name == "TIMER_STARTED" && snap != doc.MemberEnd()) {
     record_.timer_fire_at[string_member(snap->value, "timerId")]

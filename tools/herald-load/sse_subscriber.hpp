@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,14 @@ public:
   sse_subscriber(net::io_context& ioc, sse_endpoint endpoint, std::string workflow_id,
                  subscriber_mode mode, run_metrics& metrics, done_fn done);
 
+  /// Calls `fn` once, on the subscriber's strand, when the first event arrives: the subscription
+  /// is in place and its replay is being delivered. Call before start().
+  void on_ready(std::function<void()> fn) { ready_ = std::move(fn); }
+
+  /// Measures (latency, live deliveries) only events that originated at or after `us` (wall
+  /// clock, microseconds): with `--subscribe-first`, the moment the workflow was released.
+  void live_from(int64_t us) { live_from_us_ = us; }
+
   /// Connects (asynchronously); with a `deadline`, gives up after that long.
   void start(std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
 
@@ -66,6 +75,9 @@ private:
   void parse_line(const std::string& line);
   void on_event();
   void on_state_event(const std::string& data, int64_t received_us);
+  /// Records a live delivery of an event that originated at `origin_us` (and its latency in
+  /// `latency`) if it originated after the subscription and after `live_from`.
+  void measure(int64_t origin_us, int64_t received_us, histogram& latency);
   void finish(std::string error);
 
   sse_endpoint endpoint_;
@@ -85,6 +97,8 @@ private:
   std::string data_;
   bool has_fields_ = false;
   int64_t request_sent_us_ = 0;
+  std::atomic<int64_t> live_from_us_{0};
+  std::function<void()> ready_;
   bool finished_ = false;
   stream_record record_;
 };
