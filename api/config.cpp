@@ -18,6 +18,7 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   unsigned keep_alive_s = static_cast<unsigned>(cfg.http.keep_alive_interval.count());
   auto idle_s = static_cast<unsigned>(cfg.http.sse_idle_timeout.count());
   auto sse_queue_kib = static_cast<unsigned>(cfg.http.sse_queue_bytes / 1024);
+  auto grpc_queue_kib = static_cast<unsigned>(cfg.grpc.stream_queue_bytes / 1024);
   double retention_h
       = std::chrono::duration<double, std::ratio<3600>>(cfg.engine.stream_retention).count();
   auto sweep_s = static_cast<unsigned>(
@@ -40,14 +41,15 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "interval of SSE keep-alive comments")  //
       ("sse-idle-timeout-seconds", po::value(&idle_s)->default_value(idle_s),
        "an SSE stream without an event for this long is closed; the client resumes (0 = never)")  //
-      (
-          "sse-queue-kib", po::value(&sse_queue_kib)->default_value(sse_queue_kib),
-          "unsent KiB after which a slow SSE subscriber is disconnected (it resumes by its last "
-          "id)")  //
-      (
-          "stream-retention-hours", po::value(&retention_h)->default_value(retention_h),
-          "stream events of a finished execution or task are deleted after this long; history "
-          "stays")  //
+      ("sse-queue-kib", po::value(&sse_queue_kib)->default_value(sse_queue_kib),
+       "unsent KiB after which a slow SSE subscriber is disconnected (it resumes by its last "
+       "id)")  //
+      ("grpc-stream-queue-kib", po::value(&grpc_queue_kib)->default_value(grpc_queue_kib),
+       "unsent KiB after which a slow gRPC Subscribe stream ends with RESOURCE_EXHAUSTED (it "
+       "resumes after its last offset)")  //
+      ("stream-retention-hours", po::value(&retention_h)->default_value(retention_h),
+       "stream events of a finished execution or task are deleted after this long; history "
+       "stays")  //
       ("stream-sweep-seconds", po::value(&sweep_s)->default_value(sweep_s),
        "how often streams past their retention are deleted")  //
       ("worker-lease-seconds", po::value(&lease_s)->default_value(lease_s),
@@ -88,13 +90,14 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   cfg.http.port = static_cast<uint16_t>(http_port);
   cfg.http.keep_alive_interval = std::chrono::seconds(keep_alive_s);
   cfg.http.sse_idle_timeout = std::chrono::seconds(idle_s);
-  if (sse_queue_kib == 0 || retention_h < 0 || sweep_s == 0) {
+  if (sse_queue_kib == 0 || grpc_queue_kib == 0 || retention_h < 0 || sweep_s == 0) {
     message
-        = "sse-queue-kib and stream-sweep-seconds must be at least 1, "
+        = "sse-queue-kib, grpc-stream-queue-kib and stream-sweep-seconds must be at least 1, "
           "stream-retention-hours not negative";
     return std::nullopt;
   }
   cfg.http.sse_queue_bytes = size_t{sse_queue_kib} * 1024;
+  cfg.grpc.stream_queue_bytes = size_t{grpc_queue_kib} * 1024;
   cfg.engine.stream_retention
       = std::chrono::milliseconds(static_cast<int64_t>(retention_h * 3.6e6));
   cfg.engine.stream_sweep_interval = std::chrono::seconds(sweep_s);

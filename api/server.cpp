@@ -65,6 +65,8 @@ void server::start(std::ostream& out) {
   auto grpc_port = grpc_->start();
   out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;
   http_ = std::make_unique<http_server>(sys_, registry_, cfg_.http);
+  // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
+  http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
   auto http_port = http_->start();
   out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
   out << "herald: ready" << std::endl;

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "api/grpc/stream_service.hpp"
 #include "api/grpc/task_execution_service.hpp"
 #include "api/grpc/unary_reactor.hpp"
 #include "api/grpc/worker_lifecycle_service.hpp"
@@ -44,7 +45,8 @@ struct grpc_server::impl {
       : context{&sys, std::move(registry), std::move(settings)},
         lifecycle(context),
         dispatch(context),
-        tasks(context) {
+        tasks(context),
+        streams(context) {
     // nop
   }
 
@@ -52,6 +54,7 @@ struct grpc_server::impl {
   worker_lifecycle_service lifecycle;
   workflow_dispatch_service dispatch;
   task_execution_service tasks;
+  stream_service streams;
   /// Nothing overridden: QueryWorkflow answers UNIMPLEMENTED rather than "unknown service".
   flovyn::v1::WorkflowQuery::CallbackService query;
   std::mutex mtx;
@@ -87,6 +90,7 @@ uint16_t grpc_server::start() {
   builder.RegisterService(&impl_->dispatch);
   builder.RegisterService(&impl_->tasks);
   builder.RegisterService(&impl_->query);
+  builder.RegisterService(&impl_->streams);
   auto server = builder.BuildAndStart();
   if (server && selected == 0)
     server->Shutdown();
@@ -101,10 +105,17 @@ void grpc_server::stop() {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   if (!impl_->server)
     return;
+  // Streams never end by themselves: end them with a status first, then give the rest (a last
+  // write to a slow reader, long polls) the grace period before gRPC cancels them.
+  impl_->streams.stop();
   impl_->server->Shutdown(std::chrono::system_clock::now() + shutdown_grace);
   impl_->server->Wait();
   impl_->server.reset();
   impl_->stopped = true;
+}
+
+std::string grpc_server::metrics_text() const {
+  return impl_->streams.metrics_text();
 }
 
 }  // namespace herald

@@ -23,10 +23,12 @@ struct grpc_settings {
   std::chrono::seconds max_poll_timeout{120};        ///< longest long poll honoured
   size_t max_input_bytes = 1024 * 1024;              ///< larger JSON payloads: RESOURCE_EXHAUSTED
   size_t max_message_bytes = 8 * 1024 * 1024;        ///< gRPC receive limit
+  size_t stream_queue_bytes = 1 << 20;  ///< unsent bytes after which a subscriber is cut off
 };
 
 /// The gRPC front end: Flovyn's `flovyn.v1` services (WorkerLifecycle, WorkflowDispatch,
-/// TaskExecution, WorkflowQuery) on the callback API. Each call becomes one registry request.
+/// TaskExecution, WorkflowQuery) and Herald's own `herald.v1.StreamService` on the callback API.
+/// Each call becomes one registry request (a subscription: a check, then the subscribe).
 class grpc_server {
 public:
   grpc_server(caf::actor_system& sys, registry_actor registry, grpc_settings settings);
@@ -35,8 +37,12 @@ public:
   /// Binds and starts serving; returns the bound port (port 0 picks a free one).
   uint16_t start();
 
-  /// Cancels open calls and stops; the actor system must outlive this call.
+  /// Ends open streams (UNAVAILABLE), cancels open calls and stops; the actor system must
+  /// outlive this call.
   void stop();
+
+  /// Returns the Prometheus text of the gRPC stream counters. Thread-safe.
+  std::string metrics_text() const;
 
 private:
   struct impl;

@@ -51,6 +51,10 @@ uint16_t http_server::start() {
   return port;
 }
 
+void http_server::add_metrics(std::function<std::string()> source) {
+  state_->add_metrics(std::move(source));
+}
+
 void http_server::stop() {
   if (!started_ || stopped_)
     return;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -47,6 +48,10 @@ public:
   /// Binds, listens and starts the I/O threads; returns the bound port. Throws
   /// `boost::system::system_error` if the address cannot be bound.
   uint16_t start();
+
+  /// Appends the text `source()` returns to `/_/metrics` (thread-safe calls, cheap, no
+  /// blocking); call before `start()`.
+  void add_metrics(std::function<std::string()> source);
 
   /// Closes the listener and every connection (SSE streams included), stops the I/O threads and
   /// joins them. Idempotent; must not be called from an I/O thread.

@@ -69,7 +69,13 @@ std::string server_state::metrics_text() const {
          "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load());
   metric("herald_sse_idle_timeouts_total", "counter", "SSE streams ended after their idle timeout.",
          streams_.idle_timeouts.load());
+  for (const auto& source : metric_sources_)
+    out += source();
   return out;
+}
+
+void server_state::add_metrics(std::function<std::string()> source) {
+  metric_sources_.push_back(std::move(source));
 }
 
 }  // namespace herald

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +64,9 @@ public:
   /// Returns the Prometheus text of `/_/metrics`.
   std::string metrics_text() const;
 
+  /// Appends the text `source()` returns to `/_/metrics`; call before the server starts.
+  void add_metrics(std::function<std::string()> source);
+
   /// Runs `f(session)` on the session's executor unless the server stopped or the session is
   /// gone; returns whether it was posted. Thread-safe. The strong reference taken here moves
   /// into the posted handler, so a foreign thread never destroys a session.
@@ -84,6 +88,7 @@ private:
   registry_actor registry_;
   http_settings settings_;
   stream_counters streams_;
+  std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving
   mutable std::mutex mtx_;
   bool stopped_ = false;
   std::unordered_map<closable_session*, std::shared_ptr<closable_session>> sessions_;

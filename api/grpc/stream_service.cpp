@@ -1,0 +1,289 @@
+#include "api/grpc/stream_service.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <iostream>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/send.hpp>
+
+#include "api/actor_bridge.hpp"
+#include "api/grpc/grpc_codec.hpp"
+#include "api/grpc/grpc_status.hpp"
+#include "api/grpc/stream_sink.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/stream_filter.hpp"
+
+namespace herald {
+
+namespace {
+
+/// Whose stream a call follows.
+enum class stream_target { workflow, tree, task };
+
+/// A decoded `SubscribeRequest`.
+struct subscription {
+  std::string org_id;
+  stream_target target = stream_target::workflow;
+  std::string id;
+  int64_t after = 0;
+  stream_filter filter;
+};
+
+caf::error invalid(std::string message) {
+  return make_herald_error(herald_errc::invalid_argument, std::move(message));
+}
+
+caf::expected<subscription> decode(const v1::SubscribeRequest& x) {
+  subscription out;
+  auto org = decode_uuid("org_id", x.org_id());
+  if (!org)
+    return std::move(org.error());
+  out.org_id = std::move(*org);
+  caf::expected<std::string> id{std::string{}};
+  switch (x.target_case()) {
+    case v1::SubscribeRequest::kWorkflowExecutionId:
+      id = decode_uuid("workflow_execution_id", x.workflow_execution_id());
+      out.target = x.consolidated() ? stream_target::tree : stream_target::workflow;
+      break;
+    case v1::SubscribeRequest::kTaskExecutionId:
+      if (x.consolidated())
+        return invalid("consolidated needs a workflow_execution_id; a task has no descendants");
+      id = decode_uuid("task_execution_id", x.task_execution_id());
+      out.target = stream_target::task;
+      break;
+    case v1::SubscribeRequest::TARGET_NOT_SET:
+      return invalid("set workflow_execution_id or task_execution_id");
+  }
+  if (!id)
+    return std::move(id.error());
+  out.id = std::move(*id);
+  if (x.after() < 0)
+    return invalid("after must not be negative");
+  out.after = x.after();
+  auto filter = stream_filter::parse(x.types());
+  if (!filter)
+    return std::move(filter.error());
+  out.filter = std::move(*filter);
+  return out;
+}
+
+/// Tells the registry to stop delivering to `sink`. Thread-safe; a no-op if not subscribed.
+void unsubscribe(const registry_actor& registry, const subscription& sub,
+                 const std::shared_ptr<stream_sink>& sink) {
+  event_sink_ptr ptr{sink};
+  switch (sub.target) {
+    case stream_target::workflow:
+      caf::anon_send(registry, caf::unsubscribe_atom_v, sub.id, std::move(ptr));
+      break;
+    case stream_target::tree:
+      caf::anon_send(registry, caf::unsubscribe_atom_v, tree_atom_v, sub.id, std::move(ptr));
+      break;
+    case stream_target::task:
+      caf::anon_send(registry, caf::unsubscribe_atom_v, task_atom_v, sub.id, std::move(ptr));
+      break;
+  }
+}
+
+/// Checks that the target belongs to the org, then subscribes `sink`; any error finishes the
+/// call. Runs its callbacks on CAF threads and holds nothing of the reactor but the sink, so a
+/// late reply after the call ended only finds a closed sink.
+void subscribe(const service_context& context, subscription sub,
+               std::shared_ptr<stream_sink> sink) {
+  auto& sys = *context.sys;
+  auto registry = context.registry;
+  auto timeout = context.settings.request_timeout;
+  auto on_error = [sink](caf::error& err) { sink->finish(to_grpc_status(err)); };
+  auto after = sub.after;
+  auto on_subscribed = [registry, sub, sink](caf::ok_atom) {
+    // The call may have ended before the subscription was in place; its unsubscribe was a no-op.
+    if (sink->closed())
+      unsubscribe(registry, sub, sink);
+  };
+  auto go = [&sys, registry, timeout, on_error, on_subscribed, after, sub, sink] {
+    event_sink_ptr ptr{sink};
+    switch (sub.target) {
+      case stream_target::workflow:
+        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, sub.id, after,
+            ptr);
+        break;
+      case stream_target::tree:
+        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, tree_atom_v,
+            sub.id, after, ptr);
+        break;
+      case stream_target::task:
+        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, task_atom_v,
+            sub.id, after, ptr);
+        break;
+    }
+  };
+  // Another org's execution or task is reported exactly like a missing one.
+  auto not_found = [sink](std::string message) {
+    sink->finish(to_grpc_status(make_herald_error(herald_errc::not_found, std::move(message))));
+  };
+  if (sub.target == stream_target::task) {
+    ask(
+        sys, registry, timeout,
+        [go, not_found, sub, sink](task_record& task) {
+          if (task.org_id != sub.org_id)
+            not_found("task execution " + sub.id + " not found");
+          else if (!task.workflow_id.empty())
+            not_found("task execution " + sub.id + " is not a standalone task; its events are in "
+                      "the stream of workflow execution " + task.workflow_id);
+          else if (!sink->closed())
+            go();
+        },
+        on_error, caf::get_atom_v, task_atom_v, sub.id);
+    return;
+  }
+  ask(
+      sys, registry, timeout,
+      [go, not_found, sub, sink](workflow_record& record) {
+        if (record.org_id != sub.org_id)
+          not_found("workflow execution " + sub.id + " not found");
+        else if (!sink->closed())
+          go();
+      },
+      on_error, caf::get_atom_v, workflow_atom_v, sub.id);
+}
+
+/// The reactor of a call refused before it reached the engine.
+class rejected_reactor final : public grpc::ServerWriteReactor<v1::StreamEvent> {
+public:
+  explicit rejected_reactor(grpc::Status status) { Finish(std::move(status)); }
+
+  void OnDone() override { delete this; }
+};
+
+/// The counters of `/_/metrics`; shared with the sinks' overflow handlers.
+struct stream_counters {
+  std::atomic<int64_t> open{0};
+  std::atomic<uint64_t> slow_disconnects{0};
+
+  /// Counts and logs (stderr) a subscriber cut off for falling `queued_bytes` behind.
+  void note_slow_subscriber(const std::string& stream_id, size_t queued_bytes) {
+    auto n = ++slow_disconnects;
+    std::cerr << "herald: gRPC subscriber of " << stream_id << " fell " << queued_bytes
+              << " bytes behind and was disconnected (it resumes after its last offset); " << n
+              << " so far" << std::endl;
+  }
+};
+
+}  // namespace
+
+struct stream_service::hub {
+  explicit hub(service_context ctx) : context(std::move(ctx)) {
+    // nop
+  }
+
+  /// Registers an open call; returns false once the service stopped.
+  bool join(const std::shared_ptr<stream_sink>& sink) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (stopped)
+      return false;
+    live.emplace(sink.get(), sink);
+    ++counters->open;
+    return true;
+  }
+
+  void leave(const std::shared_ptr<stream_sink>& sink) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (live.erase(sink.get()) > 0)
+      --counters->open;
+  }
+
+  service_context context;
+  std::mutex mtx;
+  bool stopped = false;
+  std::unordered_map<stream_sink*, std::shared_ptr<stream_sink>> live;
+  std::shared_ptr<stream_counters> counters = std::make_shared<stream_counters>();
+};
+
+namespace {
+
+/// One Subscribe call. gRPC calls its reactions; the engine reaches it only through the sink.
+/// Deleted in `OnDone`, which gRPC runs once `Finish` has been called and every write is done.
+class subscribe_reactor final : public grpc::ServerWriteReactor<v1::StreamEvent> {
+public:
+  subscribe_reactor(stream_service::hub& hub, subscription sub) : hub_(hub), sub_(std::move(sub)) {
+    auto on_overflow = [counters = hub_.counters, id = sub_.id](size_t queued_bytes) {
+      counters->note_slow_subscriber(id, queued_bytes);
+    };
+    sink_ = std::make_shared<stream_sink>(this, hub_.context.settings.stream_queue_bytes,
+                                          std::move(sub_.filter), std::move(on_overflow));
+    if (!hub_.join(sink_)) {
+      sink_->finish(grpc::Status{grpc::StatusCode::UNAVAILABLE, "the server is shutting down"});
+      return;
+    }
+    joined_ = true;
+    subscribe(hub_.context, sub_, sink_);
+  }
+
+  void OnWriteDone(bool ok) override { sink_->on_write_done(ok); }
+
+  void OnCancel() override { sink_->finish(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    if (joined_) {
+      unsubscribe(hub_.context.registry, sub_, sink_);
+      hub_.leave(sink_);
+    }
+    delete this;
+  }
+
+private:
+  stream_service::hub& hub_;  ///< outlives every call (the server waits for them)
+  subscription sub_;
+  std::shared_ptr<stream_sink> sink_;
+  bool joined_ = false;
+};
+
+}  // namespace
+
+stream_service::stream_service(service_context context)
+    : hub_(std::make_unique<hub>(std::move(context))) {
+  // nop
+}
+
+stream_service::~stream_service() = default;
+
+grpc::ServerWriteReactor<v1::StreamEvent>* stream_service::Subscribe(
+    grpc::CallbackServerContext*, const v1::SubscribeRequest* request) {
+  auto sub = decode(*request);
+  if (!sub)
+    return new rejected_reactor(to_grpc_status(sub.error()));
+  return new subscribe_reactor(*hub_, std::move(*sub));
+}
+
+void stream_service::stop() {
+  std::vector<std::shared_ptr<stream_sink>> live;
+  {
+    std::lock_guard<std::mutex> guard{hub_->mtx};
+    hub_->stopped = true;
+    for (auto& [ptr, sink] : hub_->live)
+      live.push_back(sink);
+  }
+  for (auto& sink : live)
+    sink->finish(grpc::Status{grpc::StatusCode::UNAVAILABLE,
+                              "the server is shutting down; subscribe again with `after` set to "
+                              "the offset of the last event received"});
+}
+
+std::string stream_service::metrics_text() const {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
+    out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " " + type + "\n"
+           + name + " " + std::to_string(value) + "\n";
+  };
+  metric("herald_grpc_streams_open", "gauge", "gRPC Subscribe streams open now.",
+         hub_->counters->open.load());
+  metric("herald_grpc_slow_disconnects_total", "counter",
+         "gRPC subscribers disconnected for falling behind.",
+         hub_->counters->slow_disconnects.load());
+  return out;
+}
+
+}  // namespace herald
