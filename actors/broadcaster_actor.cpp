@@ -35,19 +35,28 @@ struct broadcaster_state {
   int64_t ring_front() const { return ring.empty() ? last_offset + 1 : ring.front().offset; }
 };
 
-using self_ptr = broadcaster_actor::stateful_pointer<broadcaster_state>;
+/// The private message that resumes a paused replay.
+using broadcaster_impl = broadcaster_actor::extend<caf::reacts_to<replay_atom, event_sink_ptr>>;
 
-/// Gives `sub` every ring event after its cursor; returns false if the sink refused one.
-bool drain_ring(broadcaster_state& st, subscriber& sub) {
+using self_ptr = broadcaster_impl::stateful_pointer<broadcaster_state>;
+
+/// How handing events to a subscriber ended.
+enum class drained { all, paused, refused };
+
+/// Gives `sub` every ring event after its cursor. A `paced` replay stops while the sink has no
+/// room; live delivery does not (a sink over its bound refuses, and is dropped).
+drained drain_ring(broadcaster_state& st, subscriber& sub, bool paced) {
   if (st.ring.empty() || sub.cursor >= st.last_offset)
-    return true;
+    return drained::all;
   auto first = st.ring.front().offset;
   for (auto i = static_cast<size_t>(sub.cursor + 1 - first); i < st.ring.size(); ++i) {
+    if (paced && !sub.sink->has_room())
+      return drained::paused;
     if (!sub.sink->push(st.ring[i]))
-      return false;
+      return drained::refused;
     sub.cursor = st.ring[i].offset;
   }
-  return true;
+  return drained::all;
 }
 
 void drop(self_ptr self, event_sink* key) {
@@ -66,14 +75,24 @@ void catch_up(self_ptr self, event_sink* key) {
     drop(self, key);
     return;
   }
+  auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
   if (st.head_known && sub.cursor + 1 >= st.ring_front()) {
-    sub.catching_up = false;
-    if (!drain_ring(st, sub))
-      drop(self, key);
+    switch (drain_ring(st, sub, true)) {
+      case drained::all:
+        sub.catching_up = false;
+        break;
+      case drained::paused:
+        // Still catching up: live events wait in the ring until the replay resumes.
+        sub.catching_up = true;
+        self->delayed_send(self, st.settings.replay_pause, replay_atom_v, sink);
+        break;
+      case drained::refused:
+        drop(self, key);
+        break;
+    }
     return;
   }
   sub.catching_up = true;
-  auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
   auto on_page = [=](std::vector<stream_event>& events) {
     auto& st = self->state;
     auto j = st.subscribers.find(key);
@@ -83,6 +102,12 @@ void catch_up(self_ptr self, event_sink* key) {
     for (auto& ev : events) {
       if (ev.offset <= s.cursor)
         continue;
+      if (!s.sink->has_room()) {
+        // The client reads slower than the store replays: go on from the cursor once it caught
+        // up a little, rather than overrun its bound (which would cut it off).
+        self->delayed_send(self, st.settings.replay_pause, replay_atom_v, sink);
+        return;
+      }
       if (!s.sink->push(ev)) {
         drop(self, key);
         return;
@@ -118,8 +143,8 @@ void catch_up(self_ptr self, event_sink* key) {
 broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& settings,
                             std::string stream_id, int64_t last_offset, bool tree,
                             store_reader_actor reader) {
-  return sys.spawn([settings, stream_id = std::move(stream_id), last_offset, tree,
-                    reader](self_ptr self) -> broadcaster_actor::behavior_type {
+  auto impl = sys.spawn([settings, stream_id = std::move(stream_id), last_offset, tree,
+                         reader](self_ptr self) -> broadcaster_impl::behavior_type {
     auto& st = self->state;
     st.settings = settings;
     st.stream_id = stream_id;
@@ -146,7 +171,7 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
               continue;
             if (sub.cursor + 1 < st.ring_front())
               behind.push_back(key);  // more events than the ring holds: replay from the store
-            else if (!drain_ring(st, sub))
+            else if (drain_ring(st, sub, false) == drained::refused)
               dropped.push_back(key);
           }
           for (auto* key : dropped)
@@ -164,8 +189,14 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
           return caf::ok_atom_v;
         },
         [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
+        [=](replay_atom, event_sink_ptr& sink) {
+          auto i = self->state.subscribers.find(sink.get());
+          if (i != self->state.subscribers.end() && i->second.sink == sink)
+            catch_up(self, sink.get());
+        },
     };
   });
+  return caf::actor_cast<broadcaster_actor>(impl);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ using broadcaster_actor = caf::typed_actor<
 struct broadcaster_settings {
   size_t ring_size = 4096;     ///< recent events kept in memory
   int64_t replay_page = 1000;  ///< events per store read while a subscriber catches up
+  /// How long a replay waits for a subscriber whose sink has no room before it goes on.
+  std::chrono::milliseconds replay_pause{20};
 };
 
 /// Spawns the broadcaster of stream `stream_id` whose last committed offset is `last_offset`.

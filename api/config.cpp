@@ -35,6 +35,8 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "address both servers bind to")  //
       ("grpc-port", po::value(&grpc_port)->default_value(grpc_port),
        "gRPC port for workers and clients (0 = pick a free one)")  //
+      ("http-threads", po::value(&cfg.http.io_threads)->default_value(cfg.http.io_threads),
+       "threads serving HTTP and SSE connections")  //
       ("http-port", po::value(&http_port)->default_value(http_port),
        "HTTP port for REST and SSE (0 = pick a free one)")  //
       ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),

@@ -339,6 +339,10 @@ public:
 
   /// Returns whether the consumer has gone away.
   virtual bool closed() const = 0;
+
+  /// Returns whether it takes more events without nearing its bound. A replay waits while it
+  /// does not (live events are pushed regardless, and a sink over its bound is dropped).
+  virtual bool has_room() const { return true; }
 };
 
 using event_sink_ptr = std::shared_ptr<event_sink>;

@@ -53,6 +53,11 @@ bool stream_sink::push(const stream_event& event) {
   return false;
 }
 
+bool stream_sink::has_room() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return queued_bytes_ < max_queued_bytes_ / 2;
+}
+
 bool stream_sink::closed() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return closed_;

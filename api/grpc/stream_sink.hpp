@@ -43,6 +43,9 @@ public:
 
   bool closed() const override;
 
+  /// Whether less than half the bound is queued.
+  bool has_room() const override;
+
   /// Refuses further events, drops the queued ones and finishes the call with `status` once the
   /// write in flight (if any) has completed. Only the first call (or overflow) counts.
   void finish(grpc::Status status);

@@ -90,14 +90,22 @@ void http_server::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   if (ec) {
-    // E.g. too many open files: back off instead of spinning.
-    std::fprintf(stderr, "herald http: accept failed: %s\n", ec.message().c_str());
+    // E.g. too many open files: back off instead of spinning, and say so once per streak of
+    // failures rather than ten times a second.
+    if (accept_failures_++ == 0)
+      std::fprintf(stderr, "herald http: accept failed: %s (retrying every 100 ms)\n",
+                   ec.message().c_str());
     accept_retry_.expires_after(std::chrono::milliseconds(100));
     accept_retry_.async_wait([this](beast::error_code ec) {
       if (!ec && acceptor_.is_open())
         do_accept();
     });
     return;
+  }
+  if (accept_failures_ > 0) {
+    std::fprintf(stderr, "herald http: accepting again after %zu failed attempts\n",
+                 accept_failures_);
+    accept_failures_ = 0;
   }
   std::make_shared<http_session>(std::move(socket), state_)->run();
   do_accept();

@@ -30,7 +30,7 @@ struct http_settings {
   size_t max_input_bytes = 1024 * 1024;  ///< bound on the compact `input` of a start request
   size_t sse_queue_bytes = 1 << 20;      ///< unsent bytes after which an SSE subscriber is cut off
   int retry_ms = 2000;                   ///< SSE `retry:` hint
-  unsigned io_threads = 1;               ///< threads running the io_context
+  unsigned io_threads = 2;               ///< threads running the io_context
 };
 
 /// The HTTP server: REST under `/api/orgs/{slug}`, SSE streams, `/_/health`. Every request becomes
@@ -65,6 +65,7 @@ private:
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_;
+  size_t accept_failures_ = 0;  ///< in a row; used on the acceptor's strand only
   std::shared_ptr<server_state> state_;
   std::vector<std::thread> threads_;
   bool started_ = false;

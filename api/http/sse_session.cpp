@@ -137,9 +137,9 @@ void sse_session::write_next() {
     return;
   writing_ = true;
   stream_.expires_after(state_->settings().request_timeout);
-  auto buf = net::buffer(queue_.front().text);
   auto handler = beast::bind_front_handler(&sse_session::on_write, shared_from_this());
   if (queue_.front().last) {
+    in_flight_ = 1;
     if (chunked_)
       net::async_write(stream_, http::make_chunk_last(), std::move(handler));
     else
@@ -147,10 +147,19 @@ void sse_session::write_next() {
                 [handler = std::move(handler)]() mutable { handler(beast::error_code{}, 0); });
     return;
   }
+  // Everything queued goes out in one write (one chunk): under load, one system call per batch
+  // of events instead of one per event.
+  buffers_.clear();
+  for (const auto& f : queue_) {
+    if (f.last || buffers_.size() == max_gather)
+      break;
+    buffers_.push_back(net::buffer(f.text));
+  }
+  in_flight_ = buffers_.size();
   if (chunked_)
-    net::async_write(stream_, http::make_chunk(buf), std::move(handler));
+    net::async_write(stream_, http::make_chunk(buffers_), std::move(handler));
   else
-    net::async_write(stream_, buf, std::move(handler));
+    net::async_write(stream_, buffers_, std::move(handler));
 }
 
 void sse_session::on_header(beast::error_code ec, size_t) {
@@ -168,14 +177,20 @@ void sse_session::on_write(beast::error_code ec, size_t) {
     close();
     return;
   }
-  // The buffer had to live until now: pop only after the write completed.
+  // The buffers had to live until now: pop only after the write completed.
   if (queue_.front().last) {
     close();
     return;
   }
-  if (queue_.front().counted)
-    sink_->release(queue_.front().text.size());
-  queue_.pop_front();
+  size_t released = 0;
+  for (size_t i = 0; i < in_flight_; ++i) {
+    if (queue_.front().counted)
+      released += queue_.front().text.size();
+    queue_.pop_front();
+  }
+  in_flight_ = 0;
+  if (released > 0)
+    sink_->release(released);
   write_next();
 }
 

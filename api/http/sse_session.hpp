@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http/net.hpp"
 #include "api/http/server_state.hpp"
@@ -82,7 +83,10 @@ private:
   std::optional<http::response_serializer<http::empty_body>> serializer_;
   net::steady_timer keep_alive_;
   std::array<char, 512> read_buf_;
+  static constexpr size_t max_gather = 64;  ///< most frames in one write
   std::deque<frame> queue_;
+  std::vector<net::const_buffer> buffers_;  ///< of the frames in flight (the first `in_flight_`)
+  size_t in_flight_ = 0;
   std::chrono::steady_clock::time_point last_event_;  ///< of the last event (or the start)
   bool writing_ = false;                              ///< a write (header or frame) is in flight
   bool ending_ = false;                               ///< the last frame is queued

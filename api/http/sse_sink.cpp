@@ -73,6 +73,10 @@ bool sse_sink::closed() const {
   return closed_.load();
 }
 
+bool sse_sink::has_room() const {
+  return queued_bytes_.load() < max_queued_bytes_ / 2;
+}
+
 void sse_sink::close() {
   closed_.store(true);
 }

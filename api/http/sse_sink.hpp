@@ -30,6 +30,9 @@ public:
 
   bool closed() const override;
 
+  /// Whether less than half the bound is queued.
+  bool has_room() const override;
+
   /// Refuses all further events; called by the session when it closes.
   void close();
 

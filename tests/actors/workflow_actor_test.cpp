@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include <boost/test/unit_test.hpp>
@@ -295,6 +296,58 @@ BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
   BOOST_REQUIRE_EQUAL(rest.size(), events.size() - 5);
   BOOST_TEST(rest.front().offset == 6);
   BOOST_TEST(rest.front().payload == R"({"text":"hi"})");
+}
+
+namespace {
+
+/// A sink whose client reads nothing until told to: it has room for `room` more events.
+class slow_reader_sink : public test::recording_sink {
+public:
+  explicit slow_reader_sink(size_t room) : room_(room) {}
+  bool push(const stream_event& event) override {
+    if (room_ == 0)
+      return false;  // a replay must not overrun the bound: that would be a bug
+    --room_;
+    return recording_sink::push(event);
+  }
+  bool has_room() const override { return room_ > 0; }
+  void read_all() { room_ = 1000; }
+
+private:
+  std::atomic<size_t> room_;
+};
+
+}  // namespace
+
+// A replay waits for a subscriber that reads slowly instead of cutting it off, and goes on from
+// where it stopped once the client has read.
+BOOST_AUTO_TEST_CASE(replay_is_paced_by_the_subscriber) {
+  auto id = start("paced");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  poll_task();
+  for (int i = 0; i < 20; ++i)
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, emit_atom_v,
+                                     task_stream_data{task_id, id, "token", std::to_string(i)}));
+  auto all = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{all}));
+  auto slow = std::make_shared<slow_reader_sink>(3);
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{slow}));
+  BOOST_TEST(slow->events().size() == 3u);
+  advance(std::chrono::milliseconds(100));
+  BOOST_TEST(slow->events().size() == 3u);  // still waiting, still subscribed
+  slow->read_all();
+  advance(std::chrono::milliseconds(100));
+  auto got = slow->events();
+  BOOST_REQUIRE_EQUAL(got.size(), all->events().size());
+  for (size_t i = 0; i < got.size(); ++i)
+    BOOST_TEST(got[i].offset == static_cast<int64_t>(i + 1));
+  // Live events reach it too: it was never dropped.
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}));
+  BOOST_TEST(slow->events().size() == all->events().size());
 }
 
 BOOST_AUTO_TEST_CASE(finished_workflows_leave_memory_and_come_back_from_the_store) {
