@@ -50,6 +50,8 @@ public:
 
   bool closed() const override { return inner_->closed(); }
 
+  bool has_room() const override { return inner_->has_room(); }
+
 private:
   event_sink_ptr inner_;
   int64_t after_;

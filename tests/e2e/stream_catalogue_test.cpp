@@ -55,38 +55,6 @@ const std::vector<std::string> catalogue = {
 /// State events Herald streams that the reference catalogue does not list.
 const std::vector<std::string> herald_additions = {"PROMISE_TIMEOUT"};
 
-/// The state events the scenarios below must produce: every one the engine streams.
-const std::vector<std::string> expected_state_events = {
-    "WORKFLOW_CREATED",
-    "WORKFLOW_STARTED",
-    "WORKFLOW_SUSPENDED",
-    "WORKFLOW_RESUMED",
-    "WORKFLOW_COMPLETED",
-    "WORKFLOW_FAILED",
-    "WORKFLOW_CANCELLED",
-    "TASK_CREATED",
-    "TASK_STARTED",
-    "TASK_COMPLETED",
-    "TASK_FAILED",
-    "TASK_CANCELLED",
-    "TIMER_STARTED",
-    "TIMER_FIRED",
-    "TIMER_CANCELLED",
-    "PROMISE_CREATED",
-    "PROMISE_RESOLVED",
-    "PROMISE_REJECTED",
-    "PROMISE_TIMEOUT",
-    "CHILD_WORKFLOW_INITIATED",
-    "CHILD_WORKFLOW_STARTED",
-    "CHILD_WORKFLOW_COMPLETED",
-    "CHILD_WORKFLOW_FAILED",
-    "CHILD_WORKFLOW_CANCELLATION_REQUESTED",
-    "CHILD_WORKFLOW_CANCELLATION_FAILED",
-    "OPERATION_COMPLETED",
-    "CANCELLATION_REQUESTED",
-    "RETRY_REQUESTED",
-};
-
 /// The SSE event names of task stream data (state events are `data` as well).
 const std::vector<std::string> stream_types = {"token", "progress", "data", "error"};
 
@@ -334,14 +302,12 @@ BOOST_FIXTURE_TEST_CASE(every_state_event_with_a_real_payload, catalogue_fixture
       if (!is_state_event(e) && shapes.emplace(e.event, payload_shape(e.data)).second)
         data[e.event].emplace_back(r, e);
 
-  for (const auto& name : expected_state_events)
-    BOOST_CHECK_MESSAGE(states.count(name), "no " << name << " in any stream");
+  // Every event of the catalogue, and Herald's additions, is streamed; nothing else is.
+  for (const auto* names : {&catalogue, &herald_additions})
+    for (const auto& name : *names)
+      BOOST_CHECK_MESSAGE(states.count(name), "no " << name << " in any stream");
   for (const auto& type : stream_types)
     BOOST_CHECK_MESSAGE(data.count(type), "no '" << type << "' stream data in any stream");
-  std::vector<std::string> missing;
-  for (const auto& name : catalogue)
-    if (!states.count(name))
-      missing.push_back(name);
   for (const auto& [name, example] : states) {
     bool known = std::count(catalogue.begin(), catalogue.end(), name)
                  + std::count(herald_additions.begin(), herald_additions.end(), name);
@@ -350,10 +316,10 @@ BOOST_FIXTURE_TEST_CASE(every_state_event_with_a_real_payload, catalogue_fixture
   for (const auto& [type, examples] : data)
     BOOST_CHECK_MESSAGE(std::count(stream_types.begin(), stream_types.end(), type),
                         "SSE event name '" << type << "' is not one of token/progress/data/error");
-  std::string not_seen;
-  for (const auto& name : missing)
-    not_seen += " " + name;
-  BOOST_TEST_MESSAGE("catalogue events the engine did not stream:" << not_seen);
+  std::vector<std::string> missing;  // for the guide; empty when the checks above pass
+  for (const auto& name : catalogue)
+    if (!states.count(name))
+      missing.push_back(name);
 
   // A resume: Last-Event-ID 3 continues at 4.
   sse_client resume{server.http_port(), executions_path(one_task.workflow_id) + "/stream",
