@@ -14,7 +14,7 @@ server_state::server_state(caf::actor_system& sys, registry_actor registry, http
 }
 
 bool server_state::join(std::shared_ptr<closable_session> session) {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<std::shared_mutex> guard{mtx_};
   if (stopped_)
     return false;
   auto key = session.get();
@@ -25,7 +25,7 @@ bool server_state::join(std::shared_ptr<closable_session> session) {
 void server_state::leave(closable_session* session) {
   std::shared_ptr<closable_session> dropped;
   {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::lock_guard<std::shared_mutex> guard{mtx_};
     auto i = sessions_.find(session);
     if (i == sessions_.end())
       return;
@@ -37,7 +37,7 @@ void server_state::leave(closable_session* session) {
 
 std::vector<std::shared_ptr<closable_session>> server_state::stop() {
   std::vector<std::shared_ptr<closable_session>> result;
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<std::shared_mutex> guard{mtx_};
   stopped_ = true;
   result.reserve(sessions_.size());
   for (auto& [key, session] : sessions_)
@@ -47,7 +47,7 @@ std::vector<std::shared_ptr<closable_session>> server_state::stop() {
 }
 
 bool server_state::stopped() const {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::shared_lock<std::shared_mutex> guard{mtx_};
   return stopped_;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -72,7 +73,8 @@ public:
   /// into the posted handler, so a foreign thread never destroys a session.
   template <class Session, class F>
   bool post_to(const std::weak_ptr<Session>& weak, F f) {
-    std::lock_guard<std::mutex> guard{mtx_};
+    // Shared: the pushes of many actor threads to many sessions do not wait for each other.
+    std::shared_lock<std::shared_mutex> guard{mtx_};
     if (stopped_)
       return false;
     auto session = weak.lock();
@@ -89,7 +91,7 @@ private:
   http_settings settings_;
   stream_counters streams_;
   std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving
-  mutable std::mutex mtx_;
+  mutable std::shared_mutex mtx_;  ///< exclusive for `sessions_` and `stopped_` changes
   bool stopped_ = false;
   std::unordered_map<closable_session*, std::shared_ptr<closable_session>> sessions_;
 };

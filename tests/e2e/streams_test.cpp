@@ -171,28 +171,35 @@ BOOST_FIXTURE_TEST_CASE(types_filter_streams_and_state_events, e2e_fixture) {
   std::map<std::string, sse_event> by_id;
   for (const auto& e : all)
     by_id[e.id] = e;
-  auto filtered = [&](const std::string& types) {
+  // Each filter is given the number of events it must let through, counted on the full stream.
+  auto filtered = [&](const std::string& types, size_t expected) {
     sse_client c{server.http_port(), target + "?types=" + types};
     BOOST_REQUIRE(c.wait_connected());
     BOOST_REQUIRE_EQUAL(c.status(), 200);
-    // Every event is in the store already: the replay is complete once it stops growing.
-    size_t seen = 0;
-    do {
-      seen = c.events().size();
-      std::this_thread::sleep_for(300ms);
-    } while (c.events().size() != seen);
+    BOOST_CHECK_MESSAGE(c.wait_for_count(expected, 10s), types << ": " << dump(c.events()));
+    std::this_thread::sleep_for(300ms);  // and nothing more comes
     auto events = c.events();
+    BOOST_CHECK_EQUAL(events.size(), expected);
     for (const auto& e : events) {
       BOOST_CHECK_MESSAGE(by_id.count(e.id) == 1 && by_id[e.id].data == e.data,
                           "event " << e.id << " differs from the unfiltered stream");
     }
     return events;
   };
-  auto tokens = filtered("token");
+  auto count_in_all
+      = [&](auto pred) { return static_cast<size_t>(std::count_if(all.begin(), all.end(), pred)); };
+  auto is_data
+      = [](const sse_event& e, const char* type) { return e.event == type && !is_state_event(e); };
+  auto tokens
+      = filtered("token", count_in_all([&](const sse_event& e) { return is_data(e, "token"); }));
   BOOST_CHECK_EQUAL(tokens.size(), 2u);
   for (const auto& e : tokens)
     BOOST_CHECK_EQUAL(e.event, "token");
-  auto picked = filtered("Task.Completed,%20workflow");
+  auto picked = filtered("Task.Completed,%20workflow", count_in_all([](const sse_event& e) {
+                           std::string name;
+                           return is_state_event(e, &name)
+                                  && (name == "TASK_COMPLETED" || name.rfind("WORKFLOW_", 0) == 0);
+                         }));
   std::string names;
   for (auto& n : state_event_names(picked))
     names += (names.empty() ? "" : " ") + n;
@@ -200,7 +207,9 @@ BOOST_FIXTURE_TEST_CASE(types_filter_streams_and_state_events, e2e_fixture) {
                     "WORKFLOW_CREATED WORKFLOW_STARTED WORKFLOW_SUSPENDED TASK_COMPLETED "
                     "WORKFLOW_RESUMED WORKFLOW_STARTED WORKFLOW_COMPLETED");
   BOOST_CHECK_EQUAL(picked.size(), state_event_names(picked).size());
-  auto progress = filtered("progress,errors");
+  auto progress = filtered("progress,errors", count_in_all([&](const sse_event& e) {
+                             return is_data(e, "progress") || is_data(e, "error");
+                           }));
   for (const auto& e : progress)
     BOOST_CHECK(e.event == "progress" || e.event == "error");
   auto bad = http.get(target + "?types=token,nonsense");
@@ -258,9 +267,13 @@ BOOST_FIXTURE_TEST_CASE(consolidated_stream_of_a_growing_tree, e2e_fixture) {
   // Resume in the middle.
   auto middle = events[events.size() / 2].id;
   sse_client resumed{server.http_port(), target, middle};
-  BOOST_REQUIRE(resumed.wait_for_count(events.size() / 2 - (events.size() % 2 == 0 ? 1 : 0), 10s));
-  std::this_thread::sleep_for(300ms);
+  BOOST_REQUIRE(resumed.wait_for(
+      [&](const std::vector<sse_event>& xs) {
+        return !xs.empty() && xs.back().id == events.back().id;
+      },
+      10s));
   auto rest = resumed.events();
+  BOOST_CHECK_EQUAL(rest.size(), events.size() - static_cast<size_t>(std::stoll(middle)));
   BOOST_REQUIRE(!rest.empty());
   BOOST_CHECK_EQUAL(std::stoll(rest.front().id), std::stoll(middle) + 1);
   BOOST_CHECK_EQUAL(rest.back().id, events.back().id);
