@@ -14,6 +14,7 @@
 #include "api/grpc/grpc_codec.hpp"
 #include "api/grpc/grpc_status.hpp"
 #include "api/grpc/stream_sink.hpp"
+#include "api/stream_subscription.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/stream_filter.hpp"
 
@@ -21,13 +22,10 @@ namespace herald {
 
 namespace {
 
-/// Whose stream a call follows.
-enum class stream_target { workflow, tree, task };
-
 /// A decoded `SubscribeRequest`.
 struct subscription {
   std::string org_id;
-  stream_target target = stream_target::workflow;
+  stream_owner target = stream_owner::workflow;
   std::string id;
   int64_t after = 0;
   stream_filter filter;
@@ -47,13 +45,13 @@ caf::expected<subscription> decode(const v1::SubscribeRequest& x) {
   switch (x.target_case()) {
     case v1::SubscribeRequest::kWorkflowExecutionId:
       id = decode_uuid("workflow_execution_id", x.workflow_execution_id());
-      out.target = x.consolidated() ? stream_target::tree : stream_target::workflow;
+      out.target = x.consolidated() ? stream_owner::tree : stream_owner::workflow;
       break;
     case v1::SubscribeRequest::kTaskExecutionId:
       if (x.consolidated())
         return invalid("consolidated needs a workflow_execution_id; a task has no descendants");
       id = decode_uuid("task_execution_id", x.task_execution_id());
-      out.target = stream_target::task;
+      out.target = stream_owner::task;
       break;
     case v1::SubscribeRequest::TARGET_NOT_SET:
       return invalid("set workflow_execution_id or task_execution_id");
@@ -74,18 +72,7 @@ caf::expected<subscription> decode(const v1::SubscribeRequest& x) {
 /// Tells the registry to stop delivering to `sink`. Thread-safe; a no-op if not subscribed.
 void unsubscribe(const registry_actor& registry, const subscription& sub,
                  const std::shared_ptr<stream_sink>& sink) {
-  event_sink_ptr ptr{sink};
-  switch (sub.target) {
-    case stream_target::workflow:
-      caf::anon_send(registry, caf::unsubscribe_atom_v, sub.id, std::move(ptr));
-      break;
-    case stream_target::tree:
-      caf::anon_send(registry, caf::unsubscribe_atom_v, tree_atom_v, sub.id, std::move(ptr));
-      break;
-    case stream_target::task:
-      caf::anon_send(registry, caf::unsubscribe_atom_v, task_atom_v, sub.id, std::move(ptr));
-      break;
-  }
+  unsubscribe_stream(registry, sub.target, sub.id, sink);
 }
 
 /// Checks that the target belongs to the org, then subscribes `sink`; any error finishes the
@@ -104,27 +91,14 @@ void subscribe(const service_context& context, subscription sub,
       unsubscribe(registry, sub, sink);
   };
   auto go = [&sys, registry, timeout, on_error, on_subscribed, after, sub, sink] {
-    event_sink_ptr ptr{sink};
-    switch (sub.target) {
-      case stream_target::workflow:
-        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, sub.id, after,
-            ptr);
-        break;
-      case stream_target::tree:
-        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, tree_atom_v,
-            sub.id, after, ptr);
-        break;
-      case stream_target::task:
-        ask(sys, registry, timeout, on_subscribed, on_error, caf::subscribe_atom_v, task_atom_v,
-            sub.id, after, ptr);
-        break;
-    }
+    subscribe_stream(sys, registry, timeout, sub.target, sub.id, after, sink, on_subscribed,
+                     on_error);
   };
   // Another org's execution or task is reported exactly like a missing one.
   auto not_found = [sink](std::string message) {
     sink->finish(to_grpc_status(make_herald_error(herald_errc::not_found, std::move(message))));
   };
-  if (sub.target == stream_target::task) {
+  if (sub.target == stream_owner::task) {
     ask(
         sys, registry, timeout,
         [go, not_found, sub, sink](task_record& task) {

@@ -1,9 +1,5 @@
 #include "api/http/sse_session.hpp"
 
-#include <caf/send.hpp>
-
-#include "api/actor_bridge.hpp"
-
 namespace herald {
 
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
@@ -57,40 +53,12 @@ void sse_session::run() {
     // The client reconnects and then gets a proper status for whatever went wrong.
     state->post_to(weak, [](sse_session& session) { session.close(); });
   };
-  auto timeout = state_->settings().request_timeout;
-  const auto& id = request_.id;
-  auto after = request_.after;
-  switch (request_.owner) {
-    case stream_owner::workflow:
-      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v, id,
-          after, event_sink_ptr{sink_});
-      break;
-    case stream_owner::task:
-      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
-          task_atom_v, id, after, event_sink_ptr{sink_});
-      break;
-    case stream_owner::tree:
-      ask(state_->sys(), state_->registry(), timeout, on_ok, on_error, caf::subscribe_atom_v,
-          tree_atom_v, id, after, event_sink_ptr{sink_});
-      break;
-  }
+  subscribe_stream(state_->sys(), state_->registry(), state_->settings().request_timeout,
+                   request_.owner, request_.id, request_.after, sink_, on_ok, on_error);
 }
 
 void sse_session::unsubscribe() {
-  const auto& id = request_.id;
-  switch (request_.owner) {
-    case stream_owner::workflow:
-      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, id, event_sink_ptr{sink_});
-      break;
-    case stream_owner::task:
-      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, task_atom_v, id,
-                     event_sink_ptr{sink_});
-      break;
-    case stream_owner::tree:
-      caf::anon_send(state_->registry(), caf::unsubscribe_atom_v, tree_atom_v, id,
-                     event_sink_ptr{sink_});
-      break;
-  }
+  unsubscribe_stream(state_->registry(), request_.owner, request_.id, sink_);
 }
 
 void sse_session::on_subscribed() {

@@ -12,13 +12,10 @@
 #include "api/http/net.hpp"
 #include "api/http/server_state.hpp"
 #include "api/http/sse_sink.hpp"
+#include "api/stream_subscription.hpp"
 #include "protocol/stream_filter.hpp"
 
 namespace herald {
-
-/// Whose stream an SSE connection follows: one execution, one standalone task, or an execution
-/// and all its descendants (the consolidated stream).
-enum class stream_owner { workflow, task, tree };
 
 /// What an SSE request asks for: whose stream, after which offset, which events.
 struct stream_request {
