@@ -2,6 +2,16 @@
 
 namespace herald {
 
+namespace {
+
+/// The keep-alive comment, one copy for every session.
+const shared_frame& keep_alive_frame() {
+  static const shared_frame frame = std::make_shared<const std::string>(": keep-alive\n\n");
+  return frame;
+}
+
+}  // namespace
+
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
                          stream_request request, unsigned version)
     : stream_(std::move(stream)),
@@ -42,7 +52,9 @@ void sse_session::run() {
   stream_.expires_after(state_->settings().request_timeout);
   http::async_write_header(stream_, *serializer_,
                            beast::bind_front_handler(&sse_session::on_header, self));
-  enqueue("retry: " + std::to_string(state_->settings().retry_ms) + "\n\n", false);
+  enqueue(std::make_shared<const std::string>(
+              "retry: " + std::to_string(state_->settings().retry_ms) + "\n\n"),
+          false);
   arm_keep_alive();
   std::weak_ptr<sse_session> weak = self;
   auto state = state_;
@@ -67,7 +79,7 @@ void sse_session::on_subscribed() {
     unsubscribe();
 }
 
-void sse_session::deliver(std::string text) {
+void sse_session::deliver(shared_frame text) {
   last_event_ = std::chrono::steady_clock::now();
   enqueue(std::move(text), true);
 }
@@ -91,7 +103,7 @@ void sse_session::abort() {
   close();
 }
 
-void sse_session::enqueue(std::string text, bool counted, bool last) {
+void sse_session::enqueue(shared_frame text, bool counted, bool last) {
   if (closed_ || ending_)
     return;
   ending_ = last;
@@ -121,7 +133,7 @@ void sse_session::write_next() {
   for (const auto& f : queue_) {
     if (f.last || buffers_.size() == max_gather)
       break;
-    buffers_.push_back(net::buffer(f.text));
+    buffers_.push_back(net::buffer(*f.text));
   }
   in_flight_ = buffers_.size();
   if (chunked_)
@@ -153,7 +165,7 @@ void sse_session::on_write(beast::error_code ec, size_t) {
   size_t released = 0;
   for (size_t i = 0; i < in_flight_; ++i) {
     if (queue_.front().counted)
-      released += queue_.front().text.size();
+      released += queue_.front().text->size();
     queue_.pop_front();
   }
   in_flight_ = 0;
@@ -200,12 +212,12 @@ void sse_session::on_keep_alive(beast::error_code ec) {
   }
   // Only an idle connection needs it; pending writes keep proxies awake as well.
   if (state_->settings().keep_alive_interval.count() > 0 && !writing_ && queue_.empty())
-    enqueue(": keep-alive\n\n", false);
+    enqueue(keep_alive_frame(), false);
   arm_keep_alive();
 }
 
 void sse_session::end_stream() {
-  enqueue({}, false, true);
+  enqueue(std::make_shared<const std::string>(), false, true);
 }
 
 void sse_session::close() {

@@ -38,7 +38,7 @@ public:
   void run();
 
   /// Queues one formatted event; called on the strand by the sink.
-  void deliver(std::string frame);
+  void deliver(shared_frame frame);
 
   /// Drops the connection because the subscriber fell too far behind; called on the strand.
   void overflow();
@@ -49,12 +49,12 @@ public:
 
 private:
   struct frame {
-    std::string text;
+    shared_frame text;
     bool counted;  ///< whether the sink counted its bytes (events do, retry and keep-alives don't)
     bool last = false;  ///< ends the response; the connection closes once it is written
   };
 
-  void enqueue(std::string text, bool counted, bool last = false);
+  void enqueue(shared_frame text, bool counted, bool last = false);
   void write_next();
   void on_header(beast::error_code ec, size_t);
   void on_write(beast::error_code ec, size_t);

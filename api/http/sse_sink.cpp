@@ -1,5 +1,7 @@
 #include "api/http/sse_sink.hpp"
 
+#include <array>
+
 #include "api/http/server_state.hpp"
 #include "api/http/sse_session.hpp"
 
@@ -35,6 +37,25 @@ std::string format_sse_event(const stream_event& event) {
   return frame;
 }
 
+shared_frame frame_of(const stream_event& event) {
+  struct entry {
+    int64_t offset = 0;
+    std::string event;
+    std::string payload;
+    shared_frame frame;
+  };
+  constexpr size_t slots = 8;
+  thread_local std::array<entry, slots> cache;
+  thread_local size_t next = 0;
+  for (const auto& x : cache)
+    if (x.frame && x.offset == event.offset && x.event == event.event && x.payload == event.payload)
+      return x.frame;
+  auto frame = std::make_shared<const std::string>(format_sse_event(event));
+  cache[next] = entry{event.offset, event.event, event.payload, frame};
+  next = (next + 1) % slots;
+  return frame;
+}
+
 sse_sink::sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_state> state,
                    size_t max_queued_bytes, stream_filter filter)
     : session_(std::move(session)),
@@ -49,8 +70,8 @@ bool sse_sink::push(const stream_event& event) {
     return false;
   if (!filter_.matches(event))
     return true;
-  auto frame = format_sse_event(event);
-  auto size = frame.size();
+  auto frame = frame_of(event);
+  auto size = frame->size();
   auto before = queued_bytes_.fetch_add(size);
   // An event is always taken when nothing is pending, so that one event larger than the bound
   // cannot cut off every reconnect at the same place.

@@ -17,6 +17,14 @@ class sse_session;
 /// line, ended by a blank line.
 std::string format_sse_event(const stream_event& event);
 
+/// An immutable frame, shared by every session that sends it.
+using shared_frame = std::shared_ptr<const std::string>;
+
+/// Returns the frame of `event`, formatted once for all its subscribers: a broadcaster hands the
+/// same event to each of them in turn on one thread, so a small per-thread cache of the latest
+/// frames (matched on offset, event name and payload) serves all but the first.
+shared_frame frame_of(const stream_event& event);
+
 /// The `event_sink` of one SSE connection. `push` runs on actor threads: it skips events the
 /// filter refuses, formats the others and posts them to the session's strand. The unsent bytes are
 /// counted here; once they would exceed the bound, the sink closes, refuses further events and has
