@@ -17,6 +17,7 @@ struct subscriber {
   event_sink_ptr sink;
   int64_t cursor = 0;
   bool catching_up = false;  ///< a store read for it is under way; live events wait in the ring
+  int stalls = 0;            ///< replay pauses in a row without the client reading anything
 };
 
 struct broadcaster_state {
@@ -63,6 +64,21 @@ void drop(self_ptr self, event_sink* key) {
   self->state.subscribers.erase(key);
 }
 
+/// Pauses the replay of a client that has not read what it was given: it goes on after
+/// `replay_pause`, unless the client read nothing for `replay_stall` (then it is dropped, like a
+/// live subscriber that falls behind). Live events wait in the ring meanwhile.
+void pause(self_ptr self, subscriber& sub) {
+  auto& st = self->state;
+  auto limit
+      = st.settings.replay_stall / std::max(st.settings.replay_pause, std::chrono::milliseconds{1});
+  if (++sub.stalls > limit) {
+    drop(self, sub.sink.get());
+    return;
+  }
+  sub.catching_up = true;
+  self->delayed_send(self, st.settings.replay_pause, replay_atom_v, sub.sink);
+}
+
 /// Brings one subscriber up to date: from the ring if it covers the cursor, else from the store
 /// page by page; live events that arrive meanwhile are taken from the ring afterwards.
 void catch_up(self_ptr self, event_sink* key) {
@@ -76,15 +92,21 @@ void catch_up(self_ptr self, event_sink* key) {
     return;
   }
   auto sink = sub.sink;  // held: its address cannot be reused by another subscription meanwhile
+  if (!sink->has_room()) {
+    pause(self, sub);  // no store read for a client that reads nothing
+    return;
+  }
   if (st.head_known && sub.cursor + 1 >= st.ring_front()) {
+    auto before = sub.cursor;
     switch (drain_ring(st, sub, true)) {
       case drained::all:
         sub.catching_up = false;
+        sub.stalls = 0;
         break;
       case drained::paused:
-        // Still catching up: live events wait in the ring until the replay resumes.
-        sub.catching_up = true;
-        self->delayed_send(self, st.settings.replay_pause, replay_atom_v, sink);
+        if (sub.cursor > before)
+          sub.stalls = 0;
+        pause(self, sub);
         break;
       case drained::refused:
         drop(self, key);
@@ -99,13 +121,22 @@ void catch_up(self_ptr self, event_sink* key) {
     if (j == st.subscribers.end() || j->second.sink != sink)
       return;
     auto& s = j->second;
+    if (!events.empty() && events.back().offset > st.last_offset) {
+      // The store is ahead of the events given so far (they are on their way): the ring would
+      // no longer be contiguous, so it restarts after what the store had. Only what the store
+      // returned counts; a client's cursor beyond the head does not.
+      st.ring.clear();
+      st.last_offset = events.back().offset;
+    }
+    if (static_cast<int64_t>(events.size()) < st.settings.replay_page)
+      st.head_known = true;
     for (auto& ev : events) {
       if (ev.offset <= s.cursor)
         continue;
       if (!s.sink->has_room()) {
-        // The client reads slower than the store replays: go on from the cursor once it caught
-        // up a little, rather than overrun its bound (which would cut it off).
-        self->delayed_send(self, st.settings.replay_pause, replay_atom_v, sink);
+        // The client reads slower than the store replays: go on from the cursor once it read
+        // a little, rather than overrun its bound (which would cut it off).
+        pause(self, s);
         return;
       }
       if (!s.sink->push(ev)) {
@@ -113,16 +144,9 @@ void catch_up(self_ptr self, event_sink* key) {
         return;
       }
       s.cursor = ev.offset;
+      s.stalls = 0;
     }
-    if (s.cursor > st.last_offset) {
-      // The store is ahead of the events given so far (they are on their way): the ring would
-      // no longer be contiguous, so it restarts after what the store had.
-      st.ring.clear();
-      st.last_offset = s.cursor;
-    }
-    if (static_cast<int64_t>(events.size()) < st.settings.replay_page)
-      st.head_known = true;
-    if (events.empty() && s.cursor + 1 < st.ring_front()) {
+    if (events.empty() && !st.ring.empty() && s.cursor + 1 < st.ring_front()) {
       // The store has nothing before the ring: the events were removed; skip ahead.
       s.cursor = st.ring_front() - 1;
     }
@@ -158,6 +182,8 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
           for (auto& ev : events) {
             if (ev.offset <= st.last_offset)
               continue;  // already known (a re-sent batch)
+            if (ev.offset != st.last_offset + 1)
+              st.ring.clear();  // a gap (events never handed over): the store fills it
             st.last_offset = ev.offset;
             st.ring.push_back(std::move(ev));
             if (st.ring.size() > st.settings.ring_size)

@@ -31,6 +31,8 @@ struct broadcaster_settings {
   int64_t replay_page = 1000;  ///< events per store read while a subscriber catches up
   /// How long a replay waits for a subscriber whose sink has no room before it goes on.
   std::chrono::milliseconds replay_pause{20};
+  /// A replay whose client reads nothing for this long is dropped.
+  std::chrono::milliseconds replay_stall{60000};
 };
 
 /// Spawns the broadcaster of stream `stream_id` whose last committed offset is `last_offset`.

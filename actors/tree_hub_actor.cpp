@@ -60,6 +60,7 @@ private:
 
 /// A subscription waiting for the writer to start watching its tree.
 struct waiting_subscriber {
+  event_sink* key;  ///< the subscriber's own sink (the one it unsubscribes with)
   int64_t after;
   event_sink_ptr sink;
   caf::typed_response_promise<caf::ok_atom> rp;
@@ -110,13 +111,14 @@ tree_entry& open_tree(self_ptr self, const std::string& root) {
       = spawn_tree_broadcaster(self->system(), st.settings.broadcaster, root, st.reader);
   // Linked: the broadcasters go down with the hub (and the hub with the engine).
   self->link_to(entry.broadcaster);
+  auto broadcaster = entry.broadcaster;
   self->request(st.writer, st.settings.store_timeout, watch_atom_v, root,
-                stream_listener_actor{entry.broadcaster})
+                stream_listener_actor{broadcaster})
       .then(
           [=](caf::ok_atom) {
             auto i = self->state.trees.find(root);
-            if (i == self->state.trees.end())
-              return;
+            if (i == self->state.trees.end() || i->second.broadcaster != broadcaster)
+              return;  // retired meanwhile (perhaps reopened: that entry has its own watch)
             auto& e = i->second;
             e.watched = true;
             for (auto& w : e.waiting)
@@ -125,10 +127,11 @@ tree_entry& open_tree(self_ptr self, const std::string& root) {
           },
           [=](caf::error& err) {
             auto i = self->state.trees.find(root);
-            if (i == self->state.trees.end())
+            if (i == self->state.trees.end() || i->second.broadcaster != broadcaster)
               return;
             for (auto& w : i->second.waiting) {
-              self->state.sinks.erase(w.sink.get());
+              self->state.sinks.erase(w.key);
+              self->state.narrowed.erase(w.key);
               w.rp.deliver(err);
             }
             retire(self, i->second.broadcaster);
@@ -154,21 +157,20 @@ tree_hub_actor spawn_tree_hub(caf::actor_system& sys, const tree_hub_settings& s
           auto& entry = i != st.trees.end() ? i->second : open_tree(self, root);
           ++entry.subscribers;
           entry.generation = ++st.generations;
+          auto* key = sink.get();
+          st.sinks[key] = root;
           if (top != root) {
             // The broadcaster knows the narrowing sink; unsubscribing names the caller's.
             auto narrowed = std::make_shared<subtree_sink>(sink, std::move(top), after);
-            st.sinks[sink.get()] = root;
-            st.narrowed[sink.get()] = narrowed;
+            st.narrowed[key] = narrowed;
             sink = std::move(narrowed);
             after = 0;
-          } else {
-            st.sinks[sink.get()] = root;
           }
           auto rp = self->make_response_promise<caf::ok_atom>();
           if (entry.watched)
             subscribe(self, entry, after, std::move(sink), rp);
           else
-            entry.waiting.push_back(waiting_subscriber{after, std::move(sink), rp});
+            entry.waiting.push_back(waiting_subscriber{key, after, std::move(sink), rp});
           return rp;
         },
         [=](caf::unsubscribe_atom, event_sink_ptr& sink) {

@@ -1,5 +1,6 @@
 #include "api/config.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -16,13 +17,14 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   unsigned http_port = cfg.http.port;
   std::string address = cfg.http.address;
   unsigned keep_alive_s = static_cast<unsigned>(cfg.http.keep_alive_interval.count());
-  auto idle_s = static_cast<unsigned>(cfg.http.sse_idle_timeout.count());
-  auto sse_queue_kib = static_cast<unsigned>(cfg.http.sse_queue_bytes / 1024);
-  auto grpc_queue_kib = static_cast<unsigned>(cfg.grpc.stream_queue_bytes / 1024);
+  // Signed, so that "-1" is refused below instead of wrapping around to a huge bound.
+  int64_t idle_s = cfg.http.sse_idle_timeout.count();
+  auto sse_queue_kib = static_cast<int64_t>(cfg.http.sse_queue_bytes / 1024);
+  auto grpc_queue_kib = static_cast<int64_t>(cfg.grpc.stream_queue_bytes / 1024);
   double retention_h
       = std::chrono::duration<double, std::ratio<3600>>(cfg.engine.stream_retention).count();
-  auto sweep_s = static_cast<unsigned>(
-      std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.stream_sweep_interval).count());
+  int64_t sweep_s
+      = std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.stream_sweep_interval).count();
   unsigned lease_s = static_cast<unsigned>(
       std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.worker_lease).count());
   po::options_description opts{"herald: a durable workflow engine with a real-time API\n\nOptions"};
@@ -91,15 +93,21 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   cfg.http.address = address;
   cfg.http.port = static_cast<uint16_t>(http_port);
   cfg.http.keep_alive_interval = std::chrono::seconds(keep_alive_s);
-  cfg.http.sse_idle_timeout = std::chrono::seconds(idle_s);
-  if (sse_queue_kib == 0 || grpc_queue_kib == 0 || retention_h < 0 || sweep_s == 0) {
+  constexpr int64_t max_kib = int64_t{1} << 20;     // 1 GiB
+  constexpr int64_t max_seconds = 366 * 24 * 3600;  // a year
+  constexpr double max_hours = 10 * 366 * 24;       // ten years
+  if (idle_s < 0 || idle_s > max_seconds || sse_queue_kib < 1 || sse_queue_kib > max_kib
+      || grpc_queue_kib < 1 || grpc_queue_kib > max_kib || sweep_s < 1 || sweep_s > max_seconds
+      || !std::isfinite(retention_h) || retention_h < 0 || retention_h > max_hours) {
     message
-        = "sse-queue-kib, grpc-stream-queue-kib and stream-sweep-seconds must be at least 1, "
-          "stream-retention-hours not negative";
+        = "sse-idle-timeout-seconds must be 0 to a year, sse-queue-kib and "
+          "grpc-stream-queue-kib 1 to 1048576, stream-sweep-seconds 1 to a year, "
+          "stream-retention-hours 0 to ten years";
     return std::nullopt;
   }
-  cfg.http.sse_queue_bytes = size_t{sse_queue_kib} * 1024;
-  cfg.grpc.stream_queue_bytes = size_t{grpc_queue_kib} * 1024;
+  cfg.http.sse_idle_timeout = std::chrono::seconds(idle_s);
+  cfg.http.sse_queue_bytes = static_cast<size_t>(sse_queue_kib) * 1024;
+  cfg.grpc.stream_queue_bytes = static_cast<size_t>(grpc_queue_kib) * 1024;
   cfg.engine.stream_retention
       = std::chrono::milliseconds(static_cast<int64_t>(retention_h * 3.6e6));
   cfg.engine.stream_sweep_interval = std::chrono::seconds(sweep_s);

@@ -485,6 +485,24 @@ void encode(const tree_row& x, tree_row& r) {
   r = x;
 }
 
+/// Where one consolidated stream stands (table tree_head).
+struct tree_head_row {
+  std::string root_id;
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+};
+
+template <class F>
+void columns(tree_head_row& x, F&& f) {
+  f("root_id", x.root_id);
+  f("base_offset", x.base_offset);
+  f("last_offset", x.last_offset);
+}
+
+void encode(const tree_head_row& x, tree_head_row& r) {
+  r = x;
+}
+
 /// A consolidated stream event read back: the tree offset, its workflow and the event itself.
 struct tree_read_row {
   int64_t offset = 0;
@@ -912,6 +930,7 @@ struct soci_store::impl {
   table_writer<keyed_history_event> event_writer{"workflow_event", false};
   table_writer<keyed_stream_event> stream_writer{"stream_event", false};
   table_writer<tree_row> tree_writer{"tree_event", false};
+  table_writer<tree_head_row> tree_head_writer{"tree_head", true, {"root_id"}};
   table_writer<task_log> log_writer{"task_log", false};
   table_writer<definition_row> workflow_definition_writer{
       "workflow_definition", true, {"org_id", "kind"}, {"created_ms"}};
@@ -929,17 +948,19 @@ struct soci_store::impl {
   std::unique_ptr<select_query<task_row>> task_by_id;
   std::unique_ptr<select_query<stream_event>> stream_of;
   std::unique_ptr<select_query<tree_read_row>> tree_of;
-  std::unique_ptr<select_query<number_row>> tree_first;
-  std::unique_ptr<select_query<number_row>> tree_last;
+  std::unique_ptr<select_query<number_row>> tree_base;
+  std::unique_ptr<select_query<tree_head_row>> tree_head_of;
   std::unique_ptr<select_query<number_row>> stream_last;
-  /// The last offset of each consolidated stream written lately (a cache: the writer is the only
-  /// one appending, so it stays true until a transaction fails).
-  std::unordered_map<std::string, int64_t> tree_heads;
+  /// Where the consolidated streams written lately stand (a cache of tree_head: the writer is
+  /// the only one appending, so it stays true until a transaction fails).
+  std::unordered_map<std::string, tree_head_row> tree_heads;
 
   /// Gives each stream event with a `tree_id` the next offset of its tree and returns the rows
-  /// that record it; `offsets` gets one entry per stream event (0 = none).
+  /// that record it; `offsets` gets one entry per stream event (0 = none), `heads` the new
+  /// position of every tree it touched.
   std::vector<tree_row> place_in_trees(const std::vector<write_batch>& batches,
-                                       std::vector<int64_t>& offsets);
+                                       std::vector<int64_t>& offsets,
+                                       std::vector<tree_head_row>& heads);
 
   /// Returns a number selected by `q` for `id`.
   int64_t number(std::unique_ptr<select_query<number_row>>& q, const char* expression,
@@ -1057,7 +1078,8 @@ int64_t soci_store::impl::number(std::unique_ptr<select_query<number_row>>& q,
 }
 
 std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_batch>& batches,
-                                                       std::vector<int64_t>& offsets) {
+                                                       std::vector<int64_t>& offsets,
+                                                       std::vector<tree_head_row>& heads) {
   constexpr size_t max_cached_trees = 65536;
   if (tree_heads.size() > max_cached_trees)
     tree_heads.clear();
@@ -1065,23 +1087,28 @@ std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_b
   // The own-stream offsets this transaction writes before a tree's first row: the tree starts
   // after them, since until then the root's own stream is the tree's stream.
   std::unordered_map<std::string_view, int64_t> pending;
+  std::unordered_map<std::string_view, tree_head_row*> touched;
   for (const auto& batch : batches) {
     for (const auto& x : batch.stream_events) {
       int64_t placed = 0;
       if (!x.tree_id.empty()) {
         auto i = tree_heads.find(x.tree_id);
         if (i == tree_heads.end()) {
-          auto head
-              = number(tree_last, "MAX(offset_)", "FROM tree_event WHERE root_id = :r", x.tree_id);
-          if (head == 0) {
-            head = number(stream_last, "MAX(offset_)", "FROM stream_event WHERE stream_id = :s",
-                          x.tree_id);
+          auto& q = lazy_select(tree_head_of, sql, "FROM tree_head WHERE root_id = :r", 1);
+          q.text[0] = x.tree_id;
+          auto head = first_row(q);
+          if (!head) {
+            head = tree_head_row{x.tree_id, 0, 0};
+            head->base_offset = number(stream_last, "MAX(offset_)",
+                                       "FROM stream_event WHERE stream_id = :s", x.tree_id);
             if (auto p = pending.find(x.tree_id); p != pending.end())
-              head = std::max(head, p->second);
+              head->base_offset = std::max(head->base_offset, p->second);
+            head->last_offset = head->base_offset;
           }
-          i = tree_heads.emplace(x.tree_id, head).first;
+          i = tree_heads.emplace(x.tree_id, *head).first;
         }
-        placed = ++i->second;
+        placed = ++i->second.last_offset;
+        touched[i->first] = &i->second;
         rows.push_back(tree_row{x.tree_id, placed, x.stream_id, x.event.offset});
       }
       offsets.push_back(placed);
@@ -1089,6 +1116,8 @@ std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_b
       last = std::max(last, x.event.offset);
     }
   }
+  for (const auto& [root, head] : touched)
+    heads.push_back(*head);
   return rows;
 }
 
@@ -1106,12 +1135,17 @@ std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches)
     d.promise_writer.write(d.sql, latest_by_id(batches, &write_batch::promises));
     d.attempt_writer.write(d.sql, latest_attempts(batches));
     d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
-    auto tree_rows = d.place_in_trees(batches, tree_offsets);
+    std::vector<tree_head_row> heads;
+    auto tree_rows = d.place_in_trees(batches, tree_offsets, heads);
     d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
     std::vector<const tree_row*> tree_refs;
     for (const auto& row : tree_rows)
       tree_refs.push_back(&row);
     d.tree_writer.write(d.sql, tree_refs);
+    std::vector<const tree_head_row*> head_refs;
+    for (const auto& head : heads)
+      head_refs.push_back(&head);
+    d.tree_head_writer.write(d.sql, head_refs);
     d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
     d.workflow_definition_writer.write(
         d.sql, latest_definitions(batches, &write_batch::workflow_definitions));
@@ -1129,6 +1163,9 @@ std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches)
   } catch (...) {
     d.tree_heads.clear();
     d.tree_writer.clear();
+    d.tree_head_writer.clear();
+    d.tree_head_of.reset();
+    d.stream_last.reset();
     // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
     // whose execution failed unless the statement is destroyed: start afresh.
     d.org_writer.clear();
@@ -1224,19 +1261,21 @@ std::vector<stream_event> soci_store::load_tree(const std::string& root_id, int6
   if (limit <= 0)
     return result;
   auto& d = *impl_;
-  // Before its first row, the tree's stream is the root's own.
-  auto first
-      = d.number(d.tree_first, "MIN(offset_)", "FROM tree_event WHERE root_id = :r", root_id);
-  if (first == 0 || after + 1 < first) {
+  // Up to its base, the tree's stream is the root's own; a root without a tree_head row has no
+  // children, and its own stream is the whole tree.
+  auto base_plus_one
+      = d.number(d.tree_base, "MAX(base_offset) + 1", "FROM tree_head WHERE root_id = :r", root_id);
+  auto base = base_plus_one - 1;
+  if (base_plus_one == 0 || after < base) {
     for (auto& ev : load_stream(root_id, after, limit)) {
-      if (first != 0 && ev.offset >= first)
+      if (base_plus_one != 0 && ev.offset > base)
         break;
       auto offset = ev.offset;
       result.push_back(tree_stream_event(root_id, std::move(ev), offset));
     }
-    if (first == 0 || static_cast<int64_t>(result.size()) == limit)
+    if (base_plus_one == 0 || static_cast<int64_t>(result.size()) == limit)
       return result;
-    after = first - 1;
+    after = base;
   }
   auto& q = lazy_select(d.tree_of, d.sql,
                         "FROM tree_event t JOIN stream_event s ON s.stream_id = t.workflow_id"

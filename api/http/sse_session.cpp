@@ -217,6 +217,9 @@ void sse_session::on_keep_alive(beast::error_code ec) {
 }
 
 void sse_session::end_stream() {
+  // Nothing more is taken once the end is queued: events would only count against the bound.
+  sink_->close();
+  unsubscribe();
   enqueue(std::make_shared<const std::string>(), false, true);
 }
 

@@ -505,6 +505,10 @@ BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease
 // replays the same from the store; the child's subscriber sees only its subtree.
 BOOST_AUTO_TEST_CASE(consolidated_stream_follows_the_tree_as_it_grows) {
   auto root = start("root");
+  // A client that asks for events beyond the head gets nothing and disturbs nobody.
+  auto ahead = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, root,
+                                   int64_t{100000}, event_sink_ptr{ahead}));
   auto early = std::make_shared<test::recording_sink>();
   BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, root, int64_t{0},
                                    event_sink_ptr{early}));
@@ -528,6 +532,7 @@ BOOST_AUTO_TEST_CASE(consolidated_stream_follows_the_tree_as_it_grows) {
   BOOST_TEST(count(owners, grandchild) >= 2u);
   auto first_child = std::find(owners.begin(), owners.end(), child);
   BOOST_TEST((std::find(owners.begin(), first_child, grandchild) == first_child));
+  BOOST_TEST(ahead->events().empty());
   auto late = std::make_shared<test::recording_sink>();
   BOOST_REQUIRE(call<caf::ok_atom>(registry, caf::subscribe_atom_v, tree_atom_v, root, int64_t{0},
                                    event_sink_ptr{late}));

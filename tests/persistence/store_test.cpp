@@ -468,6 +468,14 @@ HERALD_STORE_TEST(prune_streams_of_finished_work) {
   BOOST_TEST(s->load_history("done").size() == 1u);
   BOOST_TEST(s->prune_streams(6'000, 10'000) == 1);
   BOOST_TEST(s->load_stream("later", 0, 10).empty());
+  // A pruned tree that goes on (a retried root) continues its offsets, also for a fresh writer:
+  // no offset a client has seen is given again.
+  auto fresh = db.open_migrated();
+  auto placed
+      = fresh->commit({write_batch{{}, {}, {}, {}, {}, {tree_event_of("done", 3, "done")}}});
+  BOOST_TEST(placed == (std::vector<int64_t>{3}), boost::test_tools::per_element());
+  BOOST_TEST(offsets(fresh->load_tree("done", 0, 10)) == (std::vector<int64_t>{3}),
+             boost::test_tools::per_element());
 }
 
 HERALD_STORE_TEST(duplicate_sequence_rolls_back_the_whole_commit) {
