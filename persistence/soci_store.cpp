@@ -1080,10 +1080,22 @@ int64_t soci_store::impl::number(std::unique_ptr<select_query<number_row>>& q,
 std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_batch>& batches,
                                                        std::vector<int64_t>& offsets,
                                                        std::vector<tree_head_row>& heads) {
+  std::vector<tree_row> rows;
+  // Most commits touch no tree: they need no bookkeeping on the hot path.
+  size_t events = 0;
+  bool any_tree = false;
+  for (const auto& batch : batches) {
+    events += batch.stream_events.size();
+    for (const auto& x : batch.stream_events)
+      any_tree = any_tree || !x.tree_id.empty();
+  }
+  if (!any_tree) {
+    offsets.assign(events, 0);
+    return rows;
+  }
   constexpr size_t max_cached_trees = 65536;
   if (tree_heads.size() > max_cached_trees)
     tree_heads.clear();
-  std::vector<tree_row> rows;
   // The own-stream offsets this transaction writes before a tree's first row: the tree starts
   // after them, since until then the root's own stream is the tree's stream.
   std::unordered_map<std::string_view, int64_t> pending;

@@ -150,8 +150,11 @@ std::string e2e_fixture::executions_path(const std::string& id) {
   return id.empty() ? path : path + "/" + id;
 }
 
-std::string e2e_fixture::start_grpc(const std::string& kind, const std::string& input,
-                                    const std::string& queue) {
+std::string start_workflow(const herald_process& server, const std::string& kind,
+                           const std::string& input, const std::string& queue) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::WorkflowDispatch::NewStub(channel);
   v1::StartWorkflowRequest req;
   req.set_org_id(server.org_id());
   req.set_workflow_kind(kind);
@@ -161,14 +164,20 @@ std::string e2e_fixture::start_grpc(const std::string& kind, const std::string& 
   v1::StartWorkflowResponse resp;
   grpc::ClientContext ctx;
   set_deadline(ctx);
-  auto st = dispatch->StartWorkflow(&ctx, req, &resp);
+  auto st = stub->StartWorkflow(&ctx, req, &resp);
   BOOST_REQUIRE_MESSAGE(
       st.ok(), "StartWorkflow(" << kind << "): " << st.error_code() << " " << st.error_message());
   BOOST_REQUIRE_MESSAGE(is_canonical_uuid(resp.workflow_execution_id()),
                         "StartWorkflow returned '" << resp.workflow_execution_id() << "'");
-  if (known_workflow_id.empty())
-    known_workflow_id = resp.workflow_execution_id();
   return resp.workflow_execution_id();
+}
+
+std::string e2e_fixture::start_grpc(const std::string& kind, const std::string& input,
+                                    const std::string& queue) {
+  auto id = start_workflow(server, kind, input, queue);
+  if (known_workflow_id.empty())
+    known_workflow_id = id;
+  return id;
 }
 
 std::string e2e_fixture::start_rest(const std::string& kind, const std::string& input,

@@ -59,6 +59,10 @@ std::string dump(const std::vector<sse_event>& events);
 /// A deterministic gRPC deadline for test calls.
 void set_deadline(grpc::ClientContext& ctx, std::chrono::milliseconds d = std::chrono::seconds{10});
 
+/// StartWorkflow over gRPC on `server`; requires success and a canonical UUID, and returns it.
+std::string start_workflow(const herald_process& server, const std::string& kind,
+                           const std::string& input, const std::string& queue);
+
 /// Per test case: the shared server, gRPC stubs and an HTTP client; checks after the test that
 /// the server is still alive.
 struct e2e_fixture {

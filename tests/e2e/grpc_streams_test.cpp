@@ -479,18 +479,7 @@ struct own_server {
   }
 
   std::string start(const std::string& kind, const std::string& input) {
-    auto stub = flovyn::v1::WorkflowDispatch::NewStub(channel);
-    flovyn::v1::StartWorkflowRequest req;
-    req.set_org_id(server->org_id());
-    req.set_workflow_kind(kind);
-    req.set_input(input);
-    req.set_queue(queue);
-    flovyn::v1::StartWorkflowResponse resp;
-    grpc::ClientContext ctx;
-    set_deadline(ctx);
-    auto st = stub->StartWorkflow(&ctx, req, &resp);
-    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
-    return resp.workflow_execution_id();
+    return start_workflow(*server, kind, input, queue);
   }
 
   std::string queue = "e2e-grpc-streams-" + make_uuid();

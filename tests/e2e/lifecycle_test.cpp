@@ -41,19 +41,7 @@ struct own_server_fixture {
   }
 
   std::string start(const std::string& kind, const std::string& queue) {
-    auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
-    auto stub = v1::WorkflowDispatch::NewStub(channel);
-    v1::StartWorkflowRequest req;
-    req.set_org_id(server->org_id());
-    req.set_workflow_kind(kind);
-    req.set_input(R"({"restart":true})");
-    req.set_queue(queue);
-    v1::StartWorkflowResponse resp;
-    grpc::ClientContext ctx;
-    set_deadline(ctx);
-    auto st = stub->StartWorkflow(&ctx, req, &resp);
-    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
-    return resp.workflow_execution_id();
+    return start_workflow(*server, kind, R"({"restart":true})", queue);
   }
 
   /// All SSE events of a finished workflow (a late subscriber's replay).
@@ -247,17 +235,7 @@ struct short_lease_fixture {
   }
 
   std::string start(const std::string& kind, const std::string& input) {
-    v1::StartWorkflowRequest req;
-    req.set_org_id(server->org_id());
-    req.set_workflow_kind(kind);
-    req.set_input(input);
-    req.set_queue(queue);
-    v1::StartWorkflowResponse resp;
-    grpc::ClientContext ctx;
-    set_deadline(ctx);
-    auto st = dispatch->StartWorkflow(&ctx, req, &resp);
-    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
-    return resp.workflow_execution_id();
+    return start_workflow(*server, kind, input, queue);
   }
 
   std::vector<v1::WorkflowEvent> history(const std::string& id) {

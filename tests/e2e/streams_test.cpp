@@ -90,20 +90,7 @@ struct own_stream_server {
   }
 
   std::string start(const std::string& kind, const std::string& input) {
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->grpc_port()),
-                                       grpc::InsecureChannelCredentials());
-    auto stub = v1::WorkflowDispatch::NewStub(channel);
-    v1::StartWorkflowRequest req;
-    req.set_org_id(server->org_id());
-    req.set_workflow_kind(kind);
-    req.set_input(input);
-    req.set_queue(queue);
-    v1::StartWorkflowResponse resp;
-    grpc::ClientContext ctx;
-    set_deadline(ctx);
-    auto st = stub->StartWorkflow(&ctx, req, &resp);
-    BOOST_REQUIRE_MESSAGE(st.ok(), "StartWorkflow: " << st.error_message());
-    return resp.workflow_execution_id();
+    return start_workflow(*server, kind, input, queue);
   }
 
   std::string queue = "e2e-streams-" + make_uuid();
