@@ -58,6 +58,7 @@ void server::start(std::ostream& out) {
   db.reset();
   store_settings store_cfg;
   store_cfg.url = cfg_.database;
+  store_cfg.stats = std::make_shared<store_stats>();
   writer_ = spawn_store_writer(sys_, store_cfg);
   reader_ = spawn_store_reader(sys_, store_cfg);
   registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, std::move(init));
@@ -67,6 +68,7 @@ void server::start(std::ostream& out) {
   http_ = std::make_unique<http_server>(sys_, registry_, cfg_.http);
   // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
+  http_->add_metrics([stats = store_cfg.stats] { return stats->metrics_text(); });
   auto http_port = http_->start();
   out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
   out << "herald: ready" << std::endl;

@@ -1,6 +1,7 @@
 #include "persistence/store_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <iterator>
 #include <stdexcept>
@@ -117,6 +118,7 @@ struct writer_state {
   std::vector<write_batch> batches;                                ///< waiting for the next flush
   std::vector<commit_promise> promises;                            ///< one per entry of `batches`
   std::unordered_map<std::string, stream_listener_actor> watched;  ///< by tree root id
+  std::shared_ptr<store_stats> stats;
   static inline const char* name = "herald.store_writer";
 };
 
@@ -149,8 +151,18 @@ void announce(writer_ptr self, const std::vector<write_batch>& batches,
 /// Commits `batches` in one transaction and announces them; returns the error, or none.
 caf::error commit_all(writer_ptr self, const std::vector<write_batch>& batches,
                       bool may_reconnect) {
+  auto started = std::chrono::steady_clock::now();
   auto result = guarded(
       *self->state.db, [&](store& s) { return s.commit(batches); }, may_reconnect);
+  if (auto* stats = self->state.stats.get()) {
+    if (result) {
+      stats->transaction_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      stats->batches_per_transaction.observe(static_cast<double>(batches.size()));
+    } else {
+      ++stats->failed_transactions;
+    }
+  }
   if (!result)
     return std::move(result.error());
   announce(self, batches, *result);
@@ -197,6 +209,7 @@ writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_s
   self->state.db = std::make_unique<store_handle>(settings.url);
   self->state.db->open();  // on failure, the first flush tries again
   self->state.max_batches = std::max<size_t>(settings.max_batches, 1);
+  self->state.stats = settings.stats;
   // Batches already accepted are committed (and answered) before the writer stops: their
   // senders wait for the answer, and CAF 0.17 would not tell them the writer is gone.
   self->set_exit_handler([self](caf::exit_msg& msg) {

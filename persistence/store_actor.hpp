@@ -12,6 +12,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "persistence/store.hpp"
+#include "persistence/store_stats.hpp"
 #include "persistence/write_batch.hpp"
 #include "protocol/caf_types.hpp"
 
@@ -89,6 +90,7 @@ struct store_settings {
   std::string url;           ///< database URL, see `open_store`
   size_t max_batches = 512;  ///< most batches in one group commit
   bool detached = true;      ///< own thread; false only on the deterministic test scheduler
+  std::shared_ptr<store_stats> stats;  ///< the writer's counters; none when null
 };
 
 /// Spawns the writer on its own thread (SOCI blocks); it owns its own connection.

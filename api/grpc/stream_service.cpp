@@ -16,6 +16,7 @@
 #include "api/grpc/stream_sink.hpp"
 #include "api/stream_subscription.hpp"
 #include "protocol/errors.hpp"
+#include "protocol/metrics.hpp"
 #include "protocol/stream_filter.hpp"
 
 namespace herald {
@@ -247,17 +248,13 @@ void stream_service::stop() {
 }
 
 std::string stream_service::metrics_text() const {
-  std::string out;
-  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
-    out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " " + type + "\n"
-           + name + " " + std::to_string(value) + "\n";
-  };
-  metric("herald_grpc_streams_open", "gauge", "gRPC Subscribe streams open now.",
-         hub_->counters->open.load());
-  metric("herald_grpc_slow_disconnects_total", "counter",
-         "gRPC subscribers disconnected for falling behind.",
-         hub_->counters->slow_disconnects.load());
-  return out;
+  return herald::metrics_text{}
+      .gauge("herald_grpc_streams_open", "gRPC Subscribe streams open now.",
+             hub_->counters->open.load())
+      .counter("herald_grpc_slow_disconnects_total",
+               "gRPC subscribers disconnected for falling behind.",
+               hub_->counters->slow_disconnects.load())
+      .str();
 }
 
 }  // namespace herald

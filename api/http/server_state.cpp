@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "protocol/metrics.hpp"
+
 namespace herald {
 
 closable_session::~closable_session() {
@@ -59,19 +61,15 @@ void server_state::note_slow_subscriber(const std::string& stream_id, size_t que
 }
 
 std::string server_state::metrics_text() const {
-  std::string out;
-  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
-    out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " " + type + "\n"
-           + name + " " + std::to_string(value) + "\n";
-  };
-  metric("herald_sse_streams_open", "gauge", "SSE connections open now.", streams_.open.load());
-  metric("herald_sse_slow_disconnects_total", "counter",
-         "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load());
-  metric("herald_sse_idle_timeouts_total", "counter", "SSE streams ended after their idle timeout.",
-         streams_.idle_timeouts.load());
+  herald::metrics_text out;
+  out.gauge("herald_sse_streams_open", "SSE connections open now.", streams_.open.load())
+      .counter("herald_sse_slow_disconnects_total",
+               "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load())
+      .counter("herald_sse_idle_timeouts_total", "SSE streams ended after their idle timeout.",
+               streams_.idle_timeouts.load());
   for (const auto& source : metric_sources_)
-    out += source();
-  return out;
+    out.raw(source());
+  return out.str();
 }
 
 void server_state::add_metrics(std::function<std::string()> source) {

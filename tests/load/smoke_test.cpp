@@ -80,7 +80,22 @@ rapidjson::Document smoke(const std::string& scenario, const std::string& args) 
 BOOST_AUTO_TEST_SUITE(load_smoke)
 
 BOOST_AUTO_TEST_CASE(one_task) {
-  smoke("one-task", "--count 20 --rate 100");
+  auto doc = smoke("one-task", "--count 20 --rate 100");
+  if (!doc.HasMember("counts"))
+    return;
+  // The costs per workflow come from herald's own counters (/_/metrics) and /proc.
+  BOOST_REQUIRE(doc.HasMember("per_workflow"));
+  const auto& c = doc["per_workflow"];
+  BOOST_TEST(c["herald_cpu_ms"].GetDouble() > 0.0);
+  BOOST_TEST(c["tool_cpu_ms"].GetDouble() > 0.0);
+  BOOST_TEST(c["context_switches"].GetDouble() > 0.0);
+  // Every workflow commits at least its start and its completion; group commit never makes a
+  // transaction out of nothing.
+  BOOST_TEST(c["commits"].GetDouble() >= 2.0);
+  BOOST_TEST(c["transactions"].GetDouble() > 0.0);
+  BOOST_TEST(c["transactions"].GetDouble() <= c["commits"].GetDouble());
+  BOOST_TEST(c["batches_per_transaction"].GetDouble() >= 1.0);
+  BOOST_TEST(c["transaction_ms"].GetDouble() > 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(chain_5) {

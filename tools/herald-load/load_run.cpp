@@ -24,6 +24,7 @@
 #include "tools/herald-load/proc_stats.hpp"
 #include "tools/herald-load/progress_line.hpp"
 #include "tools/herald-load/run_report.hpp"
+#include "tools/herald-load/server_metrics.hpp"
 #include "tools/herald-load/verifier.hpp"
 
 namespace herald::load {
@@ -172,6 +173,8 @@ int run_load(const load_options& o) {
   double db_before = t.postmaster_pid > 0 ? tree_cpu_seconds(t.postmaster_pid) : 0;
   double tool_before = own_cpu_seconds();
   double busy_before = machine_busy_seconds();
+  uint64_t switches_before = t.server_pid > 0 ? context_switches(t.server_pid) : 0;
+  auto metrics_before = scrape_metrics(t.http.host, t.http.port);
   {
     progress_line progress{metrics, ledger};
     if (!o.quiet)
@@ -198,6 +201,16 @@ int run_load(const load_options& o) {
     info.server.other_cpu_seconds
         = std::max(0.0, machine_busy_seconds() - busy_before - info.server.cpu_seconds
                             - info.server.db_cpu_seconds - info.server.tool_cpu_seconds);
+    if (t.server_pid > 0)
+      info.server.context_switches = context_switches(t.server_pid) - switches_before;
+    auto metrics_after = scrape_metrics(t.http.host, t.http.port);
+    info.server.store_sampled = !metrics_before.empty() && !metrics_after.empty();
+    info.server.transactions
+        = metric_delta(metrics_before, metrics_after, "herald_store_transaction_seconds_count");
+    info.server.transaction_seconds
+        = metric_delta(metrics_before, metrics_after, "herald_store_transaction_seconds_sum");
+    info.server.batches
+        = metric_delta(metrics_before, metrics_after, "herald_store_batches_per_transaction_sum");
     ledger.final_checks();
     if (o.verify == "full") {
       std::cerr << "herald-load: verifying " << ledger.started_workflows().size()

@@ -28,7 +28,7 @@ std::vector<std::string> stat_fields(pid_t pid) {
   return fields;
 }
 
-int64_t status_kib(const std::string& status, const char* key) {
+int64_t status_value(const std::string& status, const char* key) {
   auto pos = status.find(key);
   if (pos == std::string::npos)
     return 0;
@@ -49,8 +49,8 @@ proc_sample sample_process(pid_t pid) {
   std::stringstream buf;
   buf << in.rdbuf();
   auto status = buf.str();
-  s.peak_rss_bytes = status_kib(status, "VmHWM:") * 1024;
-  s.rss_bytes = status_kib(status, "VmRSS:") * 1024;
+  s.peak_rss_bytes = status_value(status, "VmHWM:") * 1024;
+  s.rss_bytes = status_value(status, "VmRSS:") * 1024;
   s.valid = true;
   return s;
 }
@@ -74,6 +74,21 @@ double tree_cpu_seconds(pid_t pid) {
   double total = sample_process(pid).cpu_seconds;
   for (auto child : children_of(pid))
     total += sample_process(child).cpu_seconds;
+  return total;
+}
+
+uint64_t context_switches(pid_t pid) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator{"/proc/" + std::to_string(pid) + "/task", ec}) {
+    std::ifstream in{entry.path() / "status"};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    auto status = buf.str();
+    total += static_cast<uint64_t>(status_value(status, "voluntary_ctxt_switches:")
+                                   + status_value(status, "nonvoluntary_ctxt_switches:"));
+  }
   return total;
 }
 

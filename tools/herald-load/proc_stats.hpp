@@ -27,6 +27,9 @@ double tree_cpu_seconds(pid_t pid);
 /// Returns the CPU seconds all processes of the machine used so far (busy time in /proc/stat).
 double machine_busy_seconds();
 
+/// Returns the context switches (voluntary and involuntary) of every thread of `pid` so far.
+uint64_t context_switches(pid_t pid);
+
 /// Returns how many file descriptors `pid` has open (entries of /proc/<pid>/fd), or -1.
 int64_t open_fds(pid_t pid);
 

@@ -23,6 +23,37 @@ struct named_histogram {
   const histogram* h;
 };
 
+/// What one completed workflow cost, averaged over the run.
+struct workflow_costs {
+  bool valid = false;  ///< at least one workflow completed
+  double herald_cpu_ms = 0;
+  double db_cpu_ms = 0;
+  double tool_cpu_ms = 0;
+  double commits = 0;  ///< write batches (actor steps made durable)
+  double transactions = 0;
+  double batches_per_transaction = 0;
+  double transaction_ms = 0;  ///< mean duration of a transaction
+  double context_switches = 0;
+};
+
+workflow_costs costs_of(const run_info& info, const run_metrics& m) {
+  workflow_costs c;
+  auto n = static_cast<double>(m.completed.load());
+  if (n <= 0)
+    return c;
+  const auto& s = info.server;
+  c.valid = true;
+  c.herald_cpu_ms = 1000 * s.cpu_seconds / n;
+  c.db_cpu_ms = 1000 * s.db_cpu_seconds / n;
+  c.tool_cpu_ms = 1000 * s.tool_cpu_seconds / n;
+  c.commits = s.batches / n;
+  c.transactions = s.transactions / n;
+  c.batches_per_transaction = s.transactions > 0 ? s.batches / s.transactions : 0;
+  c.transaction_ms = s.transactions > 0 ? 1000 * s.transaction_seconds / s.transactions : 0;
+  c.context_switches = static_cast<double>(s.context_switches) / n;
+  return c;
+}
+
 std::vector<named_histogram> histograms(const run_metrics& m) {
   return {
       {"start_to_complete", "start -> complete (intended start -> completion acked)",
@@ -178,6 +209,21 @@ void print_report(std::ostream& out, const load_options& o, const run_info& info
   if (info.server.db_sampled)
     out << "  database   CPU " << std::setprecision(2) << info.server.db_cpu_seconds
         << " s (PostgreSQL postmaster and backends)\n";
+  if (auto c = costs_of(info, m); c.valid) {
+    out << "  per workflow" << std::setprecision(3);
+    if (info.server.sampled)
+      out << " herald " << c.herald_cpu_ms << " ms CPU,";
+    if (info.server.db_sampled)
+      out << " PostgreSQL " << c.db_cpu_ms << " ms,";
+    out << " herald-load " << c.tool_cpu_ms << " ms";
+    if (info.server.store_sampled)
+      out << "; " << std::setprecision(2) << c.commits << " commits in " << c.transactions
+          << " transactions (" << c.batches_per_transaction << " batches each, " << c.transaction_ms
+          << " ms mean)";
+    if (info.server.sampled)
+      out << "; " << std::setprecision(1) << c.context_switches << " context switches";
+    out << "\n";
+  }
   auto errors = m.errors();
   out << "  errors     " << m.error_total() << (errors.empty() ? "\n" : ":\n");
   for (const auto& [kind, n] : errors)
@@ -266,7 +312,26 @@ bool write_json_report(const std::string& path, const load_options& o, const run
   num("other_cpu_seconds", info.server.other_cpu_seconds);
   w.Key("db_cpu_seconds");
   info.server.db_sampled ? w.Double(info.server.db_cpu_seconds) : w.Null();
+  w.Key("context_switches");
+  info.server.sampled ? w.Uint64(info.server.context_switches) : w.Null();
   w.EndObject();
+  if (auto c = costs_of(info, m); c.valid) {
+    auto maybe = [&](const char* key, bool known, double value) {
+      w.Key(key);
+      known ? w.Double(value) : w.Null();
+    };
+    w.Key("per_workflow");
+    w.StartObject();
+    maybe("herald_cpu_ms", info.server.sampled, c.herald_cpu_ms);
+    maybe("db_cpu_ms", info.server.db_sampled, c.db_cpu_ms);
+    num("tool_cpu_ms", c.tool_cpu_ms);
+    maybe("commits", info.server.store_sampled, c.commits);
+    maybe("transactions", info.server.store_sampled, c.transactions);
+    maybe("batches_per_transaction", info.server.store_sampled, c.batches_per_transaction);
+    maybe("transaction_ms", info.server.store_sampled, c.transaction_ms);
+    maybe("context_switches", info.server.sampled, c.context_switches);
+    w.EndObject();
+  }
   num("load_seconds", info.load_seconds);
   num("measured_seconds", secs);
   num("active_seconds", info.active_seconds);

@@ -17,9 +17,15 @@ struct server_stats {
   double cpu_seconds = 0;      ///< herald user + system CPU during the run
   int64_t peak_rss_bytes = 0;  ///< herald VmHWM at the end of the run
   bool db_sampled = false;
-  double db_cpu_seconds = 0;     ///< postmaster and backends, during the run
-  double tool_cpu_seconds = 0;   ///< herald-load itself, during the run (it shares the cores)
-  double other_cpu_seconds = 0;  ///< every other process of the machine, during the run (noise)
+  double db_cpu_seconds = 0;      ///< postmaster and backends, during the run
+  double tool_cpu_seconds = 0;    ///< herald-load itself, during the run (it shares the cores)
+  double other_cpu_seconds = 0;   ///< every other process of the machine, during the run (noise)
+  uint64_t context_switches = 0;  ///< of every herald thread, during the run
+  /// From herald's `/_/metrics`, during the run (`store_sampled` when it could be read).
+  bool store_sampled = false;
+  double transactions = 0;         ///< store transactions committed
+  double batches = 0;              ///< write batches (actor steps) in them
+  double transaction_seconds = 0;  ///< summed duration of those transactions
 };
 
 /// What the idle-streams scenario measured: how many idle SSE streams the server held and what
