@@ -59,7 +59,10 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
       ("worker-lease-seconds", po::value(&lease_s)->default_value(lease_s),
        "a worker silent for this long loses its running work to other workers")  //
       ("threads", po::value(&cfg.caf_threads)->default_value(cfg.caf_threads),
-       "actor scheduler threads (0 = one per core)");
+       "actor scheduler threads (0 = one per core)")  //
+      ("scheduler", po::value(&cfg.scheduler)->default_value(cfg.scheduler),
+       "actor scheduler: sharing (one queue, idle threads sleep) or stealing (per-thread "
+       "queues, idle threads poll)");
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -116,6 +119,10 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
     return std::nullopt;
   }
   cfg.engine.worker_lease = std::chrono::seconds(lease_s);
+  if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing") {
+    message = "scheduler must be sharing or stealing";
+    return std::nullopt;
+  }
   return cfg;
 }
 

@@ -16,7 +16,8 @@ struct server_config {
   engine_settings engine;
   grpc_settings grpc;
   http_settings http;
-  size_t caf_threads = 0;  ///< 0 = one per core
+  size_t caf_threads = 0;             ///< 0 = one per core
+  std::string scheduler = "sharing";  ///< CAF scheduler policy: sharing or stealing
   bool show_help = false;
 };
 

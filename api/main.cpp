@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -31,8 +33,11 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   caf::actor_system_config caf_cfg;
-  if (cfg->caf_threads > 0)
-    caf_cfg.set("scheduler.max-threads", cfg->caf_threads);
+  caf_cfg.set("scheduler.max-threads", cfg->caf_threads > 0
+                                           ? cfg->caf_threads
+                                           : std::max(1u, std::thread::hardware_concurrency()));
+  caf_cfg.set("scheduler.policy",
+              cfg->scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   caf_cfg.set("logger.console", caf::atom("none"));
   caf::actor_system sys{caf_cfg};
   int rc = 0;
