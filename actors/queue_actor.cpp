@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <list>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,14 +16,17 @@ namespace herald {
 
 namespace {
 
-/// A long poll waiting for work; `id` names it for its expiry message.
+using time_point = caf::actor_clock::time_point;
+
+/// A long poll waiting for work; `id` names it (for expiry and reservations).
 template <class Record>
 struct parked_poll {
   uint64_t id = 0;
   poll_request request;
   caf::typed_response_promise<Record> promise;
   caf::actor_addr requester;  ///< monitored: a poller that goes away withdraws its poll
-  caf::actor_clock::time_point deadline;
+  time_point deadline;
+  bool gone = false;  ///< reserved, and its poller went away meanwhile
 };
 
 /// Returns whether a poll that accepts `kinds` may take work of `kind`.
@@ -33,9 +37,29 @@ bool accepts(const std::vector<std::string>& kinds, const std::string& kind) {
 /// The ready work of one sort (workflows or tasks) and the polls that wait for it.
 template <class Work, class Record>
 struct lane {
+  using poll_list = std::list<parked_poll<Record>>;
+
   /// Ready work by (score, arrival): lowest score first, then oldest.
   std::map<std::pair<int64_t, uint64_t>, Work> ready;
-  std::list<parked_poll<Record>> polls;
+  poll_list polls;  ///< parked, oldest first
+  std::unordered_map<uint64_t, typename poll_list::iterator> by_id;
+  std::unordered_map<uint64_t, parked_poll<Record>> reserved;
+
+  /// Takes poll `i` out of the line.
+  parked_poll<Record> take(typename poll_list::iterator i) {
+    auto poll = std::move(*i);
+    by_id.erase(poll.id);
+    polls.erase(i);
+    return poll;
+  }
+
+  /// Puts `poll` in line: at the back when it is new, at the front when it comes back.
+  void put(parked_poll<Record> poll, bool front) {
+    auto id = poll.id;
+    auto i = front ? polls.insert(polls.begin(), std::move(poll))
+                   : polls.insert(polls.end(), std::move(poll));
+    by_id.emplace(id, i);
+  }
 };
 
 /// Returns the ordering score of ready work: workflows by priority, tasks in arrival order.
@@ -53,6 +77,11 @@ struct queue_state {
   lane<ready_task, task_record> tasks;
   uint64_t arrivals = 0;
   uint64_t poll_ids = 0;  ///< shared by both lanes: an id names one poll
+  /// Deadlines of the parked polls; one delayed message, for the earliest, is armed at a time.
+  std::set<std::pair<time_point, uint64_t>> deadlines;
+  uint64_t timer = 0;  ///< generation of the armed expiry message (older ones are stale)
+  bool timer_armed = false;
+  time_point timer_at;
   /// Pollers with a claim under way, and those of them that went away meanwhile: their claims
   /// are undone (released) instead of answered, so no work is held for a gone worker.
   std::unordered_map<caf::actor_addr, int> claiming;
@@ -69,9 +98,14 @@ struct queue_state {
     auto key = std::make_pair(score(work), ++arrivals);
     lane_of(work).ready.emplace(key, std::move(work));
   }
+
+  size_t waiting() const {
+    return workflows.polls.size() + workflows.reserved.size() + tasks.polls.size()
+           + tasks.reserved.size();
+  }
 };
 
-/// Private message: the timeout of poll `id` passed.
+/// Private message: the poll expiry timer of a generation fired.
 using expire_poll_atom = caf::atom_constant<caf::atom("expirepoll")>;
 
 /// The public interface plus the private expiry message.
@@ -81,6 +115,21 @@ using self_ptr = queue_impl::stateful_pointer<queue_state>;
 
 template <class Work, class Record>
 void dispatch(self_ptr self, lane<Work, Record>& ln);
+
+/// Arms the expiry message for the earliest parked deadline, unless one fires by then already.
+void arm_expiry(self_ptr self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto earliest = st.deadlines.begin()->first;
+  if (st.timer_armed && st.timer_at <= earliest)
+    return;
+  st.timer_armed = true;
+  st.timer_at = earliest;
+  auto now = self->clock().now();
+  self->delayed_send(self, earliest > now ? earliest - now : time_point::duration::zero(),
+                     expire_poll_atom::value, ++st.timer);
+}
 
 /// Returns whether work whose claim failed with `err` is still ready: only when the claim did
 /// not get an answer in time. A claim refused (the work moved on) or sent to an actor that is
@@ -97,17 +146,26 @@ void answer_empty(self_ptr self, parked_poll<Record>& poll) {
   poll.promise.deliver(Record{});
 }
 
-/// Puts a poll whose claim failed back in front of the line, or answers it with "no work" if its
-/// timeout passed meanwhile (its expiry message found nothing to expire).
-template <class Record>
-void repark(self_ptr self, std::list<parked_poll<Record>>& polls, parked_poll<Record> poll) {
-  auto now = self->clock().now();
-  if (now >= poll.deadline) {
+/// Parks `poll` (at the front when it comes back from a failed claim or reservation), or
+/// answers it with "no work" if its deadline passed meanwhile.
+template <class Work, class Record>
+void repark(self_ptr self, lane<Work, Record>& ln, parked_poll<Record> poll, bool front) {
+  auto& st = self->state;
+  if (self->clock().now() >= poll.deadline) {
     answer_empty(self, poll);
     return;
   }
-  self->delayed_send(self, poll.deadline - now, expire_poll_atom::value, poll.id);
-  polls.push_front(std::move(poll));
+  st.deadlines.emplace(poll.deadline, poll.id);
+  ln.put(std::move(poll), front);
+  arm_expiry(self);
+}
+
+/// Takes parked poll `i` out of line and out of the expiry schedule.
+template <class Work, class Record>
+parked_poll<Record> unpark(self_ptr self, lane<Work, Record>& ln,
+                           typename lane<Work, Record>::poll_list::iterator i) {
+  self->state.deadlines.erase({i->deadline, i->id});
+  return ln.take(i);
 }
 
 /// Notes that `poll`'s claim ended; returns whether its poller went away meanwhile.
@@ -128,8 +186,7 @@ bool end_claim(self_ptr self, const caf::actor_addr& requester) {
 template <class Work, class Record>
 void claim(self_ptr self, Work work, parked_poll<Record> poll) {
   ++self->state.claiming[poll.requester];
-  self->request(work.handle, self->state.settings.claim_timeout, claim_atom_v,
-                poll.request.worker_id)
+  self->request(work.handle, caf::infinite, claim_atom_v, poll.request.worker_id)
       .then(
           [=](Record& rec) mutable {
             if (end_claim(self, poll.requester)) {
@@ -145,7 +202,7 @@ void claim(self_ptr self, Work work, parked_poll<Record> poll) {
             if (still_ready(err))
               st.add(std::move(work));
             if (!end_claim(self, poll.requester))
-              repark(self, ln.polls, std::move(poll));
+              repark(self, ln, std::move(poll), true);
             dispatch(self, ln);
           });
 }
@@ -163,55 +220,115 @@ void dispatch(self_ptr self, lane<Work, Record>& ln) {
     }
     auto work = std::move(w->second);
     ln.ready.erase(w);
-    auto poll = std::move(*p);
-    p = ln.polls.erase(p);
-    claim(self, std::move(work), std::move(poll));
+    auto next = std::next(p);
+    claim(self, std::move(work), unpark(self, ln, p));
+    p = next;
   }
 }
 
-/// Answers the parked poll `id` with "no work" if it is still waiting; returns whether it was.
-template <class Record>
-bool expire(self_ptr self, std::list<parked_poll<Record>>& polls, uint64_t id) {
-  auto i = std::find_if(polls.begin(), polls.end(), [id](const auto& p) { return p.id == id; });
-  if (i == polls.end())
+/// Sets the oldest parked poll of `ln` that accepts `kind` aside; id 0 when none waits.
+template <class Work, class Record>
+poll_reservation reserve(self_ptr self, lane<Work, Record>& ln, const std::string& kind) {
+  auto p = std::find_if(ln.polls.begin(), ln.polls.end(),
+                        [&](const auto& poll) { return accepts(poll.request.kinds, kind); });
+  if (p == ln.polls.end())
+    return {};
+  auto poll = unpark(self, ln, p);
+  poll_reservation result{poll.id, poll.request.worker_id};
+  ln.reserved.emplace(poll.id, std::move(poll));
+  return result;
+}
+
+/// Answers reserved poll `id` with `rec`, claimed for it; releases the claim if its poller went
+/// away meanwhile.
+template <class Work, class Record, class Handle>
+void deliver(self_ptr self, lane<Work, Record>& ln, uint64_t id, Record& rec,
+             const Handle& handle) {
+  auto i = ln.reserved.find(id);
+  if (i == ln.reserved.end())
+    return;
+  auto poll = std::move(i->second);
+  ln.reserved.erase(i);
+  if (poll.gone) {
+    self->send(handle, release_atom_v, poll.request.worker_id);
+    return;
+  }
+  self->demonitor(poll.requester);
+  poll.promise.deliver(std::move(rec));
+}
+
+/// Puts reserved poll `id` back in line; returns whether `ln` had it.
+template <class Work, class Record>
+bool unreserve(self_ptr self, lane<Work, Record>& ln, uint64_t id) {
+  auto i = ln.reserved.find(id);
+  if (i == ln.reserved.end())
     return false;
-  answer_empty(self, *i);
-  polls.erase(i);
+  auto poll = std::move(i->second);
+  ln.reserved.erase(i);
+  if (!poll.gone) {
+    repark(self, ln, std::move(poll), true);
+    dispatch(self, ln);
+  }
   return true;
 }
 
-/// Withdraws the parked polls of a requester that went away (e.g. a cancelled gRPC call), so
-/// no work is claimed for a poller that can no longer receive it.
-template <class Record>
-void withdraw(std::list<parked_poll<Record>>& polls, const caf::actor_addr& requester) {
-  polls.remove_if([&](const auto& p) { return p.requester == requester; });
+/// Answers the parked polls of `ln` whose deadline passed with "no work".
+template <class Work, class Record>
+void expire(self_ptr self, lane<Work, Record>& ln, uint64_t id) {
+  auto i = ln.by_id.find(id);
+  if (i == ln.by_id.end())
+    return;
+  auto poll = ln.take(i->second);
+  answer_empty(self, poll);
 }
 
-/// Parks a poll, arms its timeout and dispatches; the poll is answered by a claim or by expiry.
+/// Withdraws the polls of a requester that went away (e.g. a cancelled gRPC call), so no work
+/// is claimed for a poller that can no longer receive it; its reserved polls are marked, so
+/// that the claims made for them are released.
+template <class Work, class Record>
+void withdraw(self_ptr self, lane<Work, Record>& ln, const caf::actor_addr& requester) {
+  for (auto i = ln.polls.begin(); i != ln.polls.end();) {
+    auto next = std::next(i);
+    if (i->requester == requester)
+      unpark(self, ln, i);
+    i = next;
+  }
+  for (auto& [id, poll] : ln.reserved)
+    if (poll.requester == requester)
+      poll.gone = true;
+}
+
+/// Parks a poll, schedules its expiry and dispatches; the poll is answered by a claim, a
+/// reservation or its expiry.
 template <class Work, class Record>
 caf::result<Record> park(self_ptr self, lane<Work, Record>& ln, poll_request& req) {
   auto& st = self->state;
-  if (st.workflows.polls.size() + st.tasks.polls.size() >= st.settings.max_parked_polls)
+  if (st.waiting() >= st.settings.max_parked_polls)
     return make_herald_error(herald_errc::resource_exhausted, "too many concurrent polls");
-  auto id = ++st.poll_ids;
   auto timeout = std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 0));
   auto requester = caf::actor_cast<caf::actor_addr>(self->current_sender());
   if (requester)
     self->monitor(requester);
-  ln.polls.push_back(parked_poll<Record>{id, std::move(req), self->make_response_promise<Record>(),
-                                         requester, self->clock().now() + timeout});
-  auto promise = ln.polls.back().promise;
-  self->delayed_send(self, timeout, expire_poll_atom::value, id);
+  auto promise = self->make_response_promise<Record>();
+  auto id = ++st.poll_ids;
+  auto deadline = self->clock().now() + timeout;
+  st.deadlines.emplace(deadline, id);
+  ln.put(parked_poll<Record>{id, std::move(req), promise, requester, deadline}, false);
   dispatch(self, ln);
+  arm_expiry(self);
   return promise;
 }
 
-/// Answers every parked poll of `ln` with `err`.
+/// Answers every waiting poll of `ln` with `err`.
 template <class Work, class Record>
 void fail_all(lane<Work, Record>& ln, const caf::error& err) {
   for (auto& p : ln.polls)
     p.promise.deliver(err);
+  for (auto& [id, p] : ln.reserved)
+    p.promise.deliver(err);
   ln.polls.clear();
+  ln.by_id.clear();
+  ln.reserved.clear();
 }
 
 }  // namespace
@@ -219,7 +336,7 @@ void fail_all(lane<Work, Record>& ln, const caf::error& err) {
 queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) {
   auto impl = sys.spawn([settings](self_ptr self) -> queue_impl::behavior_type {
     self->state.settings = settings;
-    // Parked polls are answered before the queue goes: a silently dropped promise would leave
+    // Waiting polls are answered before the queue goes: a silently dropped promise would leave
     // each poller waiting for its whole timeout (CAF 0.17 has no broken_promise).
     self->set_exit_handler([self](caf::exit_msg& msg) {
       auto gone = make_herald_error(herald_errc::unavailable, "the server is shutting down");
@@ -229,8 +346,8 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
     });
     self->set_down_handler([self](caf::down_msg& msg) {
       auto& st = self->state;
-      withdraw(st.workflows.polls, msg.source);
-      withdraw(st.tasks.polls, msg.source);
+      withdraw(self, st.workflows, msg.source);
+      withdraw(self, st.tasks, msg.source);
       if (st.claiming.count(msg.source) > 0)
         st.gone.insert(msg.source);
     });
@@ -249,9 +366,39 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
           return park(self, self->state.tasks, req);
         },
-        [=](expire_poll_atom, uint64_t id) {
-          if (!expire(self, self->state.workflows.polls, id))
-            expire(self, self->state.tasks.polls, id);
+        [=](reserve_atom, workflow_atom, const std::string& kind) {
+          return reserve(self, self->state.workflows, kind);
+        },
+        [=](reserve_atom, task_atom, const std::vector<std::string>& kinds) {
+          std::vector<poll_reservation> out;
+          out.reserve(kinds.size());
+          for (const auto& kind : kinds)
+            out.push_back(reserve(self, self->state.tasks, kind));
+          return out;
+        },
+        [=](deliver_atom, uint64_t id, workflow_record& rec, const workflow_actor& handle) {
+          deliver(self, self->state.workflows, id, rec, handle);
+        },
+        [=](deliver_atom, uint64_t id, task_record& rec, const task_actor& handle) {
+          deliver(self, self->state.tasks, id, rec, handle);
+        },
+        [=](unreserve_atom, uint64_t id) {
+          if (!unreserve(self, self->state.workflows, id))
+            unreserve(self, self->state.tasks, id);
+        },
+        [=](expire_poll_atom, uint64_t generation) {
+          auto& st = self->state;
+          if (generation != st.timer)
+            return;  // superseded by an earlier deadline's message
+          st.timer_armed = false;
+          auto now = self->clock().now();
+          while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
+            auto id = st.deadlines.begin()->second;
+            st.deadlines.erase(st.deadlines.begin());
+            expire(self, st.workflows, id);
+            expire(self, st.tasks, id);
+          }
+          arm_expiry(self);
         },
     };
   });

@@ -71,7 +71,6 @@ struct registry_state {
   std::map<std::string, org_record> orgs_by_id;
   std::unordered_map<std::string, workflow_actor> workflows;
   std::unordered_map<std::string, task_entry> tasks;
-  std::map<std::pair<std::string, std::string>, queue_actor> queues;
   key_reservations keys;
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
@@ -108,15 +107,7 @@ caf::error check_uuid(const std::string& what, const std::string& id) {
 }
 
 queue_actor queue_for(self_ptr self, const std::string& org_id, const std::string& queue) {
-  auto& st = self->state;
-  auto key = std::make_pair(org_id, queue);
-  auto i = st.queues.find(key);
-  if (i != st.queues.end())
-    return i->second;
-  auto q = spawn_queue(self->system(), st.ctx.settings.queue);
-  self->link_to(q);
-  st.queues.emplace(key, q);
-  return q;
+  return self->state.ctx.directory->queue(org_id, queue);
 }
 
 workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
@@ -644,10 +635,11 @@ void persist_heartbeat(self_ptr self, worker_record worker,
 
 registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
                               store_writer_actor writer, store_reader_actor reader,
-                              registry_init init) {
+                              engine_directory_ptr directory, registry_init init) {
   return sys.spawn([=](self_ptr self) mutable -> registry_actor::behavior_type {
     auto& st = self->state;
-    st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self)};
+    st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self),
+                            directory};
     self->set_exit_handler([self](caf::exit_msg& msg) {
       if (msg.source && msg.source != self->address()
           && msg.reason != caf::exit_reason::user_shutdown
@@ -655,6 +647,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         forget_workflow(self, msg.source);
         return;
       }
+      self->state.ctx.directory->stop();
       self->quit(msg.reason);
     });
     // Linked: it goes down with the engine.
@@ -1163,14 +1156,6 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           if (auto i = st.workflows.find(id); i != st.workflows.end())
             self->send(i->second, caf::unsubscribe_atom_v, std::move(sink));
-        },
-        [=](enqueue_atom, ready_workflow& work) {
-          auto q = queue_for(self, work.org_id, work.queue);
-          self->send(q, enqueue_atom_v, std::move(work));
-        },
-        [=](enqueue_atom, ready_task& work) {
-          auto q = queue_for(self, work.org_id, work.queue);
-          self->send(q, enqueue_atom_v, std::move(work));
         },
         [=](passivate_atom, const std::string&) {
           forget_workflow(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));

@@ -11,6 +11,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/broadcaster_actor.hpp"
+#include "actors/engine_directory.hpp"
 #include "actors/queue_actor.hpp"
 #include "actors/task_actor.hpp"
 #include "actors/workflow_actor.hpp"
@@ -112,7 +113,6 @@ using registry_actor = caf::typed_actor<
                     event_sink_ptr>::with<caf::ok_atom>,
     caf::reacts_to<caf::unsubscribe_atom, tree_atom, std::string, event_sink_ptr>,
     // -- from engine actors --
-    caf::reacts_to<enqueue_atom, ready_workflow>, caf::reacts_to<enqueue_atom, ready_task>,
     /// A finished workflow actor leaves memory: the registry forgets it if it is still the live
     /// actor of that id (later requests rehydrate the execution from the store).
     caf::replies_to<passivate_atom, std::string>::with<caf::ok_atom>,
@@ -177,6 +177,7 @@ struct engine_context {
   store_writer_actor writer;
   store_reader_actor reader;
   registry_actor registry;
+  engine_directory_ptr directory;
 };
 
 /// What the registry starts with: the orgs and the work left unfinished by the last run.
@@ -186,9 +187,10 @@ struct registry_init {
   std::vector<task_record> standalone_tasks;  ///< unfinished standalone tasks
 };
 
-/// Spawns the registry, which spawns the rehydrated workflow actors.
+/// Spawns the registry, which spawns the rehydrated workflow actors. When the registry stops, it
+/// stops the queues of `directory`.
 registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
                               store_writer_actor writer, store_reader_actor reader,
-                              registry_init init);
+                              engine_directory_ptr directory, registry_init init);
 
 }  // namespace herald

@@ -19,8 +19,7 @@ namespace {
 constexpr const char* deadline_error = "Task exceeded deadline";
 
 /// Private messages: check the worker's lease; the task's deadline passed.
-using task_impl
-    = task_actor::extend<caf::reacts_to<lease_atom, int32_t>, caf::reacts_to<deadline_atom>>;
+using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>>;
 
 struct task_state {
   engine_context ctx;
@@ -29,6 +28,7 @@ struct task_state {
   broadcaster_actor broadcaster;  ///< the own stream of a standalone task
   std::optional<idempotency_key_record> key;  ///< bound by the start commit of a new task
   int64_t last_activity_ms = 0;               ///< claim, heartbeat or progress (`clock_ms`)
+  bool lease_armed = false;  ///< a lease check is scheduled (one at a time, whatever the attempts)
 
   static inline const char* name = "task";
 };
@@ -43,15 +43,10 @@ caf::error not_running(const task_record& row) {
 
 /// Returns the attempt row a transition from `before` to `after` writes (`attempt` 0: none).
 task_attempt attempt_of(const task_record& before, task_transition what, const task_record& after) {
+  if (what == task_transition::claimed)
+    return opened_attempt(after);
   task_attempt a;
   a.task_id = after.id;
-  if (what == task_transition::claimed) {
-    a.attempt = after.execution_count;
-    a.status = "RUNNING";
-    a.worker_id = after.worker_id;
-    a.started_ms = after.started_ms;
-    return a;
-  }
   bool ends_attempt = what == task_transition::completed || what == task_transition::failed
                       || what == task_transition::retrying || what == task_transition::cancelled;
   if (!ends_attempt || before.status != task_status::running)
@@ -80,7 +75,7 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
   auto& st = self->state;
   auto attempt = attempt_of(st.record, what, next);
   if (st.workflow) {
-    self->request(st.workflow, st.ctx.settings.step_timeout, task_atom_v, what, next, attempt)
+    self->request(st.workflow, caf::infinite, task_atom_v, what, next, attempt)
         .await(
             [=](caf::ok_atom) mutable {
               self->state.record = std::move(next);
@@ -103,7 +98,7 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
   st.key.reset();
   if (key)
     batch.idempotency_keys.push_back(*key);
-  self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
+  self->request(st.ctx.writer, caf::infinite, commit_atom_v, std::move(batch))
       .await(
           [=](caf::ok_atom) mutable {
             self->state.record = std::move(next);
@@ -122,10 +117,10 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
           });
 }
 
-/// Ready again: the registry routes the task to its queue.
+/// Ready again: the task waits in its queue for a poll.
 void enqueue(self_ptr self) {
   const auto& r = self->state.record;
-  self->send(self->state.ctx.registry, enqueue_atom_v,
+  self->send(self->state.ctx.directory->queue(r.org_id, r.queue), enqueue_atom_v,
              ready_task{r.id, r.org_id, r.queue, r.kind, caf::actor_cast<task_actor>(self)});
 }
 
@@ -152,9 +147,13 @@ void fail_attempt(self_ptr self, std::string error, bool permanent, Done done) {
   });
 }
 
-/// Checks the lease of the running attempt after `delay`.
+/// Checks the lease of the running attempt after `delay`, unless a check is scheduled already:
+/// that one re-arms itself for what is left.
 void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
-  self->delayed_send(self, delay, lease_atom_v, self->state.record.execution_count);
+  if (self->state.lease_armed)
+    return;
+  self->state.lease_armed = true;
+  self->delayed_send(self, delay, lease_atom_v);
 }
 
 }  // namespace
@@ -199,11 +198,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           if (row.status != task_status::pending)
             return make_herald_error(herald_errc::failed_precondition,
                                      "task execution is " + std::string{to_string(row.status)});
-          auto next = row;
-          next.status = task_status::running;
-          next.worker_id = worker;
-          next.execution_count += 1;
-          next.started_ms = now_ms();
+          auto next = claimed_task(row, worker, now_ms());
           self->state.last_activity_ms = clock_ms(self);
           auto rp = self->make_response_promise<task_record>();
           persist(self, task_transition::claimed, std::move(next),
@@ -312,8 +307,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           batch.tasks.push_back(next);
           batch.stream_events.push_back(keyed_stream_event{next.id, ev, {}, 0});
           auto rp = self->make_response_promise<caf::ok_atom>();
-          self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
-                        std::move(batch))
+          self->request(st.ctx.writer, caf::infinite, commit_atom_v, std::move(batch))
               .await(
                   [=](caf::ok_atom) mutable {
                     self->state.record.stream_offset = next.stream_offset;
@@ -342,30 +336,34 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           self->state.last_activity_ms = clock_ms(self);
           return caf::ok_atom_v;
         },
-        [=](lease_atom, int32_t attempt) {
+        [=](lease_atom) {
           // The attempt keeps running while its worker shows signs of life (here, or anywhere:
           // polls and heartbeats reach the registry); otherwise it is failed and retried.
+          self->state.lease_armed = false;
           const auto& row = self->state.record;
-          if (row.status != task_status::running || row.execution_count != attempt)
-            return;  // the check of an attempt that ended
+          if (row.status != task_status::running)
+            return;  // no attempt runs: the next claim arms a check
           auto worker = row.worker_id;
+          auto attempt = row.execution_count;
           auto lease = self->state.ctx.settings.worker_lease;
-          self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
-                        lease_atom_v, worker)
+          self->request(self->state.ctx.registry, caf::infinite, lease_atom_v, worker)
               .then(
                   [=](int64_t seen_ms) {
                     const auto& now_row = self->state.record;
-                    if (now_row.status != task_status::running || now_row.worker_id != worker
-                        || now_row.execution_count != attempt)
+                    if (now_row.status != task_status::running)
                       return;  // the attempt ended meanwhile
-                    auto alive = std::max(seen_ms, self->state.last_activity_ms);
+                    // A new attempt (maybe of another worker) counts from its own claim.
+                    bool same = now_row.worker_id == worker && now_row.execution_count == attempt;
+                    auto alive = same ? std::max(seen_ms, self->state.last_activity_ms)
+                                      : self->state.last_activity_ms;
                     auto left = alive + lease.count() - clock_ms(self);
                     if (left > 0) {
                       arm_lease(self, std::chrono::milliseconds{left});
                       return;
                     }
                     fail_attempt(self,
-                                 "worker " + worker + " lease expired: no sign of life for "
+                                 "worker " + now_row.worker_id
+                                     + " lease expired: no sign of life for "
                                      + std::to_string(lease.count() / 1000) + " s",
                                  false, [](const caf::error&) {});
                   },

@@ -26,7 +26,7 @@ namespace {
 /// lease of the worker that holds the execution.
 using workflow_impl
     = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>,
-                             caf::reacts_to<lease_atom, int64_t>>;
+                             caf::reacts_to<lease_atom>>;
 
 struct workflow_state {
   engine_context ctx;
@@ -35,7 +35,8 @@ struct workflow_state {
   std::map<std::string, caf::actor> timer_actors;  ///< by timer key
   broadcaster_actor broadcaster;
   caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
-  int64_t claimed_ms = 0;  ///< when its worker got it, or the server restarted (`clock_ms`)
+  int64_t claimed_ms = 0;    ///< when its worker got it, or the server restarted (`clock_ms`)
+  bool lease_armed = false;  ///< a lease check is scheduled (one at a time, whatever the claims)
   std::vector<idempotency_key_record>
       start_claims;  ///< keys a new execution commits with its start
 
@@ -46,31 +47,61 @@ using self_ptr = workflow_impl::stateful_pointer<workflow_state>;
 
 using done_fn = std::function<void(const caf::error&)>;
 
-/// Makes the execution ready: the registry routes it to its queue.
+/// Returns the queue named `name` of the execution's org.
+queue_actor queue_of(self_ptr self, const std::string& name) {
+  return self->state.ctx.directory->queue(self->state.data.record.org_id, name);
+}
+
+/// Makes the execution ready: it waits in its queue for a poll.
 void enqueue(self_ptr self) {
   const auto& rec = self->state.data.record;
   self->send(
-      self->state.ctx.registry, enqueue_atom_v,
+      queue_of(self, rec.queue), enqueue_atom_v,
       ready_workflow{rec.id, rec.org_id, rec.queue, rec.kind, rec.created_ms - rec.priority_ms,
                      caf::actor_cast<workflow_actor>(self)});
 }
 
-/// Spawns the actor of a committed task and makes it known and, if PENDING, ready.
-void spawn_task_actor(self_ptr self, const task_record& row) {
+/// Spawns the actor of a committed task and makes it known and, if PENDING, ready; returns it.
+task_actor spawn_task_actor(self_ptr self, const task_record& row) {
   auto& st = self->state;
   auto handle = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self));
   self->link_to(handle);
   st.task_actors[row.id] = handle;
   self->send(st.ctx.registry, register_atom_v, task_atom_v, row.id, row.workflow_id, handle);
   if (row.status == task_status::pending)
-    self->send(st.ctx.registry, enqueue_atom_v,
+    self->send(queue_of(self, row.queue), enqueue_atom_v,
                ready_task{row.id, row.org_id, row.queue, row.kind, handle});
+  return handle;
 }
 
 /// Arms the timer actor of a committed timer or promise timeout.
 void arm_timer(self_ptr self, const std::string& key, int64_t fire_at_ms) {
   self->state.timer_actors[key]
       = spawn_timer(self->system(), key, fire_at_ms, caf::actor_cast<workflow_actor>(self));
+}
+
+/// Schedules a check of the holder's lease after `delay`, unless one is scheduled already: that
+/// one re-arms itself for what is left. One timer per execution, however often it is claimed.
+void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  if (st.lease_armed)
+    return;
+  st.lease_armed = true;
+  self->delayed_send(self, delay, lease_atom_v);
+}
+
+/// Notes that a worker holds the execution from now on (a claim, or a restart that found it
+/// RUNNING): no wake-up is pending for it, and its lease runs.
+void note_claim(self_ptr self) {
+  auto& st = self->state;
+  st.data.woken = false;
+  st.claimed_ms = clock_ms(self);
+  arm_lease(self, st.ctx.settings.worker_lease);
+}
+
+/// Returns whether a worker holds the execution.
+bool held(const workflow_record& rec) {
+  return rec.status == workflow_status::running || rec.status == workflow_status::cancelling;
 }
 
 /// Tells the parent (through the registry) how this child ended.
@@ -87,8 +118,16 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
   const auto& rec = st.data.record;
   if (!c.stream.empty())
     self->send(st.broadcaster, emit_atom_v, std::move(c.stream));
-  for (const auto& row : c.new_tasks)
-    spawn_task_actor(self, row);
+  for (const auto& row : c.new_tasks) {
+    auto handle = spawn_task_actor(self, row);
+    if (auto i = c.task_polls.find(row.id); i != c.task_polls.end())
+      self->send(queue_of(self, row.queue), deliver_atom_v, i->second.id, row, handle);
+  }
+  if (c.workflow_poll.id != 0) {
+    note_claim(self);
+    self->send(queue_of(self, rec.queue), deliver_atom_v, c.workflow_poll.id, rec,
+               caf::actor_cast<workflow_actor>(self));
+  }
   for (auto& row : c.ended_tasks)
     if (auto i = st.task_actors.find(row.id); i != st.task_actors.end())
       self->send(i->second, finished_atom_v, std::move(row));
@@ -117,28 +156,118 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
   }
 }
 
-/// Commits `c` and, once durable, adopts it, streams its events and runs its follow-ups; then
-/// calls `done` with the outcome. Other messages wait meanwhile (await), so each step sees the
-/// state the previous one left: one writer per workflow, in order.
-/// A failed commit may still have landed (a timeout, a lost connection): the actor then stops,
-/// and the registry rehydrates the execution from the store on the next request.
-void commit(self_ptr self, change c, done_fn done) {
-  auto& st = self->state;
-  auto batch = c.batch();
-  self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v, std::move(batch))
+/// One queue to ask for parked polls on behalf of a change (see `reserve_polls`).
+struct poll_ask {
+  std::string queue;
+  bool execution = false;             ///< for the execution itself, else for new tasks
+  std::vector<std::string> task_ids;  ///< the new PENDING tasks on that queue
+  std::vector<std::string> kinds;     ///< their kinds, in the same order
+};
+
+/// Returns the queues to ask for polls that wait for what `c` makes ready: the execution when it
+/// becomes PENDING, its new tasks.
+std::vector<poll_ask> poll_asks(const change& c) {
+  std::vector<poll_ask> asks;
+  if (c.enqueue && c.record.status == workflow_status::pending)
+    asks.push_back(poll_ask{c.record.queue, true, {}, {}});
+  for (const auto& row : c.new_tasks) {
+    if (row.status != task_status::pending)
+      continue;
+    auto i = std::find_if(asks.begin(), asks.end(),
+                          [&](const poll_ask& a) { return !a.execution && a.queue == row.queue; });
+    if (i == asks.end())
+      i = asks.insert(asks.end(), poll_ask{row.queue, false, {}, {}});
+    i->task_ids.push_back(row.id);
+    i->kinds.push_back(row.kind);
+  }
+  return asks;
+}
+
+/// Asks the queues of `asks[i..]` to set aside parked polls for what `c` makes ready, and claims
+/// the work for them in `c` itself (one commit instead of two); then calls `next`. Awaited, so
+/// the execution does not change meanwhile.
+void reserve_polls(self_ptr self, std::shared_ptr<change> c,
+                   std::shared_ptr<std::vector<poll_ask>> asks, size_t i,
+                   std::function<void()> next) {
+  if (i == asks->size()) {
+    next();
+    return;
+  }
+  const auto& ask = (*asks)[i];
+  auto q = queue_of(self, ask.queue);
+  auto go_on = [=] { reserve_polls(self, c, asks, i + 1, next); };
+  if (ask.execution) {
+    self->request(q, caf::infinite, reserve_atom_v, workflow_atom_v, c->record.kind)
+        .await(
+            [=](poll_reservation& r) {
+              if (r.id != 0) {
+                claim_execution(*c, r.worker_id);
+                c->workflow_poll = std::move(r);
+              }
+              go_on();
+            },
+            [=](caf::error&) { go_on(); });
+    return;
+  }
+  self->request(q, caf::infinite, reserve_atom_v, task_atom_v, ask.kinds)
       .await(
-          [=](caf::ok_atom) mutable {
+          [=](std::vector<poll_reservation>& rs) {
+            const auto& ids = (*asks)[i].task_ids;
+            for (size_t j = 0; j < rs.size() && j < ids.size(); ++j) {
+              if (rs[j].id == 0)
+                continue;
+              claim_new_task(*c, ids[j], rs[j].worker_id);
+              c->task_polls[ids[j]] = std::move(rs[j]);
+            }
+            go_on();
+          },
+          [=](caf::error&) { go_on(); });
+}
+
+/// Gives the polls reserved for `c` back to their queues: its claims were not committed.
+void unreserve_polls(self_ptr self, const change& c) {
+  if (c.workflow_poll.id != 0)
+    self->send(queue_of(self, c.record.queue), unreserve_atom_v, c.workflow_poll.id);
+  for (const auto& row : c.new_tasks)
+    if (auto i = c.task_polls.find(row.id); i != c.task_polls.end())
+      self->send(queue_of(self, row.queue), unreserve_atom_v, i->second.id);
+}
+
+/// Writes `c` and, once durable, adopts it, streams its events and runs its follow-ups (among
+/// them, answering the polls its claims were made for); then calls `done` with the outcome.
+void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
+  auto& st = self->state;
+  self->request(st.ctx.writer, caf::infinite, commit_atom_v, c->batch())
+      .await(
+          [=](caf::ok_atom) {
             auto& st = self->state;
             bool was_terminal = st.data.committed && is_terminal(st.data.record.status);
             st.last_change = self->clock().now();
-            adopt(st.data, c);
-            follow_up(self, c, was_terminal);
+            adopt(st.data, *c);
+            follow_up(self, *c, was_terminal);
             done(caf::error{});
           },
           [=](caf::error& err) {
+            unreserve_polls(self, *c);
             done(err);
             self->quit(err);
           });
+}
+
+/// Commits `c` and, once durable, adopts it and runs its follow-ups; then calls `done` with the
+/// outcome. A poll that waits for the work `c` makes ready is claimed in the same commit. Other
+/// messages wait meanwhile (await), so each step sees the state the previous one left: one
+/// writer per workflow, in order.
+/// A failed commit may still have landed (a timeout, a lost connection): the actor then stops,
+/// and the registry rehydrates the execution from the store on the next request.
+void commit(self_ptr self, change c, done_fn done) {
+  auto shared = std::make_shared<change>(std::move(c));
+  auto asks = std::make_shared<std::vector<poll_ask>>(poll_asks(*shared));
+  if (asks->empty()) {
+    write(self, std::move(shared), std::move(done));
+    return;
+  }
+  reserve_polls(self, shared, asks, 0, [=] { write(self, shared, done); });
 }
 
 /// Commits `c` and answers `rp` with `make_reply()` (evaluated after the commit) or the error.
@@ -327,15 +456,9 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             return make_herald_error(herald_errc::failed_precondition,
                                      "workflow execution is " + std::string{to_string(rec.status)});
           change c{rec};
-          c.record.status = workflow_status::running;
-          c.record.worker_id = worker;
-          c.record.task_time_ms = c.record.updated_ms;
-          c.emit_workflow("WORKFLOW_STARTED");
+          claim_execution(c, worker);
           return commit_and_reply<workflow_record>(self, std::move(c), [=] {
-            self->state.data.woken = false;
-            self->state.claimed_ms = clock_ms(self);
-            self->delayed_send(self, self->state.ctx.settings.worker_lease, lease_atom_v,
-                               self->state.claimed_ms);
+            note_claim(self);
             return data().record;
           });
         },
@@ -343,30 +466,31 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           if (auto c = release_claim(data(), worker))
             commit_quietly(self, std::move(*c));
         },
-        [=](lease_atom, int64_t claimed) {
-          // The worker keeps the execution while it shows signs of life (polls, heartbeats).
-          // Each claim has its own check: one of an earlier claim ends here.
-          const auto& rec = data().record;
-          if (claimed != self->state.claimed_ms
-              || (rec.status != workflow_status::running
-                  && rec.status != workflow_status::cancelling))
+        [=](lease_atom) {
+          // The worker keeps the execution while it shows signs of life (polls, heartbeats),
+          // counted from its claim. A released or finished execution needs no check: its next
+          // claim arms one.
+          self->state.lease_armed = false;
+          if (!held(data().record))
             return;
-          auto worker = rec.worker_id;
+          auto worker = data().record.worker_id;
           auto lease = self->state.ctx.settings.worker_lease;
-          self->request(self->state.ctx.registry, self->state.ctx.settings.store_timeout,
-                        lease_atom_v, worker)
+          self->request(self->state.ctx.registry, caf::infinite, lease_atom_v, worker)
               .then(
                   [=](int64_t seen_ms) {
-                    if (self->state.claimed_ms != claimed || data().record.worker_id != worker)
-                      return;  // claimed anew meanwhile: that claim has its own check
-                    auto left = std::max(seen_ms, claimed) + lease.count() - clock_ms(self);
+                    const auto& rec = data().record;
+                    if (!held(rec))
+                      return;
+                    // Another worker may hold it by now: its silence is not `worker`'s.
+                    auto alive = rec.worker_id == worker ? std::max(seen_ms, self->state.claimed_ms)
+                                                         : self->state.claimed_ms;
+                    auto left = alive + lease.count() - clock_ms(self);
                     if (left > 0)
-                      self->delayed_send(self, std::chrono::milliseconds{left}, lease_atom_v,
-                                         claimed);
-                    else if (auto c = release_claim(data(), worker))
+                      arm_lease(self, std::chrono::milliseconds{left});
+                    else if (auto c = release_claim(data(), rec.worker_id))
                       commit_quietly(self, std::move(*c));
                   },
-                  [=](caf::error&) { self->delayed_send(self, lease, lease_atom_v, claimed); });
+                  [=](caf::error&) { arm_lease(self, lease); });
         },
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
           int64_t sequence = 0;
@@ -529,11 +653,8 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           if (d.record.status == workflow_status::pending)
             enqueue(self);
           // Work left RUNNING by the last run stays with its worker for one more lease.
-          if (d.record.status == workflow_status::running
-              || d.record.status == workflow_status::cancelling) {
-            st.claimed_ms = clock_ms(self);
-            self->delayed_send(self, st.ctx.settings.worker_lease, lease_atom_v, st.claimed_ms);
-          }
+          if (held(d.record))
+            note_claim(self);
         },
     };
   });

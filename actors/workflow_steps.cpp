@@ -422,6 +422,51 @@ void adopt(workflow_data& data, change& c) {
     data.woken = true;
 }
 
+// -- claims --------------------------------------------------------------------------------------
+
+void claim_execution(change& c, const std::string& worker) {
+  c.record.status = workflow_status::running;
+  c.record.worker_id = worker;
+  c.record.task_time_ms = c.record.updated_ms;
+  c.emit_workflow("WORKFLOW_STARTED");
+  c.enqueue = false;
+}
+
+task_record claimed_task(const task_record& row, const std::string& worker, int64_t now_ms) {
+  auto next = row;
+  next.status = task_status::running;
+  next.worker_id = worker;
+  next.execution_count += 1;
+  next.started_ms = now_ms;
+  return next;
+}
+
+task_attempt opened_attempt(const task_record& claimed) {
+  task_attempt a;
+  a.task_id = claimed.id;
+  a.attempt = claimed.execution_count;
+  a.status = "RUNNING";
+  a.worker_id = claimed.worker_id;
+  a.started_ms = claimed.started_ms;
+  return a;
+}
+
+void claim_new_task(change& c, const std::string& task_id, const std::string& worker) {
+  auto ts = c.record.updated_ms;
+  std::optional<task_record> claimed;
+  for (auto* rows : {&c.tasks, &c.new_tasks})
+    for (auto& row : *rows)
+      if (row.id == task_id && row.status == task_status::pending) {
+        row = claimed_task(row, worker, ts);
+        claimed = row;
+      }
+  if (!claimed)
+    return;
+  c.attempts.push_back(opened_attempt(*claimed));
+  for (auto& ev : task_stream_events(task_transition::claimed, *claimed, ts))
+    c.emit(std::move(ev));
+}
+
 // -- command batches -----------------------------------------------------------------------------
 
 caf::error validate(const workflow_data& data, const submit_request& req) {

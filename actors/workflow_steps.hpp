@@ -17,6 +17,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/queue_actor.hpp"
 #include "actors/workflow_actor.hpp"
 #include "persistence/write_batch.hpp"
 #include "protocol/messages.hpp"
@@ -84,6 +85,11 @@ struct change {
   /// Idempotency keys to bind with this step: candidates from the commands until the registry
   /// reserved them (see `claim_keys`), then the rows to commit.
   std::vector<idempotency_key_record> keys;
+  /// The parked poll that this step's claim of the execution answers (id 0: none), and those
+  /// its claims of new tasks answer (by task id): claims folded into the step that made the
+  /// work ready, handed over once it is durable.
+  poll_reservation workflow_poll;
+  std::map<std::string, poll_reservation> task_polls;
   workflow_status initial_status;  ///< of the record before this step
 
   explicit change(const workflow_record& current);
@@ -107,6 +113,20 @@ struct change {
 
 /// Adopts a committed change into the data.
 void adopt(workflow_data& data, change& c);
+
+/// Hands the execution to `worker` in `c`: PENDING -> RUNNING (WORKFLOW_STARTED). The step of a
+/// poll's claim, or folded into the step that made the execution ready.
+void claim_execution(change& c, const std::string& worker);
+
+/// Returns `row` claimed by `worker` at `now_ms`: RUNNING, in its next attempt.
+task_record claimed_task(const task_record& row, const std::string& worker, int64_t now_ms);
+
+/// Returns the attempt row that the claim `claimed` (see `claimed_task`) opens.
+task_attempt opened_attempt(const task_record& claimed);
+
+/// Claims new task `task_id` of `c` for `worker` in `c` itself: its row is committed RUNNING in
+/// its first attempt, with TASK_STARTED after TASK_CREATED.
+void claim_new_task(change& c, const std::string& task_id, const std::string& worker);
 
 /// Checks a command batch without changing anything; returns the first problem.
 caf::error validate(const workflow_data& data, const submit_request& req);

@@ -61,7 +61,9 @@ void server::start(std::ostream& out) {
   store_cfg.stats = std::make_shared<store_stats>();
   writer_ = spawn_store_writer(sys_, store_cfg);
   reader_ = spawn_store_reader(sys_, store_cfg);
-  registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, std::move(init));
+  registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_,
+                             std::make_shared<engine_directory>(sys_, cfg_.engine.queue),
+                             std::move(init));
   grpc_ = std::make_unique<grpc_server>(sys_, registry_, cfg_.grpc);
   auto grpc_port = grpc_->start();
   out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;

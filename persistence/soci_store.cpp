@@ -895,6 +895,12 @@ database_target parse_database_url(const std::string& url) {
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
     auto uri = url;
     add_uri_parameter(uri, "connect_timeout", "10");
+    // Engine requests to the store take no timeout of their own: a connection whose server
+    // stopped answering fails here instead (unacknowledged data for 30 s, or silence).
+    add_uri_parameter(uri, "tcp_user_timeout", "30000");
+    add_uri_parameter(uri, "keepalives_idle", "10");
+    add_uri_parameter(uri, "keepalives_interval", "5");
+    add_uri_parameter(uri, "keepalives_count", "4");
     add_uri_parameter(uri, "application_name", "herald");
     return {"postgresql", uri};
   }

@@ -51,16 +51,22 @@ BOOST_AUTO_TEST_CASE(split_sql_handles_comments_and_quotes) {
 }
 
 BOOST_AUTO_TEST_CASE(database_urls) {
+  // A connection that stops answering fails within 30 s; the URL's own settings win.
+  const std::string liveness
+      = "tcp_user_timeout=30000&keepalives_idle=10&keepalives_interval=5&keepalives_count=4";
   auto pg = parse_database_url("postgresql://u@127.0.0.1:5432/db");
   BOOST_TEST(pg.backend == "postgresql");
   BOOST_TEST(pg.connect_string
-             == "postgresql://u@127.0.0.1:5432/db?connect_timeout=10&application_name=herald");
-  auto pg_with_query = parse_database_url("postgres://h/db?sslmode=disable&connect_timeout=3");
+             == "postgresql://u@127.0.0.1:5432/db?connect_timeout=10&" + liveness
+                    + "&application_name=herald");
+  auto pg_with_query = parse_database_url(
+      "postgres://h/db?sslmode=disable&connect_timeout=3&tcp_user_timeout=5000");
   BOOST_TEST(pg_with_query.connect_string
-             == "postgres://h/db?sslmode=disable&connect_timeout=3&application_name=herald");
+             == "postgres://h/db?sslmode=disable&connect_timeout=3&tcp_user_timeout=5000"
+                "&keepalives_idle=10&keepalives_interval=5&keepalives_count=4"
+                "&application_name=herald");
   BOOST_TEST(parse_database_url("postgresql://h/db?").connect_string
-             == "postgresql://h/db?connect_timeout=10&application_name=herald");
-
+             == "postgresql://h/db?connect_timeout=10&" + liveness + "&application_name=herald");
   BOOST_TEST(parse_database_url("sqlite:///var/lib/herald.db").backend == "sqlite3");
   BOOST_TEST(parse_database_url("sqlite:///var/lib/herald.db").connect_string
              == "db=\"/var/lib/herald.db\" timeout=10");

@@ -2,6 +2,9 @@
 
 #include <caf/send.hpp>
 
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include "persistence/store.hpp"
 #include "protocol/uuid.hpp"
 
@@ -42,11 +45,14 @@ engine_fixture::engine_fixture() {
   store_settings settings;
   settings.url = db_path.string();
   settings.detached = false;  // the deterministic scheduler runs everything on one thread
+  settings.stats = stats;
   writer = spawn_store_writer(sys, settings);
   reader = spawn_store_reader(sys, settings);
   registry_init init;
   init.orgs.push_back(org_record{org_id, "default", "Default", 0});
-  registry = spawn_registry(sys, engine_settings{}, writer, reader, std::move(init));
+  registry
+      = spawn_registry(sys, engine_settings{}, writer, reader,
+                       std::make_shared<engine_directory>(sys, queue_settings{}), std::move(init));
   run();
 }
 
@@ -119,6 +125,15 @@ std::vector<history_event> engine_fixture::history(const std::string& id) {
   if (!res)
     BOOST_FAIL("history failed: " << error_message(res.error()));
   return *res;
+}
+
+uint64_t engine_fixture::commits() const {
+  return static_cast<uint64_t>(stats->batches_per_transaction.sum());
+}
+
+void engine_fixture::exec_sql(const std::string& sql) {
+  soci::session session{soci::sqlite3, "db=\"" + db_path.string() + "\" timeout=10"};
+  session << sql;
 }
 
 std::vector<std::string> engine_fixture::history_types(const std::string& id) {

@@ -101,7 +101,15 @@ struct engine_fixture : deterministic_fixture {
   std::vector<history_event> history(const std::string& id);
   std::vector<std::string> history_types(const std::string& id);
 
+  /// Returns how many write batches (actor steps) the store writer committed so far.
+  uint64_t commits() const;
+
+  /// Runs `sql` on the test database through a connection of its own (e.g. to install a trigger
+  /// that makes some commits fail).
+  void exec_sql(const std::string& sql);
+
   std::filesystem::path db_path;
+  std::shared_ptr<store_stats> stats = std::make_shared<store_stats>();
   std::string org_id;
   store_writer_actor writer;
   store_reader_actor reader;
