@@ -1,15 +1,48 @@
 #include "actors/engine_directory.hpp"
 
+#include <chrono>
 #include <mutex>
-#include <vector>
 
 #include <caf/send.hpp>
+
+#include "protocol/errors.hpp"
+#include "protocol/uuid.hpp"
 
 namespace herald {
 
 engine_directory::engine_directory(caf::actor_system& sys, queue_settings settings)
     : sys_(sys), settings_(std::move(settings)) {
   // nop
+}
+
+void engine_directory::add_org(const org_record& org) {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  orgs_by_id_[org.id] = org;
+  org_ids_by_slug_[org.slug] = org.id;
+}
+
+std::optional<org_record> engine_directory::org_by_id(const std::string& id) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (auto i = orgs_by_id_.find(id); i != orgs_by_id_.end())
+    return i->second;
+  return std::nullopt;
+}
+
+std::optional<org_record> engine_directory::org_by_slug(const std::string& slug) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (auto i = org_ids_by_slug_.find(slug); i != org_ids_by_slug_.end())
+    return orgs_by_id_.at(i->second);
+  return std::nullopt;
+}
+
+caf::error engine_directory::check_org(const std::string& org_id) const {
+  if (canonical_uuid(org_id) != org_id)
+    return make_herald_error(herald_errc::invalid_argument,
+                             "org_id '" + org_id + "' is not a canonical UUID");
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (orgs_by_id_.count(org_id) == 0)
+    return make_herald_error(herald_errc::not_found, "organization " + org_id + " not found");
+  return {};
 }
 
 queue_actor engine_directory::queue(const std::string& org_id, const std::string& name) {
@@ -30,6 +63,18 @@ queue_actor engine_directory::queue(const std::string& org_id, const std::string
   return slot;
 }
 
+caf::error engine_directory::admit_poll(poll_request& req) {
+  if (auto err = check_org(req.org_id))
+    return err;
+  if (req.queue.empty())
+    req.queue = "default";
+  if (req.timeout_ms < 0)
+    return make_herald_error(herald_errc::invalid_argument, "timeout_seconds is negative");
+  auto now = clock_ms();
+  activity_.polling(req.worker_id, now, now + req.timeout_ms);
+  return {};
+}
+
 void engine_directory::stop() {
   std::vector<queue_actor> all;
   {
@@ -41,6 +86,11 @@ void engine_directory::stop() {
   }
   for (auto& q : all)
     caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
+}
+
+int64_t engine_directory::clock_ms() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(sys_.clock().now().time_since_epoch()).count();
 }
 
 }  // namespace herald

@@ -18,15 +18,24 @@ namespace {
 
 using time_point = caf::actor_clock::time_point;
 
+/// Who asked for a poll: the requester and the id of its request, by which it may withdraw it.
+using poller_key = std::pair<caf::actor_addr, uint64_t>;
+
+struct poller_key_hash {
+  size_t operator()(const poller_key& x) const noexcept {
+    return std::hash<caf::actor_addr>{}(x.first) ^ (std::hash<uint64_t>{}(x.second) << 1);
+  }
+};
+
 /// A long poll waiting for work; `id` names it (for expiry and reservations).
 template <class Record>
 struct parked_poll {
   uint64_t id = 0;
   poll_request request;
   caf::typed_response_promise<Record> promise;
-  caf::actor_addr requester;  ///< monitored: a poller that goes away withdraws its poll
+  poller_key poller;
   time_point deadline;
-  bool gone = false;  ///< reserved, and its poller went away meanwhile
+  bool gone = false;  ///< reserved, and its poller withdrew it meanwhile
 };
 
 /// Returns whether a poll that accepts `kinds` may take work of `kind`.
@@ -82,10 +91,10 @@ struct queue_state {
   uint64_t timer = 0;  ///< generation of the armed expiry message (older ones are stale)
   bool timer_armed = false;
   time_point timer_at;
-  /// Pollers with a claim under way, and those of them that went away meanwhile: their claims
-  /// are undone (released) instead of answered, so no work is held for a gone worker.
-  std::unordered_map<caf::actor_addr, int> claiming;
-  std::unordered_set<caf::actor_addr> gone;
+  /// Polls with a claim under way, and those of them withdrawn meanwhile: their claims are
+  /// undone (released) instead of answered, so no work is held for a gone worker.
+  std::unordered_set<poller_key, poller_key_hash> claiming;
+  std::unordered_set<poller_key, poller_key_hash> gone;
 
   static inline const char* name = "queue";
 
@@ -139,10 +148,9 @@ bool still_ready(const caf::error& err) {
   return code == herald_errc::deadline_exceeded || code == herald_errc::unavailable;
 }
 
-/// Answers `poll` with "no work" and stops watching its poller.
+/// Answers `poll` with "no work".
 template <class Record>
-void answer_empty(self_ptr self, parked_poll<Record>& poll) {
-  self->demonitor(poll.requester);
+void answer_empty(parked_poll<Record>& poll) {
   poll.promise.deliver(Record{});
 }
 
@@ -152,7 +160,7 @@ template <class Work, class Record>
 void repark(self_ptr self, lane<Work, Record>& ln, parked_poll<Record> poll, bool front) {
   auto& st = self->state;
   if (self->clock().now() >= poll.deadline) {
-    answer_empty(self, poll);
+    answer_empty(poll);
     return;
   }
   st.deadlines.emplace(poll.deadline, poll.id);
@@ -168,16 +176,11 @@ parked_poll<Record> unpark(self_ptr self, lane<Work, Record>& ln,
   return ln.take(i);
 }
 
-/// Notes that `poll`'s claim ended; returns whether its poller went away meanwhile.
-bool end_claim(self_ptr self, const caf::actor_addr& requester) {
+/// Notes that the claim for `poller` ended; returns whether it withdrew meanwhile.
+bool end_claim(self_ptr self, const poller_key& poller) {
   auto& st = self->state;
-  auto i = st.claiming.find(requester);
-  if (i != st.claiming.end() && --i->second == 0)
-    st.claiming.erase(i);
-  bool gone = st.gone.count(requester) > 0;
-  if (gone && st.claiming.count(requester) == 0)
-    st.gone.erase(requester);
-  return gone;
+  st.claiming.erase(poller);
+  return st.gone.erase(poller) > 0;
 }
 
 /// Hands `work` to `poll` by asking its actor to claim it (durable before the answer). If the
@@ -185,15 +188,14 @@ bool end_claim(self_ptr self, const caf::actor_addr& requester) {
 /// went away meanwhile, a successful claim is released again.
 template <class Work, class Record>
 void claim(self_ptr self, Work work, parked_poll<Record> poll) {
-  ++self->state.claiming[poll.requester];
+  self->state.claiming.insert(poll.poller);
   self->request(work.handle, caf::infinite, claim_atom_v, poll.request.worker_id)
       .then(
           [=](Record& rec) mutable {
-            if (end_claim(self, poll.requester)) {
+            if (end_claim(self, poll.poller)) {
               self->send(work.handle, release_atom_v, poll.request.worker_id);
               return;
             }
-            self->demonitor(poll.requester);
             poll.promise.deliver(std::move(rec));
           },
           [=](caf::error& err) mutable {
@@ -201,7 +203,7 @@ void claim(self_ptr self, Work work, parked_poll<Record> poll) {
             auto& ln = st.lane_of(work);
             if (still_ready(err))
               st.add(std::move(work));
-            if (!end_claim(self, poll.requester))
+            if (!end_claim(self, poll.poller))
               repark(self, ln, std::move(poll), true);
             dispatch(self, ln);
           });
@@ -253,7 +255,6 @@ void deliver(self_ptr self, lane<Work, Record>& ln, uint64_t id, Record& rec,
     self->send(handle, release_atom_v, poll.request.worker_id);
     return;
   }
-  self->demonitor(poll.requester);
   poll.promise.deliver(std::move(rec));
 }
 
@@ -279,23 +280,27 @@ void expire(self_ptr self, lane<Work, Record>& ln, uint64_t id) {
   if (i == ln.by_id.end())
     return;
   auto poll = ln.take(i->second);
-  answer_empty(self, poll);
+  answer_empty(poll);
 }
 
-/// Withdraws the polls of a requester that went away (e.g. a cancelled gRPC call), so no work
-/// is claimed for a poller that can no longer receive it; its reserved polls are marked, so
-/// that the claims made for them are released.
+/// Withdraws the poll of `poller` (e.g. its gRPC call was cancelled), so no work is claimed for
+/// a poller that can no longer receive it: a parked one leaves the line, a reserved one is
+/// marked, so that the claim made for it is released. Returns whether `ln` had it.
 template <class Work, class Record>
-void withdraw(self_ptr self, lane<Work, Record>& ln, const caf::actor_addr& requester) {
-  for (auto i = ln.polls.begin(); i != ln.polls.end();) {
-    auto next = std::next(i);
-    if (i->requester == requester)
+bool withdraw(self_ptr self, lane<Work, Record>& ln, const poller_key& poller) {
+  for (auto i = ln.polls.begin(); i != ln.polls.end(); ++i) {
+    if (i->poller == poller) {
       unpark(self, ln, i);
-    i = next;
+      return true;
+    }
   }
-  for (auto& [id, poll] : ln.reserved)
-    if (poll.requester == requester)
+  for (auto& [id, poll] : ln.reserved) {
+    if (poll.poller == poller) {
       poll.gone = true;
+      return true;
+    }
+  }
+  return false;
 }
 
 /// Parks a poll, schedules its expiry and dispatches; the poll is answered by a claim, a
@@ -306,14 +311,13 @@ caf::result<Record> park(self_ptr self, lane<Work, Record>& ln, poll_request& re
   if (st.waiting() >= st.settings.max_parked_polls)
     return make_herald_error(herald_errc::resource_exhausted, "too many concurrent polls");
   auto timeout = std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 0));
-  auto requester = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  if (requester)
-    self->monitor(requester);
+  poller_key poller{caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                    self->current_message_id().request_id().integer_value()};
   auto promise = self->make_response_promise<Record>();
   auto id = ++st.poll_ids;
   auto deadline = self->clock().now() + timeout;
   st.deadlines.emplace(deadline, id);
-  ln.put(parked_poll<Record>{id, std::move(req), promise, requester, deadline}, false);
+  ln.put(parked_poll<Record>{id, std::move(req), promise, std::move(poller), deadline}, false);
   dispatch(self, ln);
   arm_expiry(self);
   return promise;
@@ -343,13 +347,6 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
       fail_all(self->state.workflows, gone);
       fail_all(self->state.tasks, gone);
       self->quit(msg.reason);
-    });
-    self->set_down_handler([self](caf::down_msg& msg) {
-      auto& st = self->state;
-      withdraw(self, st.workflows, msg.source);
-      withdraw(self, st.tasks, msg.source);
-      if (st.claiming.count(msg.source) > 0)
-        st.gone.insert(msg.source);
     });
     return {
         [=](enqueue_atom, ready_workflow& work) {
@@ -385,6 +382,14 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
         [=](unreserve_atom, uint64_t id) {
           if (!unreserve(self, self->state.workflows, id))
             unreserve(self, self->state.tasks, id);
+        },
+        [=](withdraw_atom, uint64_t request) {
+          auto& st = self->state;
+          poller_key poller{caf::actor_cast<caf::actor_addr>(self->current_sender()), request};
+          if (withdraw(self, st.workflows, poller) || withdraw(self, st.tasks, poller))
+            return;
+          if (st.claiming.count(poller) > 0)
+            st.gone.insert(poller);
         },
         [=](expire_poll_atom, uint64_t generation) {
           auto& st = self->state;

@@ -67,19 +67,12 @@ using workflow_continuation = std::function<void(const caf::error&, const workfl
 
 struct registry_state {
   engine_context ctx;
-  std::map<std::string, org_record> orgs_by_slug;
-  std::map<std::string, org_record> orgs_by_id;
   std::unordered_map<std::string, workflow_actor> workflows;
   std::unordered_map<std::string, task_entry> tasks;
   key_reservations keys;
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
-  /// Worker id (as polled with, or registered) -> when it was last heard of (`clock_ms`).
-  std::unordered_map<std::string, int64_t> last_seen;
-  /// Worker id -> until when its latest long poll stays parked (`clock_ms`): a worker waiting
-  /// in a poll is alive, even if the poll arrived longer than a lease ago.
-  std::unordered_map<std::string, int64_t> parked_until;
   id_reservations task_ids;
   id_reservations child_ids;
   tree_hub_actor trees;
@@ -217,40 +210,12 @@ caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts...
 
 /// Returns the error for an org id that is malformed or unknown, or none.
 caf::error check_org(const registry_state& st, const std::string& org_id) {
-  if (canonical_uuid(org_id) != org_id)
-    return invalid("org_id '" + org_id + "' is not a canonical UUID");
-  if (st.orgs_by_id.count(org_id) == 0)
-    return not_found("organization", org_id);
-  return {};
+  return st.ctx.directory->check_org(org_id);
 }
 
-/// Notes a sign of life of the worker `worker_id` (and of its name, when it is registered: the
-/// native SDK heartbeats with its registered id but may poll with its name).
+/// Notes a sign of life of the worker `worker_id`.
 void seen(self_ptr self, const std::string& worker_id) {
-  auto& st = self->state;
-  if (worker_id.empty())
-    return;
-  auto now = clock_ms(self);
-  st.last_seen[worker_id] = now;
-  if (auto i = st.workers.find(worker_id); i != st.workers.end() && !i->second.name.empty())
-    st.last_seen[i->second.name] = now;
-}
-
-/// Notes a long poll of `req.worker_id`: a sign of life now, and for as long as it is parked.
-void seen_polling(self_ptr self, const poll_request& req) {
-  seen(self, req.worker_id);
-  if (!req.worker_id.empty())
-    self->state.parked_until[req.worker_id] = clock_ms(self) + req.timeout_ms;
-}
-
-caf::error check_poll(const registry_state& st, poll_request& req) {
-  if (auto err = check_org(st, req.org_id))
-    return err;
-  if (req.queue.empty())
-    req.queue = "default";
-  if (req.timeout_ms < 0)
-    return invalid("timeout_seconds is negative");
-  return {};
+  self->state.ctx.directory->activity().seen(worker_id, clock_ms(self));
 }
 
 /// Creates a new execution for `req` (not yet committed: its `start_atom` does that, with the
@@ -570,10 +535,10 @@ void claim_keys(self_ptr self, std::string owner,
 
 /// Returns the id of the org named `slug`, or not_found.
 caf::expected<std::string> org_id_of(const registry_state& st, const std::string& slug) {
-  auto i = st.orgs_by_slug.find(slug);
-  if (i == st.orgs_by_slug.end())
+  auto org = st.ctx.directory->org_by_slug(slug);
+  if (!org)
     return not_found("organization", "'" + slug + "'");
-  return i->second.id;
+  return org->id;
 }
 
 /// Returns the error for a task-state key that is empty or too long, or none.
@@ -620,12 +585,18 @@ caf::result<caf::ok_atom> change_task_state(self_ptr self, task_state_op op) {
   return rp;
 }
 
+/// Remembers a registered worker and notes a sign of life of it.
+void remember_worker(self_ptr self, const worker_record& worker) {
+  self->state.workers[worker.id] = worker;
+  self->state.ctx.directory->activity().alias(worker.id, worker.name);
+  seen(self, worker.id);
+}
+
 /// Persists a worker's heartbeat (and remembers the worker) before answering.
 void persist_heartbeat(self_ptr self, worker_record worker,
                        caf::typed_response_promise<caf::ok_atom> rp) {
   worker.heartbeat_ms = now_ms();
-  self->state.workers[worker.id] = worker;
-  seen(self, worker.id);
+  remember_worker(self, worker);
   write_batch batch;
   batch.workers.push_back(std::move(worker));
   commit_and_answer(self, std::move(batch), rp);
@@ -660,10 +631,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         tree_hub_settings{settings.broadcaster, settings.tree_linger, settings.store_timeout},
         writer, reader);
     self->link_to(st.trees);
-    for (auto& org : init.orgs) {
-      st.orgs_by_id[org.id] = org;
-      st.orgs_by_slug[org.slug] = org;
-    }
+    for (auto& org : init.orgs)
+      directory->add_org(org);
     for (auto& wf : init.workflows)
       spawn_and_track(self, std::move(wf));
     init.workflows.clear();
@@ -933,16 +902,14 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           return delegate_to_workflow<caf::ok_atom>(self, req.workflow_id, submit_atom_v, req);
         },
         [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
-          if (auto err = check_poll(self->state, req))
+          if (auto err = self->state.ctx.directory->admit_poll(req))
             return err;
-          seen_polling(self, req);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v,
                                 workflow_atom_v, std::move(req));
         },
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
-          if (auto err = check_poll(self->state, req))
+          if (auto err = self->state.ctx.directory->admit_poll(req))
             return err;
-          seen_polling(self, req);
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
                                 std::move(req));
         },
@@ -1008,8 +975,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                         std::move(batch))
               .then(
                   [=](caf::ok_atom) mutable {
-                    self->state.workers[worker.id] = worker;
-                    seen(self, worker.id);
+                    remember_worker(self, worker);
                     rp.deliver(worker.id);
                   },
                   [=](caf::error& err) mutable { rp.deliver(err); });
@@ -1031,21 +997,11 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                     [=](caf::error& err) mutable { rp.deliver(err); });
           return rp;
         },
-        [=](lease_atom, const std::string& worker_id) -> int64_t {
-          auto& st = self->state;
-          int64_t alive = 0;
-          if (auto i = st.last_seen.find(worker_id); i != st.last_seen.end())
-            alive = i->second;
-          if (auto i = st.parked_until.find(worker_id); i != st.parked_until.end())
-            alive = std::max(alive, std::min(i->second, clock_ms(self)));
-          return alive;
-        },
         [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {
-          auto& st = self->state;
-          auto i = st.orgs_by_slug.find(slug);
-          if (i == st.orgs_by_slug.end())
+          auto org = self->state.ctx.directory->org_by_slug(slug);
+          if (!org)
             return not_found("organization", "'" + slug + "'");
-          return i->second;
+          return std::move(*org);
         },
         [=](list_atom, workflow_atom, workflow_query& query) -> caf::result<workflow_page> {
           auto& st = self->state;

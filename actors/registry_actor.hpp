@@ -68,9 +68,6 @@ using registry_actor = caf::typed_actor<
     /// RegisterWorker: the worker and its definitions in one transaction; answers its new id.
     caf::replies_to<register_atom, worker_registration>::with<std::string>,
     caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
-    /// When a worker (by the id it polls with, or its registered id) was last heard of, in
-    /// `clock_ms`; 0 if not since start-up.
-    caf::replies_to<lease_atom, std::string>::with<int64_t>,
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
     // -- reads of the REST API and discovery: the registry resolves the org slug (first string)
     //    and the store reader answers; another org's entity is not found --

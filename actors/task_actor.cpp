@@ -339,35 +339,23 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
         [=](lease_atom) {
           // The attempt keeps running while its worker shows signs of life (here, or anywhere:
           // polls and heartbeats reach the registry); otherwise it is failed and retried.
-          self->state.lease_armed = false;
-          const auto& row = self->state.record;
+          auto& st = self->state;
+          st.lease_armed = false;
+          const auto& row = st.record;
           if (row.status != task_status::running)
             return;  // no attempt runs: the next claim arms a check
-          auto worker = row.worker_id;
-          auto attempt = row.execution_count;
-          auto lease = self->state.ctx.settings.worker_lease;
-          self->request(self->state.ctx.registry, caf::infinite, lease_atom_v, worker)
-              .then(
-                  [=](int64_t seen_ms) {
-                    const auto& now_row = self->state.record;
-                    if (now_row.status != task_status::running)
-                      return;  // the attempt ended meanwhile
-                    // A new attempt (maybe of another worker) counts from its own claim.
-                    bool same = now_row.worker_id == worker && now_row.execution_count == attempt;
-                    auto alive = same ? std::max(seen_ms, self->state.last_activity_ms)
-                                      : self->state.last_activity_ms;
-                    auto left = alive + lease.count() - clock_ms(self);
-                    if (left > 0) {
-                      arm_lease(self, std::chrono::milliseconds{left});
-                      return;
-                    }
-                    fail_attempt(self,
-                                 "worker " + now_row.worker_id
-                                     + " lease expired: no sign of life for "
-                                     + std::to_string(lease.count() / 1000) + " s",
-                                 false, [](const caf::error&) {});
-                  },
-                  [=](caf::error&) { arm_lease(self, lease); });
+          auto now = clock_ms(self);
+          auto lease = st.ctx.settings.worker_lease;
+          auto seen = st.ctx.directory->activity().alive_at(row.worker_id, now);
+          auto left = std::max(seen, st.last_activity_ms) + lease.count() - now;
+          if (left > 0) {
+            arm_lease(self, std::chrono::milliseconds{left});
+            return;
+          }
+          fail_attempt(self,
+                       "worker " + row.worker_id + " lease expired: no sign of life for "
+                           + std::to_string(lease.count() / 1000) + " s",
+                       false, [](const caf::error&) {});
         },
         [=](deadline_atom) {
           if (is_terminal(self->state.record.status))

@@ -470,27 +470,18 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           // The worker keeps the execution while it shows signs of life (polls, heartbeats),
           // counted from its claim. A released or finished execution needs no check: its next
           // claim arms one.
-          self->state.lease_armed = false;
-          if (!held(data().record))
+          auto& st = self->state;
+          st.lease_armed = false;
+          const auto& rec = data().record;
+          if (!held(rec))
             return;
-          auto worker = data().record.worker_id;
-          auto lease = self->state.ctx.settings.worker_lease;
-          self->request(self->state.ctx.registry, caf::infinite, lease_atom_v, worker)
-              .then(
-                  [=](int64_t seen_ms) {
-                    const auto& rec = data().record;
-                    if (!held(rec))
-                      return;
-                    // Another worker may hold it by now: its silence is not `worker`'s.
-                    auto alive = rec.worker_id == worker ? std::max(seen_ms, self->state.claimed_ms)
-                                                         : self->state.claimed_ms;
-                    auto left = alive + lease.count() - clock_ms(self);
-                    if (left > 0)
-                      arm_lease(self, std::chrono::milliseconds{left});
-                    else if (auto c = release_claim(data(), rec.worker_id))
-                      commit_quietly(self, std::move(*c));
-                  },
-                  [=](caf::error&) { arm_lease(self, lease); });
+          auto now = clock_ms(self);
+          auto seen = st.ctx.directory->activity().alive_at(rec.worker_id, now);
+          auto left = std::max(seen, st.claimed_ms) + st.ctx.settings.worker_lease.count() - now;
+          if (left > 0)
+            arm_lease(self, std::chrono::milliseconds{left});
+          else if (auto c = release_claim(data(), rec.worker_id))
+            commit_quietly(self, std::move(*c));
         },
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
           int64_t sequence = 0;

@@ -61,13 +61,13 @@ void server::start(std::ostream& out) {
   store_cfg.stats = std::make_shared<store_stats>();
   writer_ = spawn_store_writer(sys_, store_cfg);
   reader_ = spawn_store_reader(sys_, store_cfg);
-  registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_,
-                             std::make_shared<engine_directory>(sys_, cfg_.engine.queue),
-                             std::move(init));
-  grpc_ = std::make_unique<grpc_server>(sys_, registry_, cfg_.grpc);
+  auto directory = std::make_shared<engine_directory>(sys_, cfg_.engine.queue);
+  registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, directory, std::move(init));
+  engine_client engine{registry_, directory, std::make_shared<engine_port>(sys_)};
+  grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc);
   auto grpc_port = grpc_->start();
   out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;
-  http_ = std::make_unique<http_server>(sys_, registry_, cfg_.http);
+  http_ = std::make_unique<http_server>(engine, cfg_.http);
   // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
   http_->add_metrics([stats = store_cfg.stats] { return stats->metrics_text(); });

@@ -1,13 +1,9 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/registry_actor.hpp"
-#include "api/actor_bridge.hpp"
+#include "api/engine_client.hpp"
 #include "protocol/messages.hpp"
 
 namespace herald {
@@ -19,20 +15,20 @@ enum class stream_owner { workflow, task, tree };
 /// Asks the registry to subscribe `sink` to the stream of `owner` `id`, from offset `after` on;
 /// `on_ok(caf::ok_atom)` or `on_error(caf::error&)` runs on a CAF thread.
 template <class OnOk, class OnError>
-void subscribe_stream(caf::actor_system& sys, const registry_actor& registry,
-                      std::chrono::milliseconds timeout, stream_owner owner, const std::string& id,
+void subscribe_stream(const engine_client& engine, stream_owner owner, const std::string& id,
                       int64_t after, event_sink_ptr sink, OnOk on_ok, OnError on_error) {
+  auto& port = *engine.port;
   switch (owner) {
     case stream_owner::workflow:
-      ask(sys, registry, timeout, on_ok, on_error, caf::subscribe_atom_v, id, after, sink);
+      port.ask(engine.registry, on_ok, on_error, caf::subscribe_atom_v, id, after, sink);
       break;
     case stream_owner::task:
-      ask(sys, registry, timeout, on_ok, on_error, caf::subscribe_atom_v, task_atom_v, id, after,
-          sink);
+      port.ask(engine.registry, on_ok, on_error, caf::subscribe_atom_v, task_atom_v, id, after,
+               sink);
       break;
     case stream_owner::tree:
-      ask(sys, registry, timeout, on_ok, on_error, caf::subscribe_atom_v, tree_atom_v, id, after,
-          sink);
+      port.ask(engine.registry, on_ok, on_error, caf::subscribe_atom_v, tree_atom_v, id, after,
+               sink);
       break;
   }
 }

@@ -5,9 +5,7 @@
 #include <memory>
 #include <string>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/registry_actor.hpp"
+#include "api/engine_client.hpp"
 
 namespace grpc {
 class Server;
@@ -19,19 +17,18 @@ namespace herald {
 struct grpc_settings {
   std::string address = "0.0.0.0";
   uint16_t port = 9090;
-  std::chrono::milliseconds request_timeout{30000};  ///< bound on any engine request
-  std::chrono::seconds max_poll_timeout{120};        ///< longest long poll honoured
-  size_t max_input_bytes = 1024 * 1024;              ///< larger JSON payloads: RESOURCE_EXHAUSTED
-  size_t max_message_bytes = 8 * 1024 * 1024;        ///< gRPC receive limit
-  size_t stream_queue_bytes = 1 << 20;  ///< unsent bytes after which a subscriber is cut off
+  std::chrono::seconds max_poll_timeout{120};  ///< longest long poll honoured
+  size_t max_input_bytes = 1024 * 1024;        ///< larger JSON payloads: RESOURCE_EXHAUSTED
+  size_t max_message_bytes = 8 * 1024 * 1024;  ///< gRPC receive limit
+  size_t stream_queue_bytes = 1 << 20;         ///< unsent bytes after which a subscriber is cut off
 };
 
 /// The gRPC front end: Flovyn's `flovyn.v1` services (WorkerLifecycle, WorkflowDispatch,
 /// TaskExecution, WorkflowQuery) and Herald's own `herald.v1.StreamService` on the callback API.
-/// Each call becomes one registry request (a subscription: a check, then the subscribe).
+/// Each call becomes one engine request (a subscription: a check, then the subscribe).
 class grpc_server {
 public:
-  grpc_server(caf::actor_system& sys, registry_actor registry, grpc_settings settings);
+  grpc_server(engine_client engine, grpc_settings settings);
   ~grpc_server();
 
   /// Binds and starts serving; returns the bound port (port 0 picks a free one).

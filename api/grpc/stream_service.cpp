@@ -10,7 +10,6 @@
 
 #include <caf/send.hpp>
 
-#include "api/actor_bridge.hpp"
 #include "api/grpc/grpc_codec.hpp"
 #include "api/grpc/grpc_status.hpp"
 #include "api/grpc/stream_sink.hpp"
@@ -81,9 +80,8 @@ void unsubscribe(const registry_actor& registry, const subscription& sub,
 /// late reply after the call ended only finds a closed sink.
 void subscribe(const service_context& context, subscription sub,
                std::shared_ptr<stream_sink> sink) {
-  auto& sys = *context.sys;
-  auto registry = context.registry;
-  auto timeout = context.settings.request_timeout;
+  auto engine = context.engine;
+  auto registry = engine.registry;
   auto on_error = [sink](caf::error& err) { sink->finish(to_grpc_status(err)); };
   auto after = sub.after;
   auto on_subscribed = [registry, sub, sink](caf::ok_atom) {
@@ -91,17 +89,16 @@ void subscribe(const service_context& context, subscription sub,
     if (sink->closed())
       unsubscribe(registry, sub, sink);
   };
-  auto go = [&sys, registry, timeout, on_error, on_subscribed, after, sub, sink] {
-    subscribe_stream(sys, registry, timeout, sub.target, sub.id, after, sink, on_subscribed,
-                     on_error);
+  auto go = [engine, on_error, on_subscribed, after, sub, sink] {
+    subscribe_stream(engine, sub.target, sub.id, after, sink, on_subscribed, on_error);
   };
   // Another org's execution or task is reported exactly like a missing one.
   auto not_found = [sink](std::string message) {
     sink->finish(to_grpc_status(make_herald_error(herald_errc::not_found, std::move(message))));
   };
   if (sub.target == stream_owner::task) {
-    ask(
-        sys, registry, timeout,
+    engine.port->ask(
+        registry,
         [go, not_found, sub, sink](task_record& task) {
           if (task.org_id != sub.org_id)
             not_found("task execution " + sub.id + " not found");
@@ -114,8 +111,8 @@ void subscribe(const service_context& context, subscription sub,
         on_error, caf::get_atom_v, task_atom_v, sub.id);
     return;
   }
-  ask(
-      sys, registry, timeout,
+  engine.port->ask(
+      registry,
       [go, not_found, sub, sink](workflow_record& record) {
         if (record.org_id != sub.org_id)
           not_found("workflow execution " + sub.id + " not found");
@@ -203,7 +200,7 @@ public:
 
   void OnDone() override {
     if (joined_) {
-      unsubscribe(hub_.context.registry, sub_, sink_);
+      unsubscribe(hub_.context.engine.registry, sub_, sink_);
       hub_.leave(sink_);
     }
     delete this;

@@ -20,7 +20,7 @@ grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
     return reject(ctx, submit.error());
   auto keyed = !submit->idempotency_key.empty();
   return ask_registry<submit_task_result>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response, keyed](submit_task_result& result) {
         response->set_task_execution_id(result.task.id);
         response->set_idempotency_key_used(keyed && !result.created);
@@ -36,9 +36,13 @@ grpc::ServerUnaryReactor* task_execution_service::PollTask(
   auto poll = decode(*request, context_.settings, ctx->deadline());
   if (!poll)
     return reject(ctx, poll.error());
-  auto timeout = std::chrono::milliseconds{poll->timeout_ms} + context_.settings.request_timeout;
-  return ask_registry<task_record>(
-      context_, timeout,
+  auto& directory = *context_.engine.directory;
+  if (auto err = directory.admit_poll(*poll))
+    return reject(ctx, err);
+  // Straight to the queue: a cancelled call withdraws its poll there, after it.
+  auto queue = directory.queue(poll->org_id, poll->queue);
+  return ask_engine<task_record>(
+      context_, queue, true,
       [response](task_record& rec) {
         if (!rec.id.empty())
           encode(rec, response->mutable_task());
@@ -88,7 +92,7 @@ grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
   if (!data)
     return reject(ctx, data.error());
   return ask_registry<caf::ok_atom>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](caf::ok_atom) {
         response->set_acknowledged(true);
         return grpc::Status::OK;

@@ -14,7 +14,7 @@ grpc::ServerUnaryReactor* task_execution_service::GetState(
   if (!id)
     return reject(ctx, id.error());
   return ask_registry<std::string>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](std::string& value) {
         response->set_found(!value.empty());
         response->set_value(std::move(value));
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* task_execution_service::GetStateKeys(
   if (!id)
     return reject(ctx, id.error());
   return ask_registry<std::vector<std::string>>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](std::vector<std::string>& keys) {
         for (auto& key : keys)
           response->add_keys(std::move(key));

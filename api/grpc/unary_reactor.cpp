@@ -1,7 +1,5 @@
 #include "api/grpc/unary_reactor.hpp"
 
-#include <caf/send.hpp>
-
 namespace herald {
 
 void unary_call::finish(grpc::Status status) {
@@ -12,27 +10,28 @@ unary_reactor::unary_reactor() : call_(std::make_shared<unary_call>(this)) {
   // nop
 }
 
-void unary_call::attach(caf::actor requester) {
+void unary_call::on_cancel(std::function<void()> abandon) {
   bool cancelled = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    requester_ = requester;
     cancelled = cancelled_;
+    if (!cancelled)
+      abandon_ = abandon;
   }
   if (cancelled)
-    caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+    abandon();
 }
 
 void unary_call::cancel() {
-  caf::actor requester;
+  std::function<void()> abandon;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     cancelled_ = true;
-    requester = std::move(requester_);
+    abandon = std::move(abandon_);
   }
   finish(grpc::Status::CANCELLED);
-  if (requester)
-    caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+  if (abandon)
+    abandon();
 }
 
 void unary_reactor::OnCancel() {

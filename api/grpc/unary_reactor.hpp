@@ -1,6 +1,6 @@
 #pragma once
 
-#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -8,12 +8,9 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
-#include <caf/actor.hpp>
-#include <caf/actor_system.hpp>
 #include <caf/error.hpp>
 
-#include "actors/registry_actor.hpp"
-#include "api/actor_bridge.hpp"
+#include "api/engine_client.hpp"
 #include "api/grpc/grpc_server.hpp"
 #include "api/grpc/grpc_status.hpp"
 
@@ -21,8 +18,7 @@ namespace herald {
 
 /// What every service needs to reach the engine.
 struct service_context {
-  caf::actor_system* sys = nullptr;
-  registry_actor registry;
+  engine_client engine;
   grpc_settings settings;
 };
 
@@ -54,16 +50,17 @@ public:
   /// Finishes the call with `status` unless it is already finished.
   void finish(grpc::Status status);
 
-  /// Remembers the actor that waits for the engine's reply, so a cancellation can abandon it.
-  void attach(caf::actor requester);
+  /// Remembers how to abandon the engine request of this call (e.g. withdraw a parked poll);
+  /// runs it at once if the call was cancelled already.
+  void on_cancel(std::function<void()> abandon);
 
-  /// Finishes the call with CANCELLED and abandons the engine request (e.g. a parked poll).
+  /// Finishes the call with CANCELLED and abandons the engine request.
   void cancel();
 
 private:
   std::mutex mtx_;
   grpc::ServerUnaryReactor* reactor_;  ///< null once finished
-  caf::actor requester_;
+  std::function<void()> abandon_;
   bool cancelled_ = false;
 };
 
@@ -87,28 +84,38 @@ private:
 /// Finishes an RPC at once with the status of `err`; nothing reaches the engine.
 grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::error& err);
 
-/// Answers a unary RPC with one registry request, without blocking: `fill(reply)` writes the
-/// response and returns the status (`Reply` is the registry's exact reply type); an error
-/// finishes the call with `to_grpc_status(err)`.
-template <class Reply, class Fill, class... Ts>
-grpc::ServerUnaryReactor* ask_registry(const service_context& context,
-                                       std::chrono::milliseconds timeout, Fill fill, Ts&&... xs) {
+/// Answers a unary RPC with one request to `dest` (an engine actor), without blocking:
+/// `fill(reply)` writes the response and returns the status (`Reply` is the exact reply type);
+/// an error finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request;
+/// `withdraw` (if set) also tells `dest` that the request is given up.
+template <class Reply, class Handle, class Fill, class... Ts>
+grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handle& dest,
+                                     bool withdraw, Fill fill, Ts&&... xs) {
   auto* reactor = new unary_reactor;
   auto call = reactor->call();
-  auto requester = ask(
-      *context.sys, context.registry, timeout,
-      [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
+  auto port = context.engine.port;
+  auto ticket = port->ask(
+      dest, [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
       [call](caf::error& err) { call->finish(to_grpc_status(err)); }, std::forward<Ts>(xs)...);
-  call->attach(std::move(requester));
+  call->on_cancel([port, ticket, dest, withdraw] {
+    if (port->forget(ticket) && withdraw)
+      port->tell(dest, withdraw_atom_v, ticket);
+  });
   return reactor;
+}
+
+/// `ask_engine` of the registry.
+template <class Reply, class Fill, class... Ts>
+grpc::ServerUnaryReactor* ask_registry(const service_context& context, Fill fill, Ts&&... xs) {
+  return ask_engine<Reply>(context, context.engine.registry, false, std::move(fill),
+                           std::forward<Ts>(xs)...);
 }
 
 /// `ask_registry` for requests answered with `ok_atom`: the response stays as it is.
 template <class... Ts>
 grpc::ServerUnaryReactor* ask_registry_ok(const service_context& context, Ts&&... xs) {
   return ask_registry<caf::ok_atom>(
-      context, context.settings.request_timeout, [](caf::ok_atom) { return grpc::Status::OK; },
-      std::forward<Ts>(xs)...);
+      context, [](caf::ok_atom) { return grpc::Status::OK; }, std::forward<Ts>(xs)...);
 }
 
 }  // namespace herald

@@ -16,7 +16,7 @@ grpc::ServerUnaryReactor* worker_lifecycle_service::RegisterWorker(
   if (!worker)
     return reject(ctx, worker.error());
   return ask_registry<std::string>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](std::string& id) {
         response->set_worker_id(id);
         response->set_success(true);

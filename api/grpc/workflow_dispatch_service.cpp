@@ -17,9 +17,13 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::PollWorkflow(
   auto poll = decode(*request, context_.settings, ctx->deadline());
   if (!poll)
     return reject(ctx, poll.error());
-  auto timeout = std::chrono::milliseconds{poll->timeout_ms} + context_.settings.request_timeout;
-  return ask_registry<workflow_record>(
-      context_, timeout,
+  auto& directory = *context_.engine.directory;
+  if (auto err = directory.admit_poll(*poll))
+    return reject(ctx, err);
+  // Straight to the queue: a cancelled call withdraws its poll there, after it.
+  auto queue = directory.queue(poll->org_id, poll->queue);
+  return ask_engine<workflow_record>(
+      context_, queue, true,
       [response](workflow_record& rec) {
         if (!rec.id.empty())
           encode(rec, response->mutable_workflow_execution());
@@ -36,7 +40,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::StartWorkflow(
     return reject(ctx, start.error());
   auto keyed = !start->idempotency_key.empty();
   return ask_registry<start_workflow_result>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response, keyed](start_workflow_result& result) {
         response->set_workflow_execution_id(result.workflow_id);
         response->set_idempotency_key_used(keyed && !result.created);
@@ -53,7 +57,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::GetEvents(
   if (!id)
     return reject(ctx, id.error());
   return ask_registry<std::vector<history_event>>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](std::vector<history_event>& events) {
         response->mutable_events()->Reserve(static_cast<int>(events.size()));
         for (const auto& event : events)
@@ -79,7 +83,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWorkflow(
   if (!signal)
     return reject(ctx, signal.error());
   return ask_registry<int64_t>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](int64_t sequence) {
         response->set_signal_event_sequence(sequence);
         return grpc::Status::OK;
@@ -94,7 +98,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWithStartWorkflow(
   if (!decoded)
     return reject(ctx, decoded.error());
   return ask_registry<signal_with_start_result>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](signal_with_start_result& result) {
         response->set_workflow_execution_id(result.workflow_id);
         response->set_workflow_created(result.created);
@@ -111,7 +115,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::StartChildWorkflow(
   if (!start)
     return reject(ctx, start.error());
   return ask_registry<std::string>(
-      context_, context_.settings.request_timeout,
+      context_,
       [response](std::string& id) {
         response->set_child_workflow_execution_id(id);
         return grpc::Status::OK;
@@ -139,8 +143,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::RejectPromise(
 
 grpc::ServerUnaryReactor* workflow_dispatch_service::settle(promise_request req) {
   return ask_registry<promise_result>(
-      context_, context_.settings.request_timeout, [](promise_result&) { return grpc::Status::OK; },
-      promise_atom_v, std::move(req));
+      context_, [](promise_result&) { return grpc::Status::OK; }, promise_atom_v, std::move(req));
 }
 
 }  // namespace herald

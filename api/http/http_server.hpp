@@ -9,9 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/registry_actor.hpp"
+#include "api/engine_client.hpp"
 #include "api/http/net.hpp"
 
 namespace herald {
@@ -37,7 +35,7 @@ struct http_settings {
 /// one or more requests to the registry; no handler blocks.
 class http_server {
 public:
-  http_server(caf::actor_system& sys, registry_actor registry, http_settings settings);
+  http_server(engine_client engine, http_settings settings);
 
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

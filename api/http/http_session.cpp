@@ -3,7 +3,6 @@
 
 #include "protocol/json.hpp"
 
-#include "api/actor_bridge.hpp"
 #include "api/http/rest_codec.hpp"
 #include "api/http/sse_session.hpp"
 #include "protocol/caf_types.hpp"

@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-#include "api/actor_bridge.hpp"
 #include "api/http/http_session.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
@@ -19,8 +18,8 @@ template <class Reply, class OnReply, class OnError, class... Ts>
 void http_session::call_or(OnReply on_reply, OnError on_error, Ts&&... xs) {
   std::weak_ptr<http_session> weak = shared_from_this();
   auto state = state_;
-  ask(
-      state_->sys(), state_->registry(), state_->settings().request_timeout,
+  state_->engine().port->ask(
+      state_->registry(),
       [weak, state, on_reply](Reply& reply) {
         state->post_to(weak, [on_reply, reply = std::move(reply)](http_session& self) mutable {
           on_reply(self, reply);

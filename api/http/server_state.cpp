@@ -10,8 +10,8 @@ closable_session::~closable_session() {
   // nop
 }
 
-server_state::server_state(caf::actor_system& sys, registry_actor registry, http_settings settings)
-    : sys_(sys), registry_(std::move(registry)), settings_(std::move(settings)) {
+server_state::server_state(engine_client engine, http_settings settings)
+    : engine_(std::move(engine)), settings_(std::move(settings)) {
   // nop
 }
 

@@ -10,9 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/registry_actor.hpp"
+#include "api/engine_client.hpp"
 #include "api/http/http_server.hpp"
 #include "api/http/net.hpp"
 
@@ -33,10 +31,10 @@ public:
 /// `io_context` once the server stops (so no foreign thread touches a dead `io_context`).
 class server_state {
 public:
-  server_state(caf::actor_system& sys, registry_actor registry, http_settings settings);
+  server_state(engine_client engine, http_settings settings);
 
-  caf::actor_system& sys() { return sys_; }
-  const registry_actor& registry() const { return registry_; }
+  const engine_client& engine() const { return engine_; }
+  const registry_actor& registry() const { return engine_.registry; }
   const http_settings& settings() const { return settings_; }
 
   /// Keeps `session` alive until `leave`; returns false (and keeps nothing) once stopped.
@@ -86,8 +84,7 @@ public:
   }
 
 private:
-  caf::actor_system& sys_;
-  registry_actor registry_;
+  engine_client engine_;
   http_settings settings_;
   stream_counters streams_;
   std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving

@@ -65,8 +65,8 @@ void sse_session::run() {
     // The client reconnects and then gets a proper status for whatever went wrong.
     state->post_to(weak, [](sse_session& session) { session.close(); });
   };
-  subscribe_stream(state_->sys(), state_->registry(), state_->settings().request_timeout,
-                   request_.owner, request_.id, request_.after, sink_, on_ok, on_error);
+  subscribe_stream(state_->engine(), request_.owner, request_.id, request_.after, sink_, on_ok,
+                   on_error);
 }
 
 void sse_session::unsubscribe() {

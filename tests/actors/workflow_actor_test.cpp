@@ -556,14 +556,22 @@ BOOST_AUTO_TEST_CASE(idempotency_keys_return_the_first_execution) {
   BOOST_TEST(third->workflow_id != first->workflow_id);
 }
 
-BOOST_AUTO_TEST_CASE(a_poll_whose_caller_went_away_takes_no_work) {
+BOOST_AUTO_TEST_CASE(a_withdrawn_poll_takes_no_work) {
+  // A poller that gives up (a cancelled gRPC call) withdraws its request by the request's id.
   poll_request req{org_id, "q", "gone", 60000, {}};
-  auto poller = sys.spawn([=](caf::event_based_actor* self) {
-    self->request(registry, std::chrono::seconds(600), poll_atom_v, workflow_atom_v, req)
-        .then([](workflow_record&) {}, [](caf::error&) {});
+  auto queue = directory->queue(org_id, "q");
+  auto poller = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto pending = self->request(queue, caf::infinite, poll_atom_v, workflow_atom_v, req);
+    auto request = pending.id().request_id().integer_value();
+    pending.then([](workflow_record&) { BOOST_FAIL("a withdrawn poll got work"); },
+                 [](caf::error&) {});
+    return {[=](cancel_atom) {
+      self->send(queue, withdraw_atom_v, request);
+      self->quit();
+    }};
   });
   run();
-  caf::anon_send_exit(poller, caf::exit_reason::kill);
+  caf::anon_send(poller, cancel_atom_v);
   run();
   auto id = start("after-cancel");
   // The work is still ready: the next poll gets it.

@@ -50,9 +50,8 @@ engine_fixture::engine_fixture() {
   reader = spawn_store_reader(sys, settings);
   registry_init init;
   init.orgs.push_back(org_record{org_id, "default", "Default", 0});
-  registry
-      = spawn_registry(sys, engine_settings{}, writer, reader,
-                       std::make_shared<engine_directory>(sys, queue_settings{}), std::move(init));
+  directory = std::make_shared<engine_directory>(sys, queue_settings{});
+  registry = spawn_registry(sys, engine_settings{}, writer, reader, directory, std::move(init));
   run();
 }
 

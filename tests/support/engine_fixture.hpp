@@ -110,6 +110,7 @@ struct engine_fixture : deterministic_fixture {
 
   std::filesystem::path db_path;
   std::shared_ptr<store_stats> stats = std::make_shared<store_stats>();
+  engine_directory_ptr directory;
   std::string org_id;
   store_writer_actor writer;
   store_reader_actor reader;
