@@ -25,39 +25,21 @@ struct task_entry {
   std::string workflow_id;
 };
 
-/// Client-chosen ids (of tasks, or of child executions) that live workflows reserved since
-/// start-up; older ones are guarded by the store. No two workflows can hold the same id.
-struct id_reservations {
-  std::unordered_map<std::string, std::string> owners;  ///< id -> workflow id
+/// The live tasks of each live workflow, so that forgetting a workflow forgets its tasks.
+struct task_index {
   std::unordered_map<std::string, std::vector<std::string>> by_workflow;
 
-  /// Reserves `ids` for `workflow`, all or none; fails if another workflow holds one.
-  caf::error reserve(const std::string& workflow, const std::vector<std::string>& ids,
-                     const char* what) {
-    for (const auto& id : ids)
-      if (auto i = owners.find(id); i != owners.end() && i->second != workflow)
-        return make_herald_error(herald_errc::failed_precondition,
-                                 std::string{what} + " execution id collision: " + id
-                                     + " belongs to another workflow execution");
-    for (const auto& id : ids)
-      add(workflow, id);
-    return {};
+  void add(const std::string& workflow, const std::string& task) {
+    by_workflow[workflow].push_back(task);
   }
 
-  void add(const std::string& workflow, const std::string& id) {
-    if (owners.emplace(id, workflow).second)
-      by_workflow[workflow].push_back(id);
-  }
-
-  /// Drops the reservations of `workflow`; returns its ids.
+  /// Drops the tasks of `workflow`; returns their ids.
   std::vector<std::string> release(const std::string& workflow) {
     std::vector<std::string> ids;
     if (auto i = by_workflow.find(workflow); i != by_workflow.end()) {
       ids = std::move(i->second);
       by_workflow.erase(i);
     }
-    for (const auto& id : ids)
-      owners.erase(id);
     return ids;
   }
 };
@@ -73,8 +55,7 @@ struct registry_state {
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
-  id_reservations task_ids;
-  id_reservations child_ids;
+  task_index task_ids;
   tree_hub_actor trees;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
   std::unordered_map<caf::actor_addr, std::string> workflow_ids;
@@ -260,10 +241,9 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   auto id = std::move(i->second);
   st.workflow_ids.erase(i);
   st.workflows.erase(id);
-  // Its committed task ids are guarded by the store from here on.
+  // Its tasks leave memory with it.
   for (const auto& task_id : st.task_ids.release(id))
     st.tasks.erase(task_id);
-  st.child_ids.release(id);
   st.keys.release(id);
 }
 
@@ -1115,18 +1095,6 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         },
         [=](passivate_atom, const std::string&) {
           forget_workflow(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
-          return caf::ok_atom_v;
-        },
-        [=](register_atom, tasks_atom, std::string& workflow_id,
-            std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {
-          if (auto err = self->state.task_ids.reserve(workflow_id, ids, "task"))
-            return err;
-          return caf::ok_atom_v;
-        },
-        [=](register_atom, child_atom, std::string& parent_id,
-            std::vector<std::string>& ids) -> caf::result<caf::ok_atom> {
-          if (auto err = self->state.child_ids.reserve(parent_id, ids, "child workflow"))
-            return err;
           return caf::ok_atom_v;
         },
         [=](register_atom, workflow_atom, workflow_init& init) {

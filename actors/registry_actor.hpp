@@ -113,13 +113,6 @@ using registry_actor = caf::typed_actor<
     /// A finished workflow actor leaves memory: the registry forgets it if it is still the live
     /// actor of that id (later requests rehydrate the execution from the store).
     caf::replies_to<passivate_atom, std::string>::with<caf::ok_atom>,
-    /// Reserves client-chosen task ids for a workflow before it commits them; fails with
-    /// failed_precondition if another workflow holds one (no two workflows can both pass).
-    caf::replies_to<register_atom, tasks_atom, std::string,
-                    std::vector<std::string>>::with<caf::ok_atom>,
-    /// Reserves client-chosen child execution ids for a parent (like task ids).
-    caf::replies_to<register_atom, child_atom, std::string,
-                    std::vector<std::string>>::with<caf::ok_atom>,
     /// A parent committed a new child execution: make it live.
     caf::reacts_to<register_atom, workflow_atom, workflow_init>,
     /// A child execution ended: tell its parent.

@@ -91,7 +91,8 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
     ev.offset = ++next.stream_offset;
     batch.stream_events.push_back(keyed_stream_event{next.id, ev, {}, 0});
   }
-  batch.tasks.push_back(next);
+  // Its first commit creates the row; later ones update it.
+  (what == task_transition::created ? batch.tasks : batch.task_updates).push_back(next);
   if (attempt.attempt > 0)
     batch.attempts.push_back(attempt);
   auto key = std::move(st.key);
@@ -304,7 +305,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           ev.payload = std::move(item.payload);
           ev.timestamp_ms = now_ms();
           write_batch batch;
-          batch.tasks.push_back(next);
+          batch.task_updates.push_back(next);
           batch.stream_events.push_back(keyed_stream_event{next.id, ev, {}, 0});
           auto rp = self->make_response_promise<caf::ok_atom>();
           self->request(st.ctx.writer, caf::infinite, commit_atom_v, std::move(batch))

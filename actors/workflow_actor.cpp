@@ -237,7 +237,7 @@ void unreserve_polls(self_ptr self, const change& c) {
 /// them, answering the polls its claims were made for); then calls `done` with the outcome.
 void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
   auto& st = self->state;
-  self->request(st.ctx.writer, caf::infinite, commit_atom_v, c->batch())
+  self->request(st.ctx.writer, caf::infinite, commit_atom_v, c->batch(st.data.committed))
       .await(
           [=](caf::ok_atom) {
             auto& st = self->state;
@@ -250,7 +250,10 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
           [=](caf::error& err) {
             unreserve_polls(self, *c);
             done(err);
-            self->quit(err);
+            // A conflict (an id of the step exists) wrote nothing: the execution is as it was.
+            // Anything else may have landed: the store is the truth from here on.
+            if (error_code(err) != herald_errc::failed_precondition)
+              self->quit(err);
           });
 }
 
@@ -258,8 +261,8 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
 /// outcome. A poll that waits for the work `c` makes ready is claimed in the same commit. Other
 /// messages wait meanwhile (await), so each step sees the state the previous one left: one
 /// writer per workflow, in order.
-/// A failed commit may still have landed (a timeout, a lost connection): the actor then stops,
-/// and the registry rehydrates the execution from the store on the next request.
+/// A failed commit may still have landed (a lost connection): the actor then stops, and the
+/// registry rehydrates the execution from the store on the next request.
 void commit(self_ptr self, change c, done_fn done) {
   auto shared = std::make_shared<change>(std::move(c));
   auto asks = std::make_shared<std::vector<poll_ask>>(poll_asks(*shared));
@@ -288,57 +291,9 @@ void commit_quietly(self_ptr self, change c) {
   commit(self, std::move(c), [](const caf::error&) {});
 }
 
-/// Checks that no other workflow owns one of the client-chosen ids of new tasks (or, with
-/// `children`, of new child executions) `ids[i..]`: first in the store (one read each: rows of
-/// earlier runs), then by reserving them all in the registry (which serialises concurrent
-/// workflows); then calls `next` with the outcome. Awaited, so the workflow does not change
-/// meanwhile.
-void check_ids(self_ptr self, bool children, std::shared_ptr<std::vector<std::string>> ids,
-               size_t i, done_fn next) {
-  const auto& ctx = self->state.ctx;
-  const auto& me = self->state.data.record.id;
-  if (ids->empty()) {
-    next(caf::error{});
-    return;
-  }
-  auto timeout = ctx.settings.store_timeout;
-  if (i == ids->size()) {
-    auto on_ok = [=](caf::ok_atom) { next(caf::error{}); };
-    auto on_err = [=](caf::error& err) { next(err); };
-    if (children)
-      self->request(ctx.registry, timeout, register_atom_v, child_atom_v, me, *ids)
-          .await(on_ok, on_err);
-    else
-      self->request(ctx.registry, timeout, register_atom_v, tasks_atom_v, me, *ids)
-          .await(on_ok, on_err);
-    return;
-  }
-  const auto& id = (*ids)[i];
-  auto owned_by = [=](const std::string& owner) {
-    if (owner == self->state.data.record.id)
-      check_ids(self, children, ids, i + 1, next);
-    else
-      next(make_herald_error(herald_errc::failed_precondition,
-                             std::string{children ? "child workflow" : "task"}
-                                 + " execution id collision: " + (*ids)[i]
-                                 + " belongs to another workflow execution"));
-  };
-  auto on_err = [=](caf::error& err) {
-    if (error_code(err) == herald_errc::not_found)
-      check_ids(self, children, ids, i + 1, next);
-    else
-      next(err);
-  };
-  if (children)
-    self->request(ctx.reader, timeout, caf::get_atom_v, workflow_atom_v, id)
-        .await([=](workflow_record& other) { owned_by(other.parent_id); }, on_err);
-  else
-    self->request(ctx.reader, timeout, caf::get_atom_v, task_atom_v, id)
-        .await([=](task_record& other) { owned_by(other.workflow_id); }, on_err);
-}
-
 /// Binds the idempotency keys of the new tasks and promises of `c` (see `change::keys`): asks the
-/// registry to reserve them for this workflow (awaited, like `check_ids`), then commits `c` with
+/// registry to reserve them for this workflow (awaited, so the execution does not change
+/// meanwhile), then commits `c` with
 /// the rows of the keys it got. A key that binds another entity already is a conflict that does
 /// not fail the batch: the task or promise is created without it, and the conflict is logged.
 void claim_keys(self_ptr self, change c, done_fn done) {
@@ -548,16 +503,10 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             return not_running(rec);
           if (auto err = validate(data(), req))
             return err;
-          auto c = apply_commands(data(), req);
+          // Task and child ids chosen by the worker are new rows: the store refuses one that
+          // belongs to another execution already (failed_precondition), and nothing is written.
           auto rp = self->make_response_promise<caf::ok_atom>();
-          auto fail = [=](const caf::error& err) mutable { rp.deliver(err); };
-          auto task_ids = std::make_shared<std::vector<std::string>>();
-          for (const auto& row : c.new_tasks)
-            task_ids->push_back(row.id);
-          auto child_ids = std::make_shared<std::vector<std::string>>();
-          for (const auto& init : c.children)
-            child_ids->push_back(init.record.id);
-          auto finish = [=](const caf::error& err) mutable {
+          claim_keys(self, apply_commands(data(), req), [=](const caf::error& err) mutable {
             if (err) {
               rp.deliver(err);
               return;
@@ -565,15 +514,6 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             if (self->state.data.record.status != workflow_status::running)
               self->state.data.woken = false;
             rp.deliver(caf::ok_atom_v);
-          };
-          check_ids(self, false, task_ids, 0, [=](const caf::error& err) mutable {
-            if (err)
-              return fail(err);
-            check_ids(self, true, child_ids, 0, [=](const caf::error& err) mutable {
-              if (err)
-                return fail(err);
-              claim_keys(self, std::move(c), finish);
-            });
           });
           return rp;
         },

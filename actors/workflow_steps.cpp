@@ -368,10 +368,11 @@ void change::emit_workflow(std::string_view name, std::string_view suspend_type)
   emit(workflow_state_event(name, record, record.updated_ms, suspend_type));
 }
 
-write_batch change::batch() const {
+write_batch change::batch(bool exists) const {
   write_batch b;
-  b.workflows.push_back(record);
-  b.tasks = tasks;
+  (exists ? b.workflow_updates : b.workflows).push_back(record);
+  for (const auto& row : tasks)
+    (created_tasks.count(row.id) > 0 ? b.tasks : b.task_updates).push_back(row);
   b.promises = promises;
   b.attempts = attempts;
   for (const auto& ev : events)
@@ -649,6 +650,7 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
           c.keys.push_back(idempotency_key_record{rec.org_id, cmd.idempotency_key, "", row.id, "",
                                                   idempotency_expiry(ts, cmd.idempotency_ttl_ms),
                                                   ts});
+        c.created_tasks.insert(row.id);
         c.tasks.push_back(row);
         c.new_tasks.push_back(std::move(row));
         break;

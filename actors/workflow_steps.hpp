@@ -68,7 +68,8 @@ std::pair<bool, std::string> parse_timer_key(std::string_view key);
 struct change {
   workflow_record record;  ///< the draft: sequence and offset counters advance in it
   std::vector<history_event> events;
-  std::vector<task_record> tasks;        ///< rows to upsert
+  std::vector<task_record> tasks;        ///< rows to write
+  std::set<std::string> created_tasks;   ///< ids of the rows in `tasks` that are new
   std::vector<promise_record> promises;  ///< rows to upsert
   std::vector<task_attempt> attempts;    ///< rows to upsert
   std::vector<stream_event> stream;
@@ -107,8 +108,9 @@ struct change {
   /// Emits a workflow state event (WorkflowSnapshot) of the draft record.
   void emit_workflow(std::string_view name, std::string_view suspend_type = {});
 
-  /// Returns the write batch of this step.
-  write_batch batch() const;
+  /// Returns the write batch of this step; `exists`: whether the execution is in the store
+  /// already (its row is then updated, else inserted).
+  write_batch batch(bool exists) const;
 };
 
 /// Adopts a committed change into the data.

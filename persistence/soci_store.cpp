@@ -15,6 +15,9 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "persistence/group_rows.hpp"
+#include "persistence/pg_group_writer.hpp"
+#include "persistence/rows.hpp"
 #include "persistence/schema.hpp"
 #include "protocol/state_event.hpp"
 #include "protocol/status.hpp"
@@ -58,502 +61,6 @@ void add_uri_parameter(std::string& uri, std::string_view key, std::string_view 
   uri.append(key);
   uri += '=';
   uri.append(value);
-}
-
-// -- JSON columns -------------------------------------------------------------------------------
-
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string json_text(const rapidjson::StringBuffer& buf) {
-  return std::string{buf.GetString(), buf.GetSize()};
-}
-
-/// Renders any JSON value as text (for non-string values where a string is expected).
-std::string json_text(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buf;
-  json_writer writer{buf};
-  value.Accept(writer);
-  return json_text(buf);
-}
-
-std::string string_value(const rapidjson::Value& value) {
-  if (value.IsString())
-    return std::string{value.GetString(), value.GetStringLength()};
-  return json_text(value);
-}
-
-std::string to_json(const std::map<std::string, std::string>& xs) {
-  rapidjson::StringBuffer buf;
-  json_writer writer{buf};
-  writer.StartObject();
-  for (const auto& [key, value] : xs) {
-    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-  }
-  writer.EndObject();
-  return json_text(buf);
-}
-
-std::string to_json(const std::vector<std::string>& xs) {
-  rapidjson::StringBuffer buf;
-  json_writer writer{buf};
-  writer.StartArray();
-  for (const auto& x : xs)
-    writer.String(x.data(), static_cast<rapidjson::SizeType>(x.size()));
-  writer.EndArray();
-  return json_text(buf);
-}
-
-/// Parses a JSON column; "" is an absent value. Throws on malformed text.
-rapidjson::Document parse_json(const std::string& text, const char* column) {
-  rapidjson::Document doc;
-  if (text.empty())
-    return doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
-    throw std::runtime_error(std::string{"malformed JSON in column "} + column);
-  return doc;
-}
-
-std::map<std::string, std::string> map_from_json(const std::string& text, const char* column) {
-  std::map<std::string, std::string> result;
-  auto doc = parse_json(text, column);
-  if (doc.IsObject())
-    for (const auto& member : doc.GetObject())
-      result.emplace(string_value(member.name), string_value(member.value));
-  return result;
-}
-
-std::vector<std::string> list_from_json(const std::string& text, const char* column) {
-  std::vector<std::string> result;
-  auto doc = parse_json(text, column);
-  if (doc.IsArray())
-    for (const auto& item : doc.GetArray())
-      result.push_back(string_value(item));
-  return result;
-}
-
-// -- rows ---------------------------------------------------------------------------------------
-// Each row type lists its columns once, in `columns(row, f)`: `f(name, field)` per column. The
-// fields are what SOCI binds (std::string, int, int64_t, double); statuses and JSON live in extra
-// string members of the row.
-
-template <class F>
-void columns(org_record& x, F&& f) {
-  f("id", x.id);
-  f("slug", x.slug);
-  f("name", x.name);
-  f("created_ms", x.created_ms);
-}
-
-struct workflow_row {
-  workflow_record rec;
-  std::string status;
-  std::string metadata;
-};
-
-template <class F>
-void columns(workflow_row& r, F&& f) {
-  auto& x = r.rec;
-  f("id", x.id);
-  f("org_id", x.org_id);
-  f("kind", x.kind);
-  f("queue", x.queue);
-  f("status", r.status);
-  f("input", x.input);
-  f("output", x.output);
-  f("error", x.error);
-  f("worker_id", x.worker_id);
-  f("parent_id", x.parent_id);
-  f("version", x.version);
-  f("idempotency_key", x.idempotency_key);
-  f("metadata", r.metadata);
-  f("priority_ms", x.priority_ms);
-  f("current_sequence", x.current_sequence);
-  f("stream_offset", x.stream_offset);
-  f("task_time_ms", x.task_time_ms);
-  f("created_ms", x.created_ms);
-  f("updated_ms", x.updated_ms);
-  f("completed_ms", x.completed_ms);
-  f("root_id", x.root_id);
-}
-
-void encode(const workflow_record& x, workflow_row& r) {
-  r.rec = x;
-  r.rec.metadata.clear();
-  r.status = to_string(x.status);
-  r.metadata = to_json(x.metadata);
-}
-
-workflow_record decode(const workflow_row& r) {
-  auto x = r.rec;
-  if (!from_string(r.status, x.status))
-    throw std::runtime_error("workflow " + x.id + " has an unknown status: " + r.status);
-  x.metadata = map_from_json(r.metadata, "workflow_execution.metadata");
-  return x;
-}
-
-struct task_row {
-  task_record rec;
-  std::string status;
-  std::string metadata;
-};
-
-template <class F>
-void columns(task_row& r, F&& f) {
-  auto& x = r.rec;
-  f("id", x.id);
-  f("org_id", x.org_id);
-  f("workflow_id", x.workflow_id);
-  f("kind", x.kind);
-  f("queue", x.queue);
-  f("status", r.status);
-  f("input", x.input);
-  f("output", x.output);
-  f("error", x.error);
-  f("worker_id", x.worker_id);
-  f("execution_count", x.execution_count);
-  f("max_retries", x.max_retries);
-  f("timeout_ms", x.timeout_ms);
-  f("progress", x.progress);
-  f("progress_details", x.progress_details);
-  f("created_ms", x.created_ms);
-  f("started_ms", x.started_ms);
-  f("completed_ms", x.completed_ms);
-  f("metadata", r.metadata);
-  f("stream_offset", x.stream_offset);
-}
-
-void encode(const task_record& x, task_row& r) {
-  r.rec = x;
-  r.rec.metadata.clear();
-  r.status = to_string(x.status);
-  r.metadata = to_json(x.metadata);
-}
-
-task_record decode(const task_row& r) {
-  auto x = r.rec;
-  if (!from_string(r.status, x.status))
-    throw std::runtime_error("task " + x.id + " has an unknown status: " + r.status);
-  x.metadata = map_from_json(r.metadata, "task_execution.metadata");
-  return x;
-}
-
-struct attempt_row {
-  std::string id;
-  task_attempt rec;
-};
-
-template <class F>
-void columns(task_attempt& x, F&& f) {
-  f("task_id", x.task_id);
-  f("attempt", x.attempt);
-  f("status", x.status);
-  f("worker_id", x.worker_id);
-  f("output", x.output);
-  f("error", x.error);
-  f("started_ms", x.started_ms);
-  f("finished_ms", x.finished_ms);
-}
-
-template <class F>
-void columns(attempt_row& r, F&& f) {
-  f("id", r.id);
-  columns(r.rec, f);
-}
-
-void encode(const task_attempt& x, attempt_row& r) {
-  r.rec = x;
-  r.id = x.task_id + ":" + std::to_string(x.attempt);
-}
-
-struct worker_row {
-  worker_record rec;
-  std::string workflow_kinds;
-  std::string task_kinds;
-};
-
-template <class F>
-void columns(worker_row& r, F&& f) {
-  auto& x = r.rec;
-  f("id", x.id);
-  f("org_id", x.org_id);
-  f("name", x.name);
-  f("version", x.version);
-  f("type", x.type);
-  f("host_name", x.host_name);
-  f("process_id", x.process_id);
-  f("workflow_kinds", r.workflow_kinds);
-  f("task_kinds", r.task_kinds);
-  f("metadata", x.metadata);
-  f("registered_ms", x.registered_ms);
-  f("heartbeat_ms", x.heartbeat_ms);
-}
-
-void encode(const worker_record& x, worker_row& r) {
-  r.rec = x;
-  r.rec.workflow_kinds.clear();
-  r.rec.task_kinds.clear();
-  r.workflow_kinds = to_json(x.workflow_kinds);
-  r.task_kinds = to_json(x.task_kinds);
-}
-
-worker_record decode(const worker_row& r) {
-  auto x = r.rec;
-  x.workflow_kinds = list_from_json(r.workflow_kinds, "worker.workflow_kinds");
-  x.task_kinds = list_from_json(r.task_kinds, "worker.task_kinds");
-  return x;
-}
-
-struct promise_row {
-  promise_record rec;
-  std::string status;
-};
-
-template <class F>
-void columns(promise_row& r, F&& f) {
-  auto& x = r.rec;
-  f("id", x.id);
-  f("org_id", x.org_id);
-  f("workflow_id", x.workflow_id);
-  f("name", x.name);
-  f("status", r.status);
-  f("value", x.value);
-  f("error", x.error);
-  f("idempotency_key", x.idempotency_key);
-  f("timeout_at_ms", x.timeout_at_ms);
-  f("created_ms", x.created_ms);
-  f("completed_ms", x.completed_ms);
-}
-
-void encode(const promise_record& x, promise_row& r) {
-  r.rec = x;
-  r.status = to_string(x.status);
-}
-
-promise_record decode(const promise_row& r) {
-  auto x = r.rec;
-  if (!from_string(r.status, x.status))
-    throw std::runtime_error("promise " + x.id + " has an unknown status: " + r.status);
-  return x;
-}
-
-void encode(const org_record& x, org_record& r) {
-  r = x;
-}
-
-template <class F>
-void columns(idempotency_key_record& x, F&& f) {
-  f("org_id", x.org_id);
-  f("key", x.key);
-  f("workflow_id", x.workflow_id);
-  f("task_id", x.task_id);
-  f("promise_id", x.promise_id);
-  f("expires_ms", x.expires_ms);
-  f("created_ms", x.created_ms);
-}
-
-void encode(const idempotency_key_record& x, idempotency_key_record& r) {
-  r = x;
-}
-
-struct definition_row {
-  definition_record rec;
-  std::string tags;
-  int cancellable = 0;
-};
-
-template <class F>
-void columns(definition_row& r, F&& f) {
-  auto& x = r.rec;
-  f("org_id", x.org_id);
-  f("kind", x.kind);
-  f("name", x.name);
-  f("description", x.description);
-  f("version", x.version);
-  f("content_hash", x.content_hash);
-  f("input_schema", x.input_schema);
-  f("output_schema", x.output_schema);
-  f("retry_policy", x.retry_policy);
-  f("metadata", x.metadata);
-  f("tags", r.tags);
-  f("timeout_seconds", x.timeout_seconds);
-  f("cancellable", r.cancellable);
-  f("worker_id", x.worker_id);
-  f("created_ms", x.created_ms);
-  f("updated_ms", x.updated_ms);
-}
-
-void encode(const definition_record& x, definition_row& r) {
-  r.rec = x;
-  r.rec.tags.clear();
-  r.tags = to_json(x.tags);
-  r.cancellable = x.cancellable ? 1 : 0;
-}
-
-definition_record decode(const definition_row& r) {
-  auto x = r.rec;
-  x.tags = list_from_json(r.tags, "definition.tags");
-  x.cancellable = r.cancellable != 0;
-  return x;
-}
-
-/// The single column of a COUNT(*) query.
-struct count_row {
-  int64_t count = 0;
-};
-
-template <class F>
-void columns(count_row& x, F&& f) {
-  f("COUNT(*)", x.count);
-}
-
-/// The value of one task-state key.
-struct state_value_row {
-  std::string value;
-};
-
-template <class F>
-void columns(state_value_row& x, F&& f) {
-  f("value", x.value);
-}
-
-/// One key of a task's state.
-struct state_key_row {
-  std::string key;
-};
-
-template <class F>
-void columns(state_key_row& x, F&& f) {
-  f("state_key", x.key);
-}
-
-template <class F>
-void columns(history_event& x, F&& f) {
-  f("sequence", x.sequence);
-  f("type", x.type);
-  f("data", x.data);
-  f("created_ms", x.created_ms);
-}
-
-template <class F>
-void columns(keyed_history_event& x, F&& f) {
-  f("workflow_id", x.workflow_id);
-  columns(x.event, f);
-}
-
-void encode(const keyed_history_event& x, keyed_history_event& r) {
-  r = x;
-}
-
-template <class F>
-void columns(stream_event& x, F&& f) {
-  f("offset_", x.offset);
-  f("event", x.event);
-  f("name", x.name);
-  f("payload", x.payload);
-  f("timestamp_ms", x.timestamp_ms);
-}
-
-template <class F>
-void columns(keyed_stream_event& x, F&& f) {
-  f("stream_id", x.stream_id);
-  columns(x.event, f);
-}
-
-void encode(const keyed_stream_event& x, keyed_stream_event& r) {
-  r = x;
-}
-
-/// One event of a consolidated tree stream: a reference to an event of a member's own stream.
-struct tree_row {
-  std::string root_id;
-  int64_t offset = 0;
-  std::string workflow_id;
-  int64_t source_offset = 0;
-};
-
-template <class F>
-void columns(tree_row& x, F&& f) {
-  f("root_id", x.root_id);
-  f("offset_", x.offset);
-  f("workflow_id", x.workflow_id);
-  f("source_offset", x.source_offset);
-}
-
-void encode(const tree_row& x, tree_row& r) {
-  r = x;
-}
-
-/// Where one consolidated stream stands (table tree_head).
-struct tree_head_row {
-  std::string root_id;
-  int64_t base_offset = 0;
-  int64_t last_offset = 0;
-};
-
-template <class F>
-void columns(tree_head_row& x, F&& f) {
-  f("root_id", x.root_id);
-  f("base_offset", x.base_offset);
-  f("last_offset", x.last_offset);
-}
-
-void encode(const tree_head_row& x, tree_head_row& r) {
-  r = x;
-}
-
-/// A consolidated stream event read back: the tree offset, its workflow and the event itself.
-struct tree_read_row {
-  int64_t offset = 0;
-  std::string workflow_id;
-  stream_event event;
-};
-
-template <class F>
-void columns(tree_read_row& x, F&& f) {
-  f("t.offset_", x.offset);
-  f("t.workflow_id", x.workflow_id);
-  f("s.offset_", x.event.offset);
-  f("s.event", x.event.event);
-  f("s.name", x.event.name);
-  f("s.payload", x.event.payload);
-  f("s.timestamp_ms", x.event.timestamp_ms);
-}
-
-/// A single number (MIN, MAX, COUNT), 0 when NULL.
-struct number_row {
-  int64_t value = 0;
-};
-
-template <class F>
-void columns(task_log& x, F&& f) {
-  f("task_id", x.task_id);
-  f("level", x.level);
-  f("message", x.message);
-  f("timestamp_ms", x.timestamp_ms);
-}
-
-void encode(const task_log& x, task_log& r) {
-  r = x;
-}
-
-template <class Row>
-std::vector<std::string> column_names() {
-  Row row;
-  std::vector<std::string> names;
-  columns(row, [&](const char* name, auto&) { names.emplace_back(name); });
-  return names;
-}
-
-std::string join(const std::vector<std::string>& xs, std::string_view separator) {
-  std::string result;
-  for (const auto& x : xs) {
-    if (!result.empty())
-      result.append(separator);
-    result += x;
-  }
-  return result;
 }
 
 // -- prepared statements ------------------------------------------------------------------------
@@ -652,6 +159,58 @@ private:
   std::vector<std::string> key_;
   std::vector<std::string> keep_;
   std::map<size_t, std::unique_ptr<prepared>> by_size_;
+};
+
+/// Updates the changing columns (`changing_columns`) of existing rows by their key, the first of
+/// those columns: one prepared UPDATE, run once per row.
+template <class Row>
+class row_updater {
+public:
+  explicit row_updater(std::string table) : table_(std::move(table)) {
+    // nop
+  }
+
+  /// Drops the prepared statement.
+  void clear() { st_.reset(); }
+
+  template <class Item>
+  void write(soci::session& sql, const std::vector<const Item*>& items) {
+    for (const auto* item : items) {
+      encode(*item, row_);
+      statement(sql).execute(true);
+    }
+    row_ = Row{};
+  }
+
+private:
+  soci::statement& statement(soci::session& sql) {
+    if (st_)
+      return *st_;
+    st_ = std::make_unique<soci::statement>(sql);
+    std::string set;
+    const char* key = nullptr;
+    // Placeholders bind in the order they appear: the SET columns, then the key.
+    changing_columns(row_, [&](const char* name, auto& field) {
+      if (key == nullptr) {
+        key = name;
+        return;
+      }
+      set += set.empty() ? "" : ", ";
+      set += std::string{name} + " = :" + name;
+      st_->exchange(soci::use(field));
+    });
+    bool first = true;
+    changing_columns(row_, [&](const char*, auto& field) {
+      if (std::exchange(first, false))
+        st_->exchange(soci::use(field));
+    });
+    prepare(*st_, "UPDATE " + table_ + " SET " + set + " WHERE " + key + " = :" + key);
+    return *st_;
+  }
+
+  std::string table_;
+  Row row_;  ///< what the statement is bound to
+  std::unique_ptr<soci::statement> st_;
 };
 
 /// Applies task-state changes one by one, in order, with three statements prepared on first use.
@@ -800,68 +359,6 @@ std::optional<Row> first_row(select_query<Row>& q) {
   return result;
 }
 
-// -- batches ------------------------------------------------------------------------------------
-
-/// Returns the rows of one kind across all batches, each key (`key_of`) once, with its last
-/// version: one INSERT ... ON CONFLICT must not touch a row twice.
-template <class Record, class KeyOf>
-std::vector<const Record*> latest_by_key(const std::vector<write_batch>& batches,
-                                         std::vector<Record> write_batch::*member, KeyOf key_of) {
-  std::vector<const Record*> result;
-  std::map<decltype(key_of(std::declval<const Record&>())), size_t> index;
-  for (const auto& batch : batches) {
-    for (const auto& x : batch.*member) {
-      auto [i, added] = index.emplace(key_of(x), result.size());
-      if (added)
-        result.push_back(&x);
-      else
-        result[i->second] = &x;
-    }
-  }
-  return result;
-}
-
-/// Returns the rows of one kind across all batches, each id once, with its last version.
-template <class Record>
-std::vector<const Record*> latest_by_id(const std::vector<write_batch>& batches,
-                                        std::vector<Record> write_batch::*member) {
-  return latest_by_key(batches, member, [](const Record& x) { return std::string_view{x.id}; });
-}
-
-/// Definitions of one table by (org, kind).
-std::vector<const definition_record*> latest_definitions(
-    const std::vector<write_batch>& batches, std::vector<definition_record> write_batch::*member) {
-  return latest_by_key(batches, member, [](const definition_record& x) {
-    return std::pair{std::string_view{x.org_id}, std::string_view{x.kind}};
-  });
-}
-
-/// Attempts by (task, attempt number).
-std::vector<const task_attempt*> latest_attempts(const std::vector<write_batch>& batches) {
-  return latest_by_key(batches, &write_batch::attempts, [](const task_attempt& x) {
-    return std::pair{std::string_view{x.task_id}, x.attempt};
-  });
-}
-
-/// Idempotency keys by (org, key).
-std::vector<const idempotency_key_record*> latest_keys(const std::vector<write_batch>& batches) {
-  return latest_by_key(batches, &write_batch::idempotency_keys,
-                       [](const idempotency_key_record& x) {
-                         return std::pair{std::string_view{x.org_id}, std::string_view{x.key}};
-                       });
-}
-
-/// Returns the appended rows of one kind across all batches, in order.
-template <class Record>
-std::vector<const Record*> all_of(const std::vector<write_batch>& batches,
-                                  std::vector<Record> write_batch::*member) {
-  std::vector<const Record*> result;
-  for (const auto& batch : batches)
-    for (const auto& x : batch.*member)
-      result.push_back(&x);
-  return result;
-}
-
 /// Returns `'A', 'B'` for the statuses whose terminal flag is `terminal`.
 template <class Status, size_t N>
 std::string status_list(const std::array<Status, N>& all, bool terminal) {
@@ -928,8 +425,10 @@ struct soci_store::impl {
   soci::session sql;  // declared before the statements: they must go first
 
   table_writer<org_record> org_writer{"organization", true};
-  table_writer<workflow_row> workflow_writer{"workflow_execution", true};
-  table_writer<task_row> task_writer{"task_execution", true};
+  table_writer<workflow_row> workflow_writer{"workflow_execution", false};
+  row_updater<workflow_row> workflow_updater{"workflow_execution"};
+  table_writer<task_row> task_writer{"task_execution", false};
+  row_updater<task_row> task_updater{"task_execution"};
   table_writer<worker_row> worker_writer{"worker", true};
   table_writer<promise_row> promise_writer{"promise", true};
   table_writer<attempt_row> attempt_writer{"task_attempt", true};
@@ -967,6 +466,17 @@ struct soci_store::impl {
   std::vector<tree_row> place_in_trees(const std::vector<write_batch>& batches,
                                        std::vector<int64_t>& offsets,
                                        std::vector<tree_head_row>& heads);
+
+  /// The one-statement writer of PostgreSQL, made on the first commit (SQLite has no round trips
+  /// to save).
+  std::unique_ptr<pg_group_writer> group_writer;
+
+  /// Writes a group with a statement (or a few) per table, inside the caller's transaction.
+  void write_statements(const group_rows& rows, const std::vector<write_batch>& batches,
+                        std::vector<int64_t>& tree_offsets);
+
+  /// Drops every prepared write statement and the cached tree heads (after a failure).
+  void forget_statements();
 
   /// Returns a number selected by `q` for `id`.
   int64_t number(std::unique_ptr<select_query<number_row>>& q, const char* expression,
@@ -1139,67 +649,108 @@ std::vector<tree_row> soci_store::impl::place_in_trees(const std::vector<write_b
   return rows;
 }
 
+/// Returns whether a failed statement was refused because a new execution or task would take
+/// an id that exists: a conflict of the batch's content (ids that clients choose), not a failure
+/// of the database or of the engine.
+bool is_conflict(const soci::soci_error& e, const std::string& backend) {
+  // SOCI appends the statement's text; only the database's own message names the constraint.
+  std::string_view what{e.what()};
+  what = what.substr(0, what.find(" while executing"));
+  bool on_ids = what.find("workflow_execution") != std::string_view::npos
+                || what.find("task_execution") != std::string_view::npos;
+  if (backend == "postgresql")
+    return on_ids && e.get_error_category() == soci::soci_error::constraint_violation;
+  // SQLite reports no category (SOCI 4.0.3): its message names the constraint.
+  return on_ids && what.find("UNIQUE constraint failed") != std::string_view::npos;
+}
+
+void soci_store::impl::write_statements(const group_rows& rows,
+                                        const std::vector<write_batch>& batches,
+                                        std::vector<int64_t>& tree_offsets) {
+  org_writer.write(sql, rows.orgs);
+  workflow_writer.write(sql, rows.new_workflows);
+  workflow_updater.write(sql, rows.workflow_updates);
+  task_writer.write(sql, rows.new_tasks);
+  task_updater.write(sql, rows.task_updates);
+  worker_writer.write(sql, rows.workers);
+  promise_writer.write(sql, rows.promises);
+  attempt_writer.write(sql, rows.attempts);
+  event_writer.write(sql, rows.events);
+  std::vector<tree_head_row> heads;
+  auto tree_rows = place_in_trees(batches, tree_offsets, heads);
+  stream_writer.write(sql, rows.stream_events);
+  std::vector<const tree_row*> tree_refs;
+  for (const auto& row : tree_rows)
+    tree_refs.push_back(&row);
+  tree_writer.write(sql, tree_refs);
+  std::vector<const tree_head_row*> head_refs;
+  for (const auto& head : heads)
+    head_refs.push_back(&head);
+  tree_head_writer.write(sql, head_refs);
+  log_writer.write(sql, rows.logs);
+  workflow_definition_writer.write(sql, rows.workflow_definitions);
+  task_definition_writer.write(sql, rows.task_definitions);
+  state_writer.write(sql, rows.task_state);
+  if (auto purge_before = rows.purge_keys_expired_by_ms; purge_before > 0)
+    sql << "DELETE FROM idempotency_key WHERE expires_ms <= :t", soci::use(purge_before);
+  key_releaser.write(sql, rows.released_keys);
+  key_writer.write(sql, rows.keys);
+}
+
+void soci_store::impl::forget_statements() {
+  tree_heads.clear();
+  tree_writer.clear();
+  tree_head_writer.clear();
+  tree_head_of.reset();
+  stream_last.reset();
+  // SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement whose execution failed
+  // unless the statement is destroyed: start afresh.
+  org_writer.clear();
+  workflow_writer.clear();
+  workflow_updater.clear();
+  task_writer.clear();
+  task_updater.clear();
+  worker_writer.clear();
+  promise_writer.clear();
+  attempt_writer.clear();
+  event_writer.clear();
+  stream_writer.clear();
+  log_writer.clear();
+  workflow_definition_writer.clear();
+  task_definition_writer.clear();
+  state_writer.clear();
+  key_writer.clear();
+  key_releaser.clear();
+}
+
 std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches) {
   std::vector<int64_t> tree_offsets;
   if (std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.empty(); }))
     return tree_offsets;
   auto& d = *impl_;
+  group_rows rows{batches};
   try {
+    if (d.backend == "postgresql" && rows.set_based()) {
+      if (!d.group_writer)
+        d.group_writer = std::make_unique<pg_group_writer>(d.sql);
+      // One statement, one round trip. The writer is the only one that appends to trees, so
+      // their heads may be read before it, outside a transaction.
+      std::vector<tree_head_row> heads;
+      auto tree_rows = d.place_in_trees(batches, tree_offsets, heads);
+      d.group_writer->write(rows, tree_rows, heads);
+      return tree_offsets;
+    }
     soci::transaction tr{d.sql};
-    d.org_writer.write(d.sql, latest_by_id(batches, &write_batch::orgs));
-    d.workflow_writer.write(d.sql, latest_by_id(batches, &write_batch::workflows));
-    d.task_writer.write(d.sql, latest_by_id(batches, &write_batch::tasks));
-    d.worker_writer.write(d.sql, latest_by_id(batches, &write_batch::workers));
-    d.promise_writer.write(d.sql, latest_by_id(batches, &write_batch::promises));
-    d.attempt_writer.write(d.sql, latest_attempts(batches));
-    d.event_writer.write(d.sql, all_of(batches, &write_batch::events));
-    std::vector<tree_head_row> heads;
-    auto tree_rows = d.place_in_trees(batches, tree_offsets, heads);
-    d.stream_writer.write(d.sql, all_of(batches, &write_batch::stream_events));
-    std::vector<const tree_row*> tree_refs;
-    for (const auto& row : tree_rows)
-      tree_refs.push_back(&row);
-    d.tree_writer.write(d.sql, tree_refs);
-    std::vector<const tree_head_row*> head_refs;
-    for (const auto& head : heads)
-      head_refs.push_back(&head);
-    d.tree_head_writer.write(d.sql, head_refs);
-    d.log_writer.write(d.sql, all_of(batches, &write_batch::logs));
-    d.workflow_definition_writer.write(
-        d.sql, latest_definitions(batches, &write_batch::workflow_definitions));
-    d.task_definition_writer.write(d.sql,
-                                   latest_definitions(batches, &write_batch::task_definitions));
-    d.state_writer.write(d.sql, all_of(batches, &write_batch::task_state));
-    int64_t purge_before = 0;
-    for (const auto& batch : batches)
-      purge_before = std::max(purge_before, batch.purge_keys_expired_by_ms);
-    if (purge_before > 0)
-      d.sql << "DELETE FROM idempotency_key WHERE expires_ms <= :t", soci::use(purge_before);
-    d.key_releaser.write(d.sql, all_of(batches, &write_batch::released_keys));
-    d.key_writer.write(d.sql, latest_keys(batches));
+    d.write_statements(rows, batches, tree_offsets);
     tr.commit();
+  } catch (const soci::soci_error& e) {
+    // Rolled back by now.
+    d.forget_statements();
+    if (is_conflict(e, d.backend))
+      throw store_conflict(e.what());
+    throw;
   } catch (...) {
-    d.tree_heads.clear();
-    d.tree_writer.clear();
-    d.tree_head_writer.clear();
-    d.tree_head_of.reset();
-    d.stream_last.reset();
-    // Rolled back by now. SOCI 4.0.3 (PostgreSQL) leaks the parameter buffers of a statement
-    // whose execution failed unless the statement is destroyed: start afresh.
-    d.org_writer.clear();
-    d.workflow_writer.clear();
-    d.task_writer.clear();
-    d.worker_writer.clear();
-    d.promise_writer.clear();
-    d.attempt_writer.clear();
-    d.event_writer.clear();
-    d.stream_writer.clear();
-    d.log_writer.clear();
-    d.workflow_definition_writer.clear();
-    d.task_definition_writer.clear();
-    d.state_writer.clear();
-    d.key_writer.clear();
-    d.key_releaser.clear();
+    d.forget_statements();
     throw;
   }
   return tree_offsets;
@@ -1354,13 +905,15 @@ active_state soci_store::load_active() {
   auto& d = *impl_;
   auto& workflows
       = lazy_select(d.active_workflows, d.sql,
-                    "FROM workflow_execution WHERE status IN ("
+                    // completed_ms = 0 selects the unfinished rows by a partial index (the
+                    // status is not indexed, so that steps update rows in place).
+                    "FROM workflow_execution WHERE completed_ms = 0 AND status IN ("
                         + status_list(all_workflow_statuses, false) + ") ORDER BY created_ms, id",
                     0);
   auto& tasks
       = lazy_select(d.active_tasks, d.sql,
-                    "FROM task_execution WHERE status IN (" + status_list(all_task_statuses, false)
-                        + ") ORDER BY created_ms, ord",
+                    "FROM task_execution WHERE completed_ms = 0 AND status IN ("
+                        + status_list(all_task_statuses, false) + ") ORDER BY created_ms, ord",
                     0);
   active_state result;
   workflows.run([&](const workflow_row& row) { result.workflows.push_back(decode(row)); });

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,13 @@
 #include "protocol/records.hpp"
 
 namespace herald {
+
+/// Thrown by `store::commit` when a batch would take a row that exists (a new execution or task
+/// whose id is taken, by a client's choice): nothing of its transaction was written.
+class store_conflict : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
 
 /// Everything that is not terminal at start-up: what the registry rehydrates.
 struct active_state {

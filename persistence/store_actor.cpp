@@ -80,6 +80,11 @@ auto guarded(store_handle& db, F&& f, bool may_reconnect = true)
     return db.run(std::forward<F>(f), may_reconnect);
   } catch (const store_unavailable& e) {
     return make_herald_error(herald_errc::unavailable, e.what());
+  } catch (const store_conflict& e) {
+    return make_herald_error(herald_errc::failed_precondition,
+                             std::string{"an id this step creates belongs to another execution "
+                                         "or task already: "}
+                                 + e.what());
   } catch (const std::exception& e) {
     return make_herald_error(herald_errc::internal, e.what());
   } catch (...) {

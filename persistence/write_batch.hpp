@@ -28,15 +28,22 @@ struct keyed_stream_event {
 };
 
 /// Everything one actor step changes, written atomically: all rows or none.
-/// Workflows, tasks, promises, workers and orgs are upserted by id; events are appended.
+/// New workflows and tasks are inserted (an id that exists already fails the batch: ids chosen by
+/// clients cannot take another's row); the changing columns of existing ones are updated (see
+/// `workflow_updates`). Promises, workers and orgs are upserted by id; events are appended.
 /// Definitions are upserted by (org, kind); task-state changes are applied in order.
 /// Idempotency keys are upserted by (org, key), replacing an expired or released row; a released
 /// key is deleted if it still binds the same entity; `purge_keys_expired_by_ms` deletes every
 /// key that expired by then.
 struct write_batch {
   std::vector<org_record> orgs;
-  std::vector<workflow_record> workflows;
-  std::vector<task_record> tasks;
+  std::vector<workflow_record> workflows;  ///< new executions
+  /// Existing executions: only what changes after the start is written (status, worker,
+  /// counters, output, error, times, root), so rows update in place.
+  std::vector<workflow_record> workflow_updates;
+  std::vector<task_record> tasks;  ///< new tasks
+  /// Existing tasks: only what changes after creation is written.
+  std::vector<task_record> task_updates;
   std::vector<worker_record> workers;
   std::vector<keyed_history_event> events;
   std::vector<keyed_stream_event> stream_events;
@@ -51,8 +58,9 @@ struct write_batch {
   int64_t purge_keys_expired_by_ms = 0;  ///< 0 = no purge
 
   bool empty() const {
-    return orgs.empty() && workflows.empty() && tasks.empty() && workers.empty() && promises.empty()
-           && attempts.empty() && events.empty() && stream_events.empty() && logs.empty()
+    return orgs.empty() && workflows.empty() && workflow_updates.empty() && tasks.empty()
+           && task_updates.empty() && workers.empty() && promises.empty() && attempts.empty()
+           && events.empty() && stream_events.empty() && logs.empty()
            && workflow_definitions.empty() && task_definitions.empty() && task_state.empty()
            && idempotency_keys.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0;
   }
@@ -71,10 +79,10 @@ typename Inspector::result_type inspect(Inspector& f, keyed_stream_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
-  return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.tasks, x.workers, x.events,
-           x.stream_events, x.logs, x.promises, x.attempts, x.workflow_definitions,
-           x.task_definitions, x.task_state, x.idempotency_keys, x.released_keys,
-           x.purge_keys_expired_by_ms);
+  return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.workflow_updates, x.tasks,
+           x.task_updates, x.workers, x.events, x.stream_events, x.logs, x.promises, x.attempts,
+           x.workflow_definitions, x.task_definitions, x.task_state, x.idempotency_keys,
+           x.released_keys, x.purge_keys_expired_by_ms);
 }
 
 }  // namespace herald

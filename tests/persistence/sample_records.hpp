@@ -91,6 +91,20 @@ inline stream_event sample_stream_event(int64_t offset) {
           "payload " + std::to_string(offset), 1'700'000'001'000 + offset};
 }
 
+/// Returns a batch that appends history events.
+inline write_batch history_batch(std::vector<keyed_history_event> events) {
+  write_batch b;
+  b.events = std::move(events);
+  return b;
+}
+
+/// Returns a batch that appends stream events.
+inline write_batch stream_batch(std::vector<keyed_stream_event> events) {
+  write_batch b;
+  b.stream_events = std::move(events);
+  return b;
+}
+
 /// Returns a batch that creates a workflow with its first history and stream event.
 inline write_batch start_batch(const std::string& workflow_id) {
   write_batch b;

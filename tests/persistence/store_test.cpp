@@ -269,7 +269,7 @@ HERALD_STORE_TEST(events_roundtrip) {
   check_equal(stream[1], stream_event{2, "error", "", "", 0});
 }
 
-HERALD_STORE_TEST(upsert_updates) {
+HERALD_STORE_TEST(updates_write_the_changing_columns) {
   auto s = db.open_migrated();
   write_batch first;
   first.orgs.push_back(sample_org("org-1"));
@@ -285,16 +285,22 @@ HERALD_STORE_TEST(upsert_updates) {
   auto wf = sample_workflow("wf-1");
   wf.status = workflow_status::completed;
   wf.output = R"({"done":true})";
-  wf.metadata = {{"only", "one"}};
   wf.current_sequence = 20;
   wf.completed_ms = 1'700'000'009'999;
-  second.workflows.push_back(wf);
+  // What an execution has from its start on (its input, metadata, kind) is not rewritten.
+  auto sent = wf;
+  sent.metadata = {{"only", "one"}};
+  sent.input = R"({"not":"written"})";
+  second.workflow_updates.push_back(sent);
   auto task = sample_task("task-1");
   task.status = task_status::failed;
   task.error = "timeout";
   task.progress = 0.75;
   task.execution_count = 3;
-  second.tasks.push_back(task);
+  auto sent_task = task;
+  sent_task.input = R"({"not":"written"})";
+  sent_task.max_retries = 99;
+  second.task_updates.push_back(sent_task);
   auto worker = sample_worker("worker-1");
   worker.heartbeat_ms += 5'000;
   worker.task_kinds = {"new-kind"};
@@ -314,17 +320,54 @@ HERALD_STORE_TEST(last_version_wins_within_one_commit) {
   wf.status = workflow_status::pending;
   batches[0].workflows.push_back(wf);
   wf.status = workflow_status::running;
-  batches[0].workflows.push_back(wf);  // the same id twice in one batch
+  batches[0].workflow_updates.push_back(wf);  // new and updated in one batch
   wf.status = workflow_status::waiting;
   wf.current_sequence = 3;
-  batches[1].workflows.push_back(wf);
+  batches[1].workflow_updates.push_back(wf);
   auto task = sample_task("task-1");
   batches[1].tasks.push_back(task);
   task.progress = 0.5;
-  batches[2].tasks.push_back(task);
+  batches[2].task_updates.push_back(task);
   s->commit(batches);
   check_equal(*s->load_workflow("wf-1"), wf);
   check_equal(*s->load_task("task-1"), task);
+  // Existing rows are updated in their last version too.
+  std::vector<write_batch> later(2);
+  wf.status = workflow_status::completed;
+  later[0].workflow_updates.push_back(wf);
+  wf.current_sequence = 7;
+  later[1].workflow_updates.push_back(wf);
+  s->commit(later);
+  check_equal(*s->load_workflow("wf-1"), wf);
+}
+
+HERALD_STORE_TEST(a_new_row_with_a_taken_id_fails_the_commit_as_a_conflict) {
+  auto s = db.open_migrated();
+  commit_one(*s, start_batch("wf-1"));
+  write_batch task;
+  task.tasks.push_back(sample_task("task-1", "wf-1"));
+  commit_one(*s, task);
+  // A new execution or task whose id exists: nothing of the commit is written.
+  auto again = start_batch("wf-2");
+  again.workflows.push_back(sample_workflow("wf-1"));
+  BOOST_CHECK_THROW(s->commit({again}), store_conflict);
+  auto other = start_batch("wf-3");
+  auto stolen = sample_task("task-1", "wf-3");
+  other.tasks.push_back(stolen);
+  BOOST_CHECK_THROW(s->commit({other}), store_conflict);
+  BOOST_TEST(!s->load_workflow("wf-2").has_value());
+  BOOST_TEST(!s->load_workflow("wf-3").has_value());
+  BOOST_TEST(s->load_task("task-1")->workflow_id == "wf-1");
+  // Two workflows that make the same task id new in one group: refused as well.
+  std::vector<write_batch> twice{start_batch("wf-4"), start_batch("wf-5")};
+  twice[0].tasks.push_back(sample_task("task-2", "wf-4"));
+  twice[1].tasks.push_back(sample_task("task-2", "wf-5"));
+  BOOST_CHECK_THROW(s->commit(twice), store_conflict);
+  BOOST_TEST(!s->load_workflow("wf-4").has_value());
+  BOOST_TEST(!s->load_task("task-2").has_value());
+  // The store works on afterwards.
+  commit_one(*s, start_batch("wf-6"));
+  BOOST_TEST(s->load_workflow("wf-6").has_value());
 }
 
 HERALD_STORE_TEST(history_is_ordered_by_sequence) {
@@ -334,9 +377,9 @@ HERALD_STORE_TEST(history_is_ordered_by_sequence) {
   for (int32_t seq = 300; seq > 2; --seq)
     batches[seq % 2].events.push_back({"wf-1", sample_event(seq)});
   batches[0].events.push_back({"wf-other", sample_event(1)});
-  commit_one(*s, write_batch{{}, {}, {}, {}, {{"wf-1", sample_event(2)}}, {}});
+  commit_one(*s, history_batch({{"wf-1", sample_event(2)}}));
   s->commit(batches);
-  commit_one(*s, write_batch{{}, {}, {}, {}, {{"wf-1", sample_event(1)}}, {}});
+  commit_one(*s, history_batch({{"wf-1", sample_event(1)}}));
   auto history = s->load_history("wf-1");
   std::vector<int32_t> expected;
   for (int32_t seq = 1; seq <= 300; ++seq)
@@ -391,9 +434,7 @@ std::vector<std::string> members(const std::vector<stream_event>& xs) {
 HERALD_STORE_TEST(consolidated_tree_stream) {
   auto s = db.open_migrated();
   // Root alone: two events, no tree yet.
-  commit_one(*s,
-             write_batch{
-                 {}, {}, {}, {}, {}, {tree_event_of("root", 1, ""), tree_event_of("root", 2, "")}});
+  commit_one(*s, stream_batch({tree_event_of("root", 1, ""), tree_event_of("root", 2, "")}));
   auto before = s->load_tree("root", 0, 10);
   BOOST_TEST(offsets(before) == (std::vector<int64_t>{1, 2}), boost::test_tools::per_element());
   BOOST_TEST(members(before).at(1) == "root|payload 2");
@@ -406,7 +447,7 @@ HERALD_STORE_TEST(consolidated_tree_stream) {
   group[2].stream_events = {tree_event_of("child", 2, "root")};
   auto placed = s->commit(group);
   BOOST_TEST(placed == (std::vector<int64_t>{0, 4, 5, 6}), boost::test_tools::per_element());
-  commit_one(*s, write_batch{{}, {}, {}, {}, {}, {tree_event_of("grandchild", 1, "root")}});
+  commit_one(*s, stream_batch({tree_event_of("grandchild", 1, "root")}));
   auto expect = std::vector<std::string>{"root|payload 1",      "root|payload 2", "root|payload 3",
                                          "child|payload 1",     "root|payload 4", "child|payload 2",
                                          "grandchild|payload 1"};
@@ -427,7 +468,7 @@ HERALD_STORE_TEST(consolidated_tree_stream) {
   }
   // A fresh writer continues the tree where it is.
   auto other = db.open_migrated();
-  auto next = other->commit({write_batch{{}, {}, {}, {}, {}, {tree_event_of("child", 3, "root")}}});
+  auto next = other->commit({stream_batch({tree_event_of("child", 3, "root")})});
   BOOST_TEST(next == (std::vector<int64_t>{8}), boost::test_tools::per_element());
   BOOST_TEST(s->load_tree("nobody", 0, 10).empty());
 }
@@ -471,8 +512,7 @@ HERALD_STORE_TEST(prune_streams_of_finished_work) {
   // A pruned tree that goes on (a retried root) continues its offsets, also for a fresh writer:
   // no offset a client has seen is given again.
   auto fresh = db.open_migrated();
-  auto placed
-      = fresh->commit({write_batch{{}, {}, {}, {}, {}, {tree_event_of("done", 3, "done")}}});
+  auto placed = fresh->commit({stream_batch({tree_event_of("done", 3, "done")})});
   BOOST_TEST(placed == (std::vector<int64_t>{3}), boost::test_tools::per_element());
   BOOST_TEST(offsets(fresh->load_tree("done", 0, 10)) == (std::vector<int64_t>{3}),
              boost::test_tools::per_element());
@@ -486,7 +526,7 @@ HERALD_STORE_TEST(duplicate_sequence_rolls_back_the_whole_commit) {
   std::vector<write_batch> batches(2);
   auto wf = sample_workflow("wf-1");
   wf.status = workflow_status::completed;
-  batches[0].workflows.push_back(wf);
+  batches[0].workflow_updates.push_back(wf);
   batches[0].workflows.push_back(sample_workflow("wf-2"));
   batches[0].tasks.push_back(sample_task("task-1"));
   batches[0].workers.push_back(sample_worker("worker-1"));
@@ -638,11 +678,15 @@ HERALD_STORE_TEST(tasks_load_in_creation_order) {
   commit_one(*s, b);
   auto later = sample_task("task-b", "wf-1");
   later.created_ms += 1;
-  commit_one(*s, write_batch{{}, {}, {later}, {}, {}, {}});
+  write_batch add_later;
+  add_later.tasks.push_back(later);
+  commit_one(*s, add_later);
   // Updating an early task keeps its place.
   auto updated = sample_task("task-z", "wf-1");
   updated.status = task_status::completed;
-  commit_one(*s, write_batch{{}, {}, {updated}, {}, {}, {}});
+  write_batch update;
+  update.task_updates.push_back(updated);
+  commit_one(*s, update);
   BOOST_TEST(ids_of(s->load_tasks("wf-1"))
                  == (std::vector<std::string>{"task-z", "task-m", "task-a", "task-b"}),
              boost::test_tools::per_element());
@@ -660,7 +704,7 @@ HERALD_STORE_TEST(many_rows_in_one_commit) {
     auto id = "wf-" + std::to_string(i % 300);  // every workflow twice
     auto wf = sample_workflow(id);
     wf.current_sequence = static_cast<int32_t>(i / 300 + 1);
-    batches[i].workflows.push_back(wf);
+    (i < 300 ? batches[i].workflows : batches[i].workflow_updates).push_back(wf);
     batches[i].events.push_back({id, sample_event(static_cast<int32_t>(i / 300 + 1))});
     batches[i].stream_events.push_back(
         {id, sample_stream_event(static_cast<int64_t>(i / 300 + 1))});
@@ -697,7 +741,9 @@ HERALD_STORE_TEST(readers_see_commits_of_other_connections) {
   BOOST_TEST(reader->load_history("wf-1").size() == 1u);
   auto wf = sample_workflow("wf-1");
   wf.status = workflow_status::completed;
-  commit_one(*writer, write_batch{{}, {wf}, {}, {}, {{"wf-1", sample_event(2)}}, {}});
+  auto done = history_batch({{"wf-1", sample_event(2)}});
+  done.workflow_updates.push_back(wf);
+  commit_one(*writer, done);
   BOOST_TEST(std::string{to_string(reader->load_workflow("wf-1")->status)} == "COMPLETED");
   BOOST_TEST(reader->load_history("wf-1").size() == 2u);
 }
