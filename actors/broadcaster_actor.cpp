@@ -50,6 +50,16 @@ drained drain_ring(broadcaster_state& st, subscriber& sub, bool paced) {
   if (st.ring.empty() || sub.cursor >= st.last_offset)
     return drained::all;
   auto first = st.ring.front().offset;
+  if (!paced) {
+    // Live: everything new in one hand-off.
+    std::vector<const stream_event*> events;
+    for (auto i = static_cast<size_t>(sub.cursor + 1 - first); i < st.ring.size(); ++i)
+      events.push_back(&st.ring[i]);
+    if (!sub.sink->push_all(events))
+      return drained::refused;
+    sub.cursor = st.last_offset;
+    return drained::all;
+  }
   for (auto i = static_cast<size_t>(sub.cursor + 1 - first); i < st.ring.size(); ++i) {
     if (paced && !sub.sink->has_room())
       return drained::paused;

@@ -28,4 +28,11 @@ event_sink::~event_sink() {
   // nop
 }
 
+bool event_sink::push_all(const std::vector<const stream_event*>& events) {
+  for (const auto* event : events)
+    if (!push(*event))
+      return false;
+  return true;
+}
+
 }  // namespace herald

@@ -337,6 +337,10 @@ public:
   /// the publisher drops the subscription (the client resumes from its last id).
   virtual bool push(const stream_event& event) = 0;
 
+  /// Hands over the events of one commit, in order, like `push` for each; a sink may pass them
+  /// on to its consumer at once (one hand-off per commit instead of one per event).
+  virtual bool push_all(const std::vector<const stream_event*>& events);
+
   /// Returns whether the consumer has gone away.
   virtual bool closed() const = 0;
 

@@ -107,6 +107,10 @@ void http_server::on_accept(beast::error_code ec, tcp::socket socket) {
                  accept_failures_);
     accept_failures_ = 0;
   }
+  // Frames go out as they are written: with Nagle's algorithm a small SSE frame would wait for
+  // the client's delayed ACK of the previous one (up to 40 ms).
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
   std::make_shared<http_session>(std::move(socket), state_)->run();
   do_accept();
 }

@@ -79,9 +79,14 @@ void sse_session::on_subscribed() {
     unsubscribe();
 }
 
-void sse_session::deliver(shared_frame text) {
+void sse_session::deliver(std::vector<shared_frame> frames) {
+  if (closed_ || ending_)
+    return;
   last_event_ = std::chrono::steady_clock::now();
-  enqueue(std::move(text), true);
+  for (auto& text : frames)
+    queue_.push_back(frame{std::move(text), true, false});
+  if (!writing_)
+    write_next();
 }
 
 void sse_session::overflow() {
@@ -116,7 +121,7 @@ void sse_session::write_next() {
   if (closed_ || queue_.empty())
     return;
   writing_ = true;
-  stream_.expires_after(state_->settings().request_timeout);
+  // No timer per write: the keep-alive tick notices a write that makes no progress.
   auto handler = beast::bind_front_handler(&sse_session::on_write, shared_from_this());
   if (queue_.front().last) {
     in_flight_ = 1;
@@ -144,6 +149,9 @@ void sse_session::write_next() {
 
 void sse_session::on_header(beast::error_code ec, size_t) {
   writing_ = false;
+  ++writes_done_;
+  // From here on the keep-alive tick watches the writes (see `on_keep_alive`).
+  stream_.expires_never();
   if (ec) {
     close();
     return;
@@ -153,6 +161,7 @@ void sse_session::on_header(beast::error_code ec, size_t) {
 
 void sse_session::on_write(beast::error_code ec, size_t) {
   writing_ = false;
+  ++writes_done_;
   if (ec) {
     close();
     return;
@@ -202,8 +211,18 @@ void sse_session::arm_keep_alive() {
 }
 
 void sse_session::on_keep_alive(beast::error_code ec) {
-  if (ec || closed_ || ending_)
+  if (ec || closed_)
     return;
+  // A write in flight for a whole tick: the client stopped reading (its window is full).
+  if (writing_ && writes_done_ == writes_seen_) {
+    close();
+    return;
+  }
+  writes_seen_ = writes_done_;
+  if (ending_) {
+    arm_keep_alive();
+    return;
+  }
   auto idle = state_->settings().sse_idle_timeout;
   if (idle.count() > 0 && std::chrono::steady_clock::now() - last_event_ >= idle) {
     ++state_->streams().idle_timeouts;

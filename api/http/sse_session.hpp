@@ -37,8 +37,8 @@ public:
   /// Writes the response header and the `retry:` hint, then subscribes. Call on the strand.
   void run();
 
-  /// Queues one formatted event; called on the strand by the sink.
-  void deliver(shared_frame frame);
+  /// Queues the formatted events of one commit; called on the strand by the sink.
+  void deliver(std::vector<shared_frame> frames);
 
   /// Drops the connection because the subscriber fell too far behind; called on the strand.
   void overflow();
@@ -86,7 +86,9 @@ private:
   size_t in_flight_ = 0;
   std::chrono::steady_clock::time_point last_event_;  ///< of the last event (or the start)
   bool writing_ = false;                              ///< a write (header or frame) is in flight
-  bool ending_ = false;                               ///< the last frame is queued
+  uint64_t writes_done_ = 0;                          ///< writes completed so far
+  uint64_t writes_seen_ = 0;  ///< `writes_done_` at the previous keep-alive tick
+  bool ending_ = false;       ///< the last frame is queued
   bool closed_ = false;
   std::shared_ptr<sse_sink> sink_;
 };

@@ -66,23 +66,34 @@ sse_sink::sse_sink(std::weak_ptr<sse_session> session, std::shared_ptr<server_st
 }
 
 bool sse_sink::push(const stream_event& event) {
+  return push_all({&event});
+}
+
+bool sse_sink::push_all(const std::vector<const stream_event*>& events) {
   if (closed_.load())
     return false;
-  if (!filter_.matches(event))
+  std::vector<shared_frame> frames;
+  size_t size = 0;
+  for (const auto* event : events) {
+    if (!filter_.matches(*event))
+      continue;
+    frames.push_back(frame_of(*event));
+    size += frames.back()->size();
+  }
+  if (frames.empty())
     return true;
-  auto frame = frame_of(event);
-  auto size = frame->size();
   auto before = queued_bytes_.fetch_add(size);
-  // An event is always taken when nothing is pending, so that one event larger than the bound
+  // Events are always taken when nothing is pending, so that one event larger than the bound
   // cannot cut off every reconnect at the same place.
   if (before > 0 && before + size > max_queued_bytes_) {
     close();
     state_->post_to(session_, [](sse_session& session) { session.overflow(); });
     return false;
   }
-  auto posted = state_->post_to(session_, [frame = std::move(frame)](sse_session& session) mutable {
-    session.deliver(std::move(frame));
-  });
+  auto posted
+      = state_->post_to(session_, [frames = std::move(frames)](sse_session& session) mutable {
+          session.deliver(std::move(frames));
+        });
   if (!posted) {
     close();
     return false;

@@ -36,6 +36,9 @@ public:
 
   bool push(const stream_event& event) override;
 
+  /// Formats the events of one commit and posts them to the session at once.
+  bool push_all(const std::vector<const stream_event*>& events) override;
+
   bool closed() const override;
 
   /// Whether less than half the bound is queued.
