@@ -401,8 +401,11 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           c.emit_workflow("WORKFLOW_CREATED");
           c.enqueue = true;
           c.keys = std::move(self->state.start_claims);
+          // The answer describes what the start did (PENDING), also when a waiting poll claims
+          // the execution in the same commit.
+          auto created = c.record;
           return commit_and_reply<start_workflow_result>(self, std::move(c), [=] {
-            return start_workflow_result{data().record.id, true, data().record};
+            return start_workflow_result{created.id, true, created};
           });
         },
         [=](claim_atom, std::string& worker) -> caf::result<workflow_record> {
@@ -492,9 +495,11 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           auto c = retry(data(), req, attempt);
           if (!c)
             return std::move(c.error());
+          // The answer describes what the retry did (PENDING), like a start's.
+          auto retried = c->record;
           return commit_and_reply<retry_result>(self, std::move(*c), [=] {
             revive(self);  // what the FAILED execution left: open tasks, timers, children
-            return retry_result{data().record, attempt};
+            return retry_result{retried, attempt};
           });
         },
         [=](submit_atom, submit_request& req) -> caf::result<caf::ok_atom> {

@@ -153,6 +153,17 @@ BOOST_AUTO_TEST_CASE(a_claim_whose_commit_fails_gives_its_poll_back) {
       boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_start_answers_what_it_did_when_a_poll_claims_it_at_once) {
+  auto wf_poll = park_workflow_poll("w-a");
+  auto started = try_start("answered", "{}");
+  BOOST_REQUIRE(started);
+  // The start made a PENDING execution; the claim is the poll's (WORKFLOW_STARTED after it).
+  BOOST_TEST(started->record.status == workflow_status::pending);
+  BOOST_TEST(started->created);
+  BOOST_TEST(answer(wf_poll).id == started->workflow_id);
+  BOOST_TEST(get(started->workflow_id).status == workflow_status::running);
+}
+
 BOOST_AUTO_TEST_CASE(work_that_finds_no_poll_waits_and_is_claimed_by_its_own_commit) {
   auto id = start("unfolded");
   auto before = commits();
