@@ -45,6 +45,43 @@ caf::error engine_directory::check_org(const std::string& org_id) const {
   return {};
 }
 
+void engine_directory::add_workflow(const std::string& id, const workflow_actor& handle) {
+  std::unique_lock<std::shared_mutex> guard{live_mtx_};
+  workflows_[id] = handle;
+}
+
+void engine_directory::remove_workflow(const std::string& id) {
+  std::unique_lock<std::shared_mutex> guard{live_mtx_};
+  workflows_.erase(id);
+  if (auto i = tasks_of_.find(id); i != tasks_of_.end()) {
+    for (const auto& task : i->second)
+      tasks_.erase(task);
+    tasks_of_.erase(i);
+  }
+}
+
+workflow_actor engine_directory::workflow(const std::string& id) const {
+  std::shared_lock<std::shared_mutex> guard{live_mtx_};
+  if (auto i = workflows_.find(id); i != workflows_.end())
+    return i->second;
+  return {};
+}
+
+void engine_directory::add_task(const std::string& id, const task_actor& handle,
+                                const std::string& workflow_id) {
+  std::unique_lock<std::shared_mutex> guard{live_mtx_};
+  auto [i, added] = tasks_.insert_or_assign(id, live_task{handle, workflow_id});
+  if (added && !workflow_id.empty())
+    tasks_of_[workflow_id].push_back(id);
+}
+
+std::optional<engine_directory::live_task> engine_directory::task(const std::string& id) const {
+  std::shared_lock<std::shared_mutex> guard{live_mtx_};
+  if (auto i = tasks_.find(id); i != tasks_.end())
+    return i->second;
+  return std::nullopt;
+}
+
 queue_actor engine_directory::queue(const std::string& org_id, const std::string& name) {
   auto key = std::make_pair(org_id, name);
   {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,8 +21,11 @@
 namespace herald {
 
 /// What any thread (engine actors and front ends alike) may look up without asking the
-/// registry: the orgs, the queue of each (org, queue name), spawned on first use, and when each
-/// worker was last alive. Thread-safe; lookups take a shared lock.
+/// registry: the orgs, the live workflow and task actors, the queue of each (org, queue name),
+/// spawned on first use, and when each worker was last alive. Thread-safe; lookups take a shared
+/// lock. Live actors are added and removed by the registry (which spawns, rehydrates and forgets
+/// executions) and by workflow actors (their tasks); a handle read here may belong to an actor
+/// that just left memory, whose requests then bounce (`sec::request_receiver_down`).
 class engine_directory {
 public:
   engine_directory(caf::actor_system& sys, queue_settings settings);
@@ -39,6 +43,26 @@ public:
 
   /// Returns the error for an org id that is malformed or unknown, or none.
   caf::error check_org(const std::string& org_id) const;
+
+  // -- live actors -----------------------------------------------------------------------------
+
+  /// A live task and its workflow ("" for a standalone task).
+  struct live_task {
+    task_actor handle;
+    std::string workflow_id;
+  };
+
+  void add_workflow(const std::string& id, const workflow_actor& handle);
+
+  /// Forgets workflow `id` and its tasks.
+  void remove_workflow(const std::string& id);
+
+  /// Returns the live actor of workflow `id`, or an invalid handle.
+  workflow_actor workflow(const std::string& id) const;
+
+  void add_task(const std::string& id, const task_actor& handle, const std::string& workflow_id);
+
+  std::optional<live_task> task(const std::string& id) const;
 
   // -- queues ----------------------------------------------------------------------------------
 
@@ -68,6 +92,10 @@ private:
   std::map<std::string, std::string> org_ids_by_slug_;
   std::map<std::pair<std::string, std::string>, queue_actor> queues_;
   bool stopped_ = false;
+  mutable std::shared_mutex live_mtx_;  ///< guards the live actors (apart from the queues)
+  std::unordered_map<std::string, workflow_actor> workflows_;
+  std::unordered_map<std::string, live_task> tasks_;
+  std::unordered_map<std::string, std::vector<std::string>> tasks_of_;  ///< by workflow id
   worker_activity activity_;
 };
 

@@ -144,6 +144,8 @@ void arm_expiry(self_ptr self) {
 /// not get an answer in time. A claim refused (the work moved on) or sent to an actor that is
 /// gone (it restarts from the store) drops the entry.
 bool still_ready(const caf::error& err) {
+  if (receiver_gone(err))
+    return false;
   auto code = error_code(err);
   return code == herald_errc::deadline_exceeded || code == herald_errc::unavailable;
 }

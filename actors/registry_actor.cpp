@@ -19,43 +19,15 @@ namespace herald {
 
 namespace {
 
-/// A live task and the workflow it belongs to.
-struct task_entry {
-  task_actor handle;
-  std::string workflow_id;
-};
-
-/// The live tasks of each live workflow, so that forgetting a workflow forgets its tasks.
-struct task_index {
-  std::unordered_map<std::string, std::vector<std::string>> by_workflow;
-
-  void add(const std::string& workflow, const std::string& task) {
-    by_workflow[workflow].push_back(task);
-  }
-
-  /// Drops the tasks of `workflow`; returns their ids.
-  std::vector<std::string> release(const std::string& workflow) {
-    std::vector<std::string> ids;
-    if (auto i = by_workflow.find(workflow); i != by_workflow.end()) {
-      ids = std::move(i->second);
-      by_workflow.erase(i);
-    }
-    return ids;
-  }
-};
-
 /// Called with the live actor of a workflow, or with the error that prevented finding it.
 using workflow_continuation = std::function<void(const caf::error&, const workflow_actor&)>;
 
 struct registry_state {
   engine_context ctx;
-  std::unordered_map<std::string, workflow_actor> workflows;
-  std::unordered_map<std::string, task_entry> tasks;
   key_reservations keys;
   /// Workflows being loaded from the store, with whoever waits for them.
   std::unordered_map<std::string, std::vector<workflow_continuation>> loading;
   std::unordered_map<std::string, worker_record> workers;
-  task_index task_ids;
   tree_hub_actor trees;
   /// Reverse indexes, so that forgetting a workflow touches only its own entries.
   std::unordered_map<caf::actor_addr, std::string> workflow_ids;
@@ -88,7 +60,7 @@ workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
   auto id = init.record.id;
   auto handle = spawn_workflow(self->system(), self->state.ctx, std::move(init));
   self->link_to(handle);  // the engine goes down as one when the registry stops
-  self->state.workflows.emplace(id, handle);
+  self->state.ctx.directory->add_workflow(id, handle);
   self->state.workflow_ids.emplace(handle.address(), id);
   return handle;
 }
@@ -101,8 +73,8 @@ void with_workflow(self_ptr self, const std::string& id, workflow_continuation k
     k(err, workflow_actor{});
     return;
   }
-  if (auto i = st.workflows.find(id); i != st.workflows.end()) {
-    k(caf::error{}, i->second);
+  if (auto live = st.ctx.directory->workflow(id)) {
+    k(caf::error{}, live);
     return;
   }
   auto& waiting = st.loading[id];
@@ -115,9 +87,8 @@ void with_workflow(self_ptr self, const std::string& id, workflow_continuation k
     st.loading.erase(id);
     workflow_actor handle;
     if (!err) {
-      if (auto i = st.workflows.find(id); i != st.workflows.end())
-        handle = i->second;
-      else
+      handle = st.ctx.directory->workflow(id);
+      if (!handle)
         handle = spawn_and_track(self, std::move(*init));
     }
     for (auto& w : waiters)
@@ -173,8 +144,8 @@ caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts...
   if (auto err = check_uuid("task execution id", id))
     return err;
   auto& st = self->state;
-  if (auto i = st.tasks.find(id); i != st.tasks.end())
-    return self->delegate(i->second.handle, xs...);
+  if (auto live = st.ctx.directory->task(id))
+    return self->delegate(live->handle, xs...);
   auto rp = self->make_response_promise<Result>();
   self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
       .then(
@@ -240,10 +211,8 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
     return;
   auto id = std::move(i->second);
   st.workflow_ids.erase(i);
-  st.workflows.erase(id);
   // Its tasks leave memory with it.
-  for (const auto& task_id : st.task_ids.release(id))
-    st.tasks.erase(task_id);
+  st.ctx.directory->remove_workflow(id);
   st.keys.release(id);
 }
 
@@ -255,7 +224,7 @@ task_actor adopt_standalone_task(self_ptr self, task_record row) {
   auto& st = self->state;
   auto handle = spawn_standalone_task(self->system(), st.ctx, row);
   self->link_to(handle);
-  st.tasks[row.id] = task_entry{handle, ""};
+  st.ctx.directory->add_task(row.id, handle, "");
   if (row.status == task_status::pending)
     self->send(queue_for(self, row.org_id, row.queue), enqueue_atom_v,
                ready_task{row.id, row.org_id, row.queue, row.kind, handle});
@@ -274,9 +243,9 @@ void with_standalone_task(self_ptr self, const std::string& id,
     return make_herald_error(herald_errc::not_found,
                              "task execution " + id + " is not a standalone task");
   };
-  if (auto i = st.tasks.find(id); i != st.tasks.end()) {
-    if (i->second.workflow_id.empty())
-      k(caf::error{}, i->second.handle);
+  if (auto live = st.ctx.directory->task(id)) {
+    if (live->workflow_id.empty())
+      k(caf::error{}, live->handle);
     else
       k(not_standalone(), task_actor{});
     return;
@@ -288,9 +257,8 @@ void with_standalone_task(self_ptr self, const std::string& id,
               k(not_standalone(), task_actor{});
               return;
             }
-            auto& tasks = self->state.tasks;
-            if (auto i = tasks.find(id); i != tasks.end())
-              k(caf::error{}, i->second.handle);
+            if (auto live = self->state.ctx.directory->task(id))
+              k(caf::error{}, live->handle);
             else
               k(caf::error{}, adopt_standalone_task(self, std::move(row)));
           },
@@ -551,7 +519,7 @@ caf::result<caf::ok_atom> change_task_state(self_ptr self, task_state_op op) {
   op.updated_ms = now_ms();
   write_batch batch;
   batch.task_state.push_back(op);
-  if (st.tasks.count(op.task_id) > 0)
+  if (st.ctx.directory->task(op.task_id))
     return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));
   // Not live: finished, or unknown; the store tells which.
   auto rp = self->make_response_promise<caf::ok_atom>();
@@ -649,8 +617,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           if (auto err = check_uuid("task execution id", id))
             return err;
           auto& st = self->state;
-          if (auto i = st.tasks.find(id); i != st.tasks.end())
-            return self->delegate(i->second.handle, caf::get_atom_v);
+          if (auto live = st.ctx.directory->task(id))
+            return self->delegate(live->handle, caf::get_atom_v);
           return self->delegate(st.ctx.reader, caf::get_atom_v, task_atom_v, id);
         },
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
@@ -757,7 +725,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             auto handle
                 = spawn_standalone_task(self->system(), self->state.ctx, row, std::move(key));
             self->link_to(handle);
-            self->state.tasks[row.id] = task_entry{handle, ""};
+            self->state.ctx.directory->add_task(row.id, handle, "");
             self->request(handle, self->state.ctx.settings.step_timeout, start_atom_v)
                 .then(
                     [=](task_record& task) mutable {
@@ -862,9 +830,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           self->send(self->state.trees, caf::unsubscribe_atom_v, std::move(sink));
         },
         [=](caf::unsubscribe_atom, task_atom, std::string& id, event_sink_ptr& sink) {
-          auto& st = self->state;
-          if (auto i = st.tasks.find(id); i != st.tasks.end())
-            self->send(i->second.handle, caf::unsubscribe_atom_v, std::move(sink));
+          if (auto live = self->state.ctx.directory->task(id))
+            self->send(live->handle, caf::unsubscribe_atom_v, std::move(sink));
         },
         [=](retry_atom, retry_request& req) -> caf::result<retry_result> {
           if (auto err = check_org(self->state, req.org_id))
@@ -909,23 +876,22 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
           if (auto err = check_uuid("task execution id", data.task_id))
             return err;
-          auto& st = self->state;
-          auto i = st.tasks.find(data.task_id);
-          if (i == st.tasks.end())
+          auto live = self->state.ctx.directory->task(data.task_id);
+          if (!live)
             return not_found("live task execution", data.task_id);
-          if (!data.workflow_id.empty() && data.workflow_id != i->second.workflow_id)
+          if (!data.workflow_id.empty() && data.workflow_id != live->workflow_id)
             return invalid("task execution " + data.task_id + " does not belong to workflow "
                            + data.workflow_id);
-          if (i->second.workflow_id.empty())
-            return self->delegate(i->second.handle, emit_atom_v, std::move(data));
-          return delegate_to_workflow<caf::ok_atom>(self, i->second.workflow_id, emit_atom_v,
+          if (live->workflow_id.empty())
+            return self->delegate(live->handle, emit_atom_v, std::move(data));
+          return delegate_to_workflow<caf::ok_atom>(self, live->workflow_id, emit_atom_v,
                                                     std::move(data));
         },
         [=](log_atom, task_log& log) -> caf::result<caf::ok_atom> {
           if (auto err = check_uuid("task execution id", log.task_id))
             return err;
           auto& st = self->state;
-          if (st.tasks.count(log.task_id) == 0)
+          if (!st.ctx.directory->task(log.task_id))
             return not_found("live task execution", log.task_id);
           log.timestamp_ms = now_ms();
           write_batch batch;
@@ -1089,16 +1055,15 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                                                     std::move(sink));
         },
         [=](caf::unsubscribe_atom, std::string& id, event_sink_ptr& sink) {
-          auto& st = self->state;
-          if (auto i = st.workflows.find(id); i != st.workflows.end())
-            self->send(i->second, caf::unsubscribe_atom_v, std::move(sink));
+          if (auto live = self->state.ctx.directory->workflow(id))
+            self->send(live, caf::unsubscribe_atom_v, std::move(sink));
         },
         [=](passivate_atom, const std::string&) {
           forget_workflow(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
           return caf::ok_atom_v;
         },
         [=](register_atom, workflow_atom, workflow_init& init) {
-          if (self->state.workflows.count(init.record.id) == 0)
+          if (!self->state.ctx.directory->workflow(init.record.id))
             spawn_and_track(self, std::move(init));
         },
         [=](child_atom, child_outcome& outcome) {
@@ -1109,12 +1074,6 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                           if (!err)
                             self->send(parent, child_atom_v, std::move(outcome));
                         });
-        },
-        [=](register_atom, task_atom, std::string& id, std::string& workflow_id,
-            task_actor& handle) {
-          auto& st = self->state;
-          st.task_ids.add(workflow_id, id);
-          st.tasks[id] = task_entry{std::move(handle), std::move(workflow_id)};
         },
         [=](claim_atom, idem_atom, std::string& owner,
             std::vector<idempotency_key_record>& wanted) -> caf::result<std::vector<key_claim>> {

@@ -117,8 +117,6 @@ using registry_actor = caf::typed_actor<
     caf::reacts_to<register_atom, workflow_atom, workflow_init>,
     /// A child execution ended: tell its parent.
     caf::reacts_to<child_atom, child_outcome>,
-    /// A task actor went live: (task id, workflow id, actor).
-    caf::reacts_to<register_atom, task_atom, std::string, std::string, task_actor>,
     // -- idempotency keys (see docs/architecture.md, "Idempotency keys") --
     /// (owner, wanted bindings) -> one `key_claim` per binding, in order. A free key (never used,
     /// expired, or released) is reserved for `owner` and answered `claimed`: the caller commits

@@ -50,7 +50,14 @@ herald_errc error_code(const caf::error& err) {
   if (err.category() == caf::atom("system")
       && static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
     return herald_errc::deadline_exceeded;
+  if (receiver_gone(err))
+    return herald_errc::unavailable;
   return herald_errc::internal;
+}
+
+bool receiver_gone(const caf::error& err) {
+  return err.category() == caf::atom("system")
+         && static_cast<caf::sec>(err.code()) == caf::sec::request_receiver_down;
 }
 
 }  // namespace herald

@@ -34,6 +34,9 @@ std::string error_message(const caf::error& err);
 /// Returns the herald error code of `err`, or `internal` for errors of other categories.
 herald_errc error_code(const caf::error& err);
 
+/// Returns whether a request found its receiver gone (the actor left memory meanwhile).
+bool receiver_gone(const caf::error& err);
+
 }  // namespace herald
 
 CAF_ERROR_CODE_ENUM(herald::herald_errc, "herald")

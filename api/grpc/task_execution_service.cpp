@@ -60,7 +60,12 @@ grpc::ServerUnaryReactor* task_execution_service::CompleteTask(
   auto output = decode_json("output", request->output(), context_.settings.max_input_bytes);
   if (!output)
     return reject(ctx, output.error());
-  return ask_registry_ok(context_, complete_atom_v, std::move(*id), std::move(*output));
+  auto owner = context_.engine.directory->task(*id);
+  auto direct = std::make_tuple(complete_atom_v, *output);
+  auto indirect = std::make_tuple(complete_atom_v, std::move(*id), std::move(*output));
+  return ask_owner<caf::ok_atom>(
+      context_, owner ? owner->handle : task_actor{}, [](caf::ok_atom) { return grpc::Status::OK; },
+      std::move(direct), std::move(indirect));
 }
 
 grpc::ServerUnaryReactor* task_execution_service::FailTask(
@@ -91,13 +96,22 @@ grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
   auto data = decode(*request, context_.settings);
   if (!data)
     return reject(ctx, data.error());
-  return ask_registry<caf::ok_atom>(
-      context_,
+  // A workflow's task streams on its workflow's stream: straight there when both are live and
+  // the request names no other workflow (the registry answers the rest).
+  const auto& directory = *context_.engine.directory;
+  workflow_actor owner;
+  if (auto task = directory.task(data->task_id);
+      task && !task->workflow_id.empty()
+      && (data->workflow_id.empty() || data->workflow_id == task->workflow_id))
+    owner = directory.workflow(task->workflow_id);
+  auto message = std::make_tuple(emit_atom_v, std::move(*data));
+  return ask_owner<caf::ok_atom>(
+      context_, owner,
       [response](caf::ok_atom) {
         response->set_acknowledged(true);
         return grpc::Status::OK;
       },
-      emit_atom_v, std::move(*data));
+      message, message);
 }
 
 grpc::ServerUnaryReactor* task_execution_service::Heartbeat(

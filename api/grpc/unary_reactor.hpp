@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <utility>
 
 #include <grpcpp/server_context.h>
@@ -13,6 +14,7 @@
 #include "api/engine_client.hpp"
 #include "api/grpc/grpc_server.hpp"
 #include "api/grpc/grpc_status.hpp"
+#include "protocol/errors.hpp"
 
 namespace herald {
 
@@ -101,6 +103,42 @@ grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handl
     if (port->forget(ticket) && withdraw)
       port->tell(dest, withdraw_atom_v, ticket);
   });
+  return reactor;
+}
+
+/// Answers a unary RPC with one request to `owner`, the live actor of the entity it is about,
+/// when the directory knows it (one hop less), else to the registry, which finds or rehydrates
+/// it. `direct` and `indirect` are the two messages (tuples). A direct request whose actor left
+/// memory meanwhile goes again through the registry.
+template <class Reply, class Handle, class Fill, class Direct, class Indirect>
+grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle& owner, Fill fill,
+                                    Direct direct, Indirect indirect) {
+  auto* reactor = new unary_reactor;
+  auto call = reactor->call();
+  auto port = context.engine.port;
+  auto registry = context.engine.registry;
+  auto on_value = [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); };
+  auto on_error = [call](caf::error& err) { call->finish(to_grpc_status(err)); };
+  auto via_registry = [port, registry, on_value, on_error, indirect] {
+    return std::apply(
+        [&](const auto&... xs) { return port->ask(registry, on_value, on_error, xs...); },
+        indirect);
+  };
+  engine_port::ticket ticket = 0;
+  if (owner) {
+    auto on_direct_error = [on_error, via_registry](caf::error& err) mutable {
+      if (receiver_gone(err))
+        via_registry();
+      else
+        on_error(err);
+    };
+    ticket = std::apply(
+        [&](const auto&... xs) { return port->ask(owner, on_value, on_direct_error, xs...); },
+        direct);
+  } else {
+    ticket = via_registry();
+  }
+  call->on_cancel([port, ticket] { port->forget(ticket); });
   return reactor;
 }
 

@@ -56,15 +56,17 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::GetEvents(
   auto id = decode_uuid("workflow_execution_id", request->workflow_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return ask_registry<std::vector<history_event>>(
-      context_,
+  auto owner = context_.engine.directory->workflow(*id);
+  auto indirect = std::make_tuple(caf::get_atom_v, history_atom_v, std::move(*id));
+  return ask_owner<std::vector<history_event>>(
+      context_, owner,
       [response](std::vector<history_event>& events) {
         response->mutable_events()->Reserve(static_cast<int>(events.size()));
         for (const auto& event : events)
           encode(event, response->add_events());
         return grpc::Status::OK;
       },
-      caf::get_atom_v, history_atom_v, std::move(*id));
+      std::make_tuple(caf::get_atom_v, history_atom_v), std::move(indirect));
 }
 
 grpc::ServerUnaryReactor* workflow_dispatch_service::SubmitWorkflowCommands(
@@ -73,7 +75,10 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SubmitWorkflowCommands(
   auto submit = decode(*request, context_.settings);
   if (!submit)
     return reject(ctx, submit.error());
-  return ask_registry_ok(context_, submit_atom_v, std::move(*submit));
+  auto owner = context_.engine.directory->workflow(submit->workflow_id);
+  auto message = std::make_tuple(submit_atom_v, std::move(*submit));
+  return ask_owner<caf::ok_atom>(
+      context_, owner, [](caf::ok_atom) { return grpc::Status::OK; }, message, message);
 }
 
 grpc::ServerUnaryReactor* workflow_dispatch_service::SignalWorkflow(

@@ -362,10 +362,18 @@ BOOST_AUTO_TEST_CASE(finished_workflows_leave_memory_and_come_back_from_the_stor
   done.output = "7";
   BOOST_REQUIRE(submit(id, {done}, reported_status::completed));
   auto before = sys.registry().running();
+  auto live = directory->workflow(id);
+  BOOST_REQUIRE(static_cast<bool>(live));
   advance(std::chrono::seconds(61));
   BOOST_TEST(sys.registry().running() < before);
+  // The directory no longer lists it; a request to the handle read before bounces.
+  BOOST_TEST(!static_cast<bool>(directory->workflow(id)));
+  auto bounced = call<workflow_record>(live, caf::get_atom_v);
+  BOOST_REQUIRE(!bounced);
+  BOOST_TEST(receiver_gone(bounced.error()));
   // Rehydrated on demand, with the same history and stream.
   BOOST_TEST(get(id).status == workflow_status::completed);
+  BOOST_TEST(static_cast<bool>(directory->workflow(id)));
   BOOST_TEST(history_types(id) == (strings{"WORKFLOW_STARTED", "WORKFLOW_COMPLETED"}),
              boost::test_tools::per_element());
   auto late = std::make_shared<test::recording_sink>();
