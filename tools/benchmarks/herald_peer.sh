@@ -8,7 +8,9 @@
 #              and PACED_MSGS tokens at PACED_RATE per second (nchan's fan-out cases)
 # Usage: bash tools/benchmarks/herald_peer.sh workflows|sse
 # Env: BACKEND=postgresql|sqlite, CS=1,16,64, SHAPES=one,chain5, DUR=15, SUBSCRIBERS=1 (per
-# workflow), SUBS=1000, MSGS=1000, PACED_RATE=20, PACED_MSGS=200, HERALD_BUILD_DIR.
+# workflow), WORKERS=8 (SDK-like workers of 10 workflow and 10 task polls each, so that a worker
+# waits for every workflow in flight), SUBS=1000, MSGS=1000, PACED_RATE=20, PACED_MSGS=200,
+# HERALD_BUILD_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,7 +41,7 @@ if [ "$mode" = workflows ]; then
     [ "$shape" = chain5 ] && scenario=chain-5
     for c in "${cs[@]}"; do
       run "$shape-$c" "workflow:$shape:$c" --scenario "$scenario" --concurrency "$c" \
-        --duration "${DUR:-15}" --subscribers "${SUBSCRIBERS:-1}"
+        --duration "${DUR:-15}" --subscribers "${SUBSCRIBERS:-1}" --workers "${WORKERS:-8}"
     done
   done
 else
