@@ -26,7 +26,7 @@ namespace {
 /// lease of the worker that holds the execution.
 using workflow_impl
     = workflow_actor::extend<caf::reacts_to<rehydrate_atom>, caf::reacts_to<passivate_atom>,
-                             caf::reacts_to<lease_atom>>;
+                             caf::reacts_to<lease_atom>, caf::reacts_to<caf::flush_atom>>;
 
 struct workflow_state {
   engine_context ctx;
@@ -39,6 +39,10 @@ struct workflow_state {
   bool lease_armed = false;  ///< a lease check is scheduled (one at a time, whatever the claims)
   std::vector<idempotency_key_record>
       start_claims;  ///< keys a new execution commits with its start
+  /// Worker stream data (tokens, progress, ...) that waits for the next commit, each answered
+  /// once durable: what arrives while a commit is under way goes out with the next one.
+  std::vector<std::pair<stream_event, caf::typed_response_promise<caf::ok_atom>>> pending_data;
+  bool flush_scheduled = false;  ///< a flush of `pending_data` is in the mailbox
 
   static inline const char* name = "workflow";
 };
@@ -156,6 +160,14 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
   }
 }
 
+/// Answers the stream data still waiting for a commit with `err`: the actor is about to stop
+/// (CAF 0.17 would leave their callers waiting forever).
+void fail_pending_data(self_ptr self, const caf::error& err) {
+  for (auto& [ev, rp] : self->state.pending_data)
+    rp.deliver(err);
+  self->state.pending_data.clear();
+}
+
 /// One queue to ask for parked polls on behalf of a change (see `reserve_polls`).
 struct poll_ask {
   std::string queue;
@@ -252,8 +264,10 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
             done(err);
             // A conflict (an id of the step exists) wrote nothing: the execution is as it was.
             // Anything else may have landed: the store is the truth from here on.
-            if (error_code(err) != herald_errc::failed_precondition)
+            if (error_code(err) != herald_errc::failed_precondition) {
+              fail_pending_data(self, err);
               self->quit(err);
+            }
           });
 }
 
@@ -264,6 +278,22 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
 /// A failed commit may still have landed (a lost connection): the actor then stops, and the
 /// registry rehydrates the execution from the store on the next request.
 void commit(self_ptr self, change c, done_fn done) {
+  // Stream data that arrived before this step goes first, in its order, and is answered with it.
+  if (auto& pending = self->state.pending_data; !pending.empty()) {
+    std::vector<stream_event> events;
+    std::vector<caf::typed_response_promise<caf::ok_atom>> promises;
+    for (auto& [ev, rp] : pending) {
+      events.push_back(std::move(ev));
+      promises.push_back(std::move(rp));
+    }
+    pending.clear();
+    c.prepend_stream(std::move(events));
+    done = [done = std::move(done), promises](const caf::error& err) mutable {
+      for (auto& rp : promises)
+        err ? rp.deliver(err) : rp.deliver(caf::ok_atom_v);
+      done(err);
+    };
+  }
   auto shared = std::make_shared<change>(std::move(c));
   auto asks = std::make_shared<std::vector<poll_ask>>(poll_asks(*shared));
   if (asks->empty()) {
@@ -537,13 +567,25 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                                                 [] { return caf::ok_atom_v; });
         },
         [=](emit_atom, task_stream_data& item) -> caf::result<caf::ok_atom> {
-          change c{data().record};
+          // Coalesced: the data that queues up meanwhile goes out in one commit (see `flush`).
+          auto& st = self->state;
           stream_event ev;
           ev.event = item.event;
           ev.payload = std::move(item.payload);
-          ev.timestamp_ms = c.record.updated_ms;
-          c.emit(std::move(ev));
-          return commit_and_reply<caf::ok_atom>(self, std::move(c), [] { return caf::ok_atom_v; });
+          ev.timestamp_ms = now_ms();
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          st.pending_data.emplace_back(std::move(ev), rp);
+          if (!st.flush_scheduled) {
+            st.flush_scheduled = true;
+            self->send(self, caf::flush_atom_v);
+          }
+          return rp;
+        },
+        [=](caf::flush_atom) {
+          // Behind every message that was in the mailbox when the first pending datum came.
+          self->state.flush_scheduled = false;
+          if (!self->state.pending_data.empty())
+            commit_quietly(self, change{data().record});
         },
         [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) {
           return self->delegate(self->state.broadcaster, caf::subscribe_atom_v, after,
@@ -575,6 +617,10 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
                   self->send_exit(task, caf::exit_reason::user_shutdown);
                 for (auto& [key, timer] : st.timer_actors)
                   self->send_exit(timer, caf::exit_reason::user_shutdown);
+                fail_pending_data(self,
+                                  make_herald_error(herald_errc::unavailable,
+                                                    "the workflow execution left memory; send "
+                                                    "again"));
                 self->quit();
               });
         },

@@ -364,6 +364,19 @@ void change::emit(stream_event ev) {
   stream.push_back(std::move(ev));
 }
 
+void change::prepend_stream(std::vector<stream_event> events) {
+  if (events.empty())
+    return;
+  auto base = record.stream_offset - static_cast<int64_t>(stream.size());
+  for (auto& ev : events)
+    ev.offset = ++base;
+  for (auto& ev : stream)
+    ev.offset = ++base;
+  record.stream_offset = base;
+  stream.insert(stream.begin(), std::make_move_iterator(events.begin()),
+                std::make_move_iterator(events.end()));
+}
+
 void change::emit_workflow(std::string_view name, std::string_view suspend_type) {
   emit(workflow_state_event(name, record, record.updated_ms, suspend_type));
 }

@@ -105,6 +105,10 @@ struct change {
   /// Appends a stream event with the next offset.
   void emit(stream_event ev);
 
+  /// Puts `events` before the stream events of this step, in order: they take the next offsets
+  /// and this step's own events move up.
+  void prepend_stream(std::vector<stream_event> events);
+
   /// Emits a workflow state event (WorkflowSnapshot) of the draft record.
   void emit_workflow(std::string_view name, std::string_view suspend_type = {});
 
