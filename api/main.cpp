@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include <absl/synchronization/mutex.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
@@ -11,6 +12,9 @@
 #include "protocol/caf_types.hpp"
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil with its mutex deadlock detector on: every lock gRPC takes would update
+  // a lock-order graph. Off before any thread starts.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string message;
   auto cfg = herald::parse_config(argc, argv, message);
   if (!cfg) {

@@ -1,10 +1,15 @@
 #include <csignal>
 #include <iostream>
 
+#include <absl/synchronization/mutex.h>
+
 #include "tools/herald-load/load_options.hpp"
 #include "tools/herald-load/load_run.hpp"
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil with its mutex deadlock detector on: every lock gRPC takes would update
+  // a lock-order graph. Off before any thread starts.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::signal(SIGPIPE, SIG_IGN);
   std::string message;
   bool exit_now = false;

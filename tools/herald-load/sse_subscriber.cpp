@@ -159,19 +159,21 @@ void sse_subscriber::on_end(const std::string& what) {
 
 void sse_subscriber::feed(std::string_view bytes) {
   pending_.append(bytes);
-  size_t start = 0;
+  std::string_view rest{pending_};
+  size_t used = 0;
   size_t pos;
-  while (!finished_ && (pos = pending_.find('\n', start)) != std::string::npos) {
-    std::string line = pending_.substr(start, pos - start);
-    start = pos + 1;
+  while (!finished_ && (pos = rest.find('\n')) != std::string_view::npos) {
+    auto line = rest.substr(0, pos);
+    rest.remove_prefix(pos + 1);
+    used += pos + 1;
     if (!line.empty() && line.back() == '\r')
-      line.pop_back();
+      line.remove_suffix(1);
     parse_line(line);
   }
-  pending_.erase(0, start);
+  pending_.erase(0, used);
 }
 
-void sse_subscriber::parse_line(const std::string& line) {
+void sse_subscriber::parse_line(std::string_view line) {
   if (line.empty()) {
     if (has_fields_)
       on_event();
@@ -184,19 +186,22 @@ void sse_subscriber::parse_line(const std::string& line) {
   if (line[0] == ':')
     return;  // keep-alive comment
   auto colon = line.find(':');
-  std::string field = line.substr(0, colon);
-  std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+  auto field = line.substr(0, colon);
+  auto value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
   if (!value.empty() && value[0] == ' ')
-    value.erase(0, 1);
+    value.remove_prefix(1);
   if (field == "retry")
     return;
   has_fields_ = true;
-  if (field == "data")
-    data_ += data_.empty() ? value : "\n" + value;
-  else if (field == "id")
+  if (field == "data") {
+    if (!data_.empty())
+      data_ += '\n';
+    data_ += value;
+  } else if (field == "id") {
     id_ = value;
-  else if (field == "event")
+  } else if (field == "event") {
     event_ = value;
+  }
 }
 
 void sse_subscriber::on_event() {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tools/herald-load/net.hpp"
 #include "tools/herald-load/run_metrics.hpp"
@@ -72,7 +73,7 @@ private:
   void on_read(beast::error_code ec);
   void on_end(const std::string& what);
   void feed(std::string_view bytes);
-  void parse_line(const std::string& line);
+  void parse_line(std::string_view line);
   void on_event();
   void on_state_event(const std::string& data, int64_t received_us);
   /// Records a live delivery of an event that originated at `origin_us` (and its latency in
