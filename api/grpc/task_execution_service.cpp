@@ -33,22 +33,9 @@ grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
 grpc::ServerUnaryReactor* task_execution_service::PollTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::PollTaskRequest* request,
     flovyn::v1::PollTaskResponse* response) {
-  auto poll = decode(*request, context_.settings, ctx->deadline());
-  if (!poll)
-    return reject(ctx, poll.error());
-  auto& directory = *context_.engine.directory;
-  if (auto err = directory.admit_poll(*poll))
-    return reject(ctx, err);
-  // Straight to the queue: a cancelled call withdraws its poll there, after it.
-  auto queue = directory.queue(poll->org_id, poll->queue);
-  return ask_engine<task_record>(
-      context_, queue, true,
-      [response](task_record& rec) {
-        if (!rec.id.empty())
-          encode(rec, response->mutable_task());
-        return grpc::Status::OK;
-      },
-      poll_atom_v, task_atom_v, std::move(*poll));
+  return ask_poll<task_record>(
+      context_, ctx, task_atom_v, decode(*request, context_.settings, ctx->deadline()),
+      [response](task_record& rec) { encode(rec, response->mutable_task()); });
 }
 
 grpc::ServerUnaryReactor* task_execution_service::CompleteTask(

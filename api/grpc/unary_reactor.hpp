@@ -142,6 +142,29 @@ grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle
   return reactor;
 }
 
+/// Answers a long poll (`Lane` is `workflow_atom` or `task_atom`): checks it against the
+/// directory and sends it straight to its queue, where a cancelled call withdraws it (from the
+/// same port, so always after the poll). `fill(record)` writes the response; an empty record
+/// means the poll timed out.
+template <class Record, class Lane, class Fill>
+grpc::ServerUnaryReactor* ask_poll(const service_context& context, grpc::CallbackServerContext* ctx,
+                                   Lane lane, caf::expected<poll_request> poll, Fill fill) {
+  if (!poll)
+    return reject(ctx, poll.error());
+  auto& directory = *context.engine.directory;
+  if (auto err = directory.admit_poll(*poll))
+    return reject(ctx, err);
+  auto queue = directory.queue(poll->org_id, poll->queue);
+  return ask_engine<Record>(
+      context, queue, true,
+      [fill](Record& rec) {
+        if (!rec.id.empty())
+          fill(rec);
+        return grpc::Status::OK;
+      },
+      poll_atom_v, lane, std::move(*poll));
+}
+
 /// `ask_engine` of the registry.
 template <class Reply, class Fill, class... Ts>
 grpc::ServerUnaryReactor* ask_registry(const service_context& context, Fill fill, Ts&&... xs) {

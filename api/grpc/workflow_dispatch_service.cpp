@@ -14,22 +14,9 @@ workflow_dispatch_service::workflow_dispatch_service(service_context context)
 grpc::ServerUnaryReactor* workflow_dispatch_service::PollWorkflow(
     grpc::CallbackServerContext* ctx, const flovyn::v1::PollRequest* request,
     flovyn::v1::PollResponse* response) {
-  auto poll = decode(*request, context_.settings, ctx->deadline());
-  if (!poll)
-    return reject(ctx, poll.error());
-  auto& directory = *context_.engine.directory;
-  if (auto err = directory.admit_poll(*poll))
-    return reject(ctx, err);
-  // Straight to the queue: a cancelled call withdraws its poll there, after it.
-  auto queue = directory.queue(poll->org_id, poll->queue);
-  return ask_engine<workflow_record>(
-      context_, queue, true,
-      [response](workflow_record& rec) {
-        if (!rec.id.empty())
-          encode(rec, response->mutable_workflow_execution());
-        return grpc::Status::OK;
-      },
-      poll_atom_v, workflow_atom_v, std::move(*poll));
+  return ask_poll<workflow_record>(
+      context_, ctx, workflow_atom_v, decode(*request, context_.settings, ctx->deadline()),
+      [response](workflow_record& rec) { encode(rec, response->mutable_workflow_execution()); });
 }
 
 grpc::ServerUnaryReactor* workflow_dispatch_service::StartWorkflow(

@@ -12,17 +12,30 @@
 using namespace herald;
 using herald::test::engine_fixture;
 
-BOOST_FIXTURE_TEST_SUITE(stream_data, engine_fixture)
+namespace {
+
+/// A workflow whose one task is running, with a subscriber from the start.
+struct streaming_fixture : engine_fixture {
+  streaming_fixture() {
+    id = start("streaming");
+    BOOST_REQUIRE(
+        call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{sink}));
+    poll_workflow();
+    task_id = make_uuid();
+    BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+    poll_task();
+  }
+
+  std::shared_ptr<test::recording_sink> sink = std::make_shared<test::recording_sink>();
+  std::string id;
+  std::string task_id;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(stream_data, streaming_fixture)
 
 BOOST_AUTO_TEST_CASE(data_that_queues_up_shares_one_commit_in_arrival_order) {
-  auto sink = std::make_shared<test::recording_sink>();
-  auto id = start("streaming");
-  BOOST_REQUIRE(
-      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{sink}));
-  poll_workflow();
-  auto task_id = make_uuid();
-  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
-  poll_task();
   auto before = commits();
   // Twenty tokens arrive before the engine runs: they all wait for one commit.
   std::vector<std::shared_ptr<std::optional<caf::expected<caf::ok_atom>>>> acks;
@@ -60,14 +73,6 @@ BOOST_AUTO_TEST_CASE(data_that_queues_up_shares_one_commit_in_arrival_order) {
 }
 
 BOOST_AUTO_TEST_CASE(data_queued_before_a_step_goes_first_in_the_steps_commit) {
-  auto sink = std::make_shared<test::recording_sink>();
-  auto id = start("streaming");
-  BOOST_REQUIRE(
-      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{sink}));
-  poll_workflow();
-  auto task_id = make_uuid();
-  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
-  poll_task();
   // A token and the completion arrive together (a worker that does not wait for the ack).
   auto token = call_async<caf::ok_atom>(registry, emit_atom_v,
                                         task_stream_data{task_id, id, "token", R"({"n":1})"});
