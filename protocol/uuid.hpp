@@ -5,7 +5,8 @@
 
 namespace herald {
 
-/// Returns a new random (version 4) UUID in canonical lowercase form.
+/// Returns a new random (version 4) UUID in canonical lowercase form, from the operating
+/// system's CSPRNG.
 std::string make_uuid();
 
 /// Returns the canonical lowercase form of `text` if it is a UUID (8-4-4-4-12 hex), else "".
