@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 namespace herald {
@@ -34,7 +35,10 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
       ("database,d", po::value(&cfg.database)->default_value(cfg.database),
        "database: a SQLite file path (sqlite:PATH) or postgresql://user@host:port/db")  //
       ("listen-address", po::value(&address)->default_value(address),
-       "address both servers bind to")  //
+       "address both servers bind to (loopback by default: nothing is authenticated yet)")  //
+      ("allow-unauthenticated-network-access", po::bool_switch(&cfg.allow_unauthenticated_network),
+       "serve on a listen address other than loopback although requests are not authenticated: "
+       "anyone who reaches the ports can act on every workflow")  //
       ("grpc-port", po::value(&grpc_port)->default_value(grpc_port),
        "gRPC port for workers and clients (0 = pick a free one)")  //
       ("http-threads", po::value(&cfg.http.io_threads)->default_value(cfg.http.io_threads),
@@ -89,6 +93,19 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   }
   if (grpc_port > 65535 || http_port > 65535) {
     message = "ports must be between 0 and 65535";
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(address, ec);
+  if (ec) {
+    message = "listen-address '" + address + "' is not an IP address";
+    return std::nullopt;
+  }
+  if (!ip.is_loopback() && !cfg.allow_unauthenticated_network) {
+    message = "refusing to serve on " + address
+              + " without authentication: anyone who reaches it could act on every workflow. "
+                "Listen on 127.0.0.1 (the default), or pass "
+                "--allow-unauthenticated-network-access to accept that";
     return std::nullopt;
   }
   cfg.grpc.address = address;

@@ -18,6 +18,8 @@ struct server_config {
   http_settings http;
   size_t caf_threads = 0;             ///< 0 = one per core
   std::string scheduler = "sharing";  ///< CAF scheduler policy: sharing or stealing
+  /// Serving on an address other than loopback without authentication was asked for by name.
+  bool allow_unauthenticated_network = false;
   bool show_help = false;
 };
 

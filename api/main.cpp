@@ -47,6 +47,11 @@ int main(int argc, char** argv) {
   int rc = 0;
   {
     herald::server srv{sys, *cfg};
+    if (cfg->allow_unauthenticated_network)
+      std::cerr << "herald: SECURITY: serving on " << cfg->http.address
+                << " without authentication (--allow-unauthenticated-network-access): anyone "
+                   "who reaches the ports can act on every workflow"
+                << std::endl;
     try {
       srv.start(std::cout);
     } catch (const std::exception& e) {

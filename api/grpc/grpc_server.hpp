@@ -15,7 +15,7 @@ namespace herald {
 
 /// Knobs of the gRPC front end.
 struct grpc_settings {
-  std::string address = "0.0.0.0";
+  std::string address = "127.0.0.1";
   uint16_t port = 9090;
   std::chrono::seconds max_poll_timeout{120};  ///< longest long poll honoured
   size_t max_input_bytes = 1024 * 1024;        ///< larger JSON payloads: RESOURCE_EXHAUSTED

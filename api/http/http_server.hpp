@@ -18,7 +18,7 @@ class server_state;
 
 /// Knobs of the HTTP front end (REST and SSE).
 struct http_settings {
-  std::string address = "0.0.0.0";
+  std::string address = "127.0.0.1";
   uint16_t port = 8000;  ///< 0 picks a free port
   std::chrono::milliseconds request_timeout{
       30000};  ///< reading a request, one actor request, one write
