@@ -45,9 +45,10 @@ caf::error engine_directory::check_org(const std::string& org_id) const {
   return {};
 }
 
-void engine_directory::add_workflow(const std::string& id, const workflow_actor& handle) {
+void engine_directory::add_workflow(const std::string& id, const workflow_actor& handle,
+                                    const std::string& org_id) {
   std::unique_lock<std::shared_mutex> guard{live_mtx_};
-  workflows_[id] = handle;
+  workflows_[id] = live_workflow{handle, org_id};
 }
 
 void engine_directory::remove_workflow(const std::string& id) {
@@ -63,14 +64,14 @@ void engine_directory::remove_workflow(const std::string& id) {
 workflow_actor engine_directory::workflow(const std::string& id) const {
   std::shared_lock<std::shared_mutex> guard{live_mtx_};
   if (auto i = workflows_.find(id); i != workflows_.end())
-    return i->second;
+    return i->second.handle;
   return {};
 }
 
 void engine_directory::add_task(const std::string& id, const task_actor& handle,
-                                const std::string& workflow_id) {
+                                const std::string& workflow_id, const std::string& org_id) {
   std::unique_lock<std::shared_mutex> guard{live_mtx_};
-  auto [i, added] = tasks_.insert_or_assign(id, live_task{handle, workflow_id});
+  auto [i, added] = tasks_.insert_or_assign(id, live_task{handle, workflow_id, org_id});
   if (added && !workflow_id.empty())
     tasks_of_[workflow_id].push_back(id);
 }
@@ -80,6 +81,15 @@ std::optional<engine_directory::live_task> engine_directory::task(const std::str
   if (auto i = tasks_.find(id); i != tasks_.end())
     return i->second;
   return std::nullopt;
+}
+
+std::string engine_directory::org_of(const std::string& id) const {
+  std::shared_lock<std::shared_mutex> guard{live_mtx_};
+  if (auto i = workflows_.find(id); i != workflows_.end())
+    return i->second.org_id;
+  if (auto i = tasks_.find(id); i != tasks_.end())
+    return i->second.org_id;
+  return {};
 }
 
 queue_actor engine_directory::queue(const std::string& org_id, const std::string& name) {

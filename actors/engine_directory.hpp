@@ -46,13 +46,14 @@ public:
 
   // -- live actors -----------------------------------------------------------------------------
 
-  /// A live task and its workflow ("" for a standalone task).
+  /// A live task, its workflow ("" for a standalone task) and its org.
   struct live_task {
     task_actor handle;
     std::string workflow_id;
+    std::string org_id;
   };
 
-  void add_workflow(const std::string& id, const workflow_actor& handle);
+  void add_workflow(const std::string& id, const workflow_actor& handle, const std::string& org_id);
 
   /// Forgets workflow `id` and its tasks.
   void remove_workflow(const std::string& id);
@@ -60,9 +61,13 @@ public:
   /// Returns the live actor of workflow `id`, or an invalid handle.
   workflow_actor workflow(const std::string& id) const;
 
-  void add_task(const std::string& id, const task_actor& handle, const std::string& workflow_id);
+  void add_task(const std::string& id, const task_actor& handle, const std::string& workflow_id,
+                const std::string& org_id);
 
   std::optional<live_task> task(const std::string& id) const;
+
+  /// The org of the live workflow or task `id`, or "" when it is not live.
+  std::string org_of(const std::string& id) const;
 
   // -- queues ----------------------------------------------------------------------------------
 
@@ -93,7 +98,11 @@ private:
   std::map<std::pair<std::string, std::string>, queue_actor> queues_;
   bool stopped_ = false;
   mutable std::shared_mutex live_mtx_;  ///< guards the live actors (apart from the queues)
-  std::unordered_map<std::string, workflow_actor> workflows_;
+  struct live_workflow {
+    workflow_actor handle;
+    std::string org_id;
+  };
+  std::unordered_map<std::string, live_workflow> workflows_;
   std::unordered_map<std::string, live_task> tasks_;
   std::unordered_map<std::string, std::vector<std::string>> tasks_of_;  ///< by workflow id
   worker_activity activity_;

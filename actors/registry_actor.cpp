@@ -58,9 +58,10 @@ queue_actor queue_for(self_ptr self, const std::string& org_id, const std::strin
 
 workflow_actor spawn_and_track(self_ptr self, workflow_init init) {
   auto id = init.record.id;
+  auto org_id = init.record.org_id;
   auto handle = spawn_workflow(self->system(), self->state.ctx, std::move(init));
   self->link_to(handle);  // the engine goes down as one when the registry stops
-  self->state.ctx.directory->add_workflow(id, handle);
+  self->state.ctx.directory->add_workflow(id, handle, org_id);
   self->state.workflow_ids.emplace(handle.address(), id);
   return handle;
 }
@@ -224,7 +225,7 @@ task_actor adopt_standalone_task(self_ptr self, task_record row) {
   auto& st = self->state;
   auto handle = spawn_standalone_task(self->system(), st.ctx, row);
   self->link_to(handle);
-  st.ctx.directory->add_task(row.id, handle, "");
+  st.ctx.directory->add_task(row.id, handle, "", row.org_id);
   if (row.status == task_status::pending)
     self->send(queue_for(self, row.org_id, row.queue), enqueue_atom_v,
                ready_task{row.id, row.org_id, row.queue, row.kind, handle});
@@ -725,7 +726,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             auto handle
                 = spawn_standalone_task(self->system(), self->state.ctx, row, std::move(key));
             self->link_to(handle);
-            self->state.ctx.directory->add_task(row.id, handle, "");
+            self->state.ctx.directory->add_task(row.id, handle, "", row.org_id);
             self->request(handle, self->state.ctx.settings.step_timeout, start_atom_v)
                 .then(
                     [=](task_record& task) mutable {
@@ -941,6 +942,28 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
                         worker_atom_v, id)
               .then([=](worker_record& worker) mutable { persist_heartbeat(self, worker, rp); },
                     [=](caf::error& err) mutable { rp.deliver(err); });
+          return rp;
+        },
+        [=](caf::put_atom, org_atom, org_record& org) -> caf::result<org_record> {
+          auto& st = self->state;
+          if (!valid_slug(org.slug))
+            return invalid("slug '" + org.slug
+                           + "' must be 1 to 63 lower-case letters, digits and inner hyphens");
+          // The registry is the only writer of orgs, so checking here then committing is safe.
+          if (st.ctx.directory->org_by_slug(org.slug))
+            return make_herald_error(herald_errc::already_exists,
+                                     "organization '" + org.slug + "' exists already");
+          auto rp = self->make_response_promise<org_record>();
+          write_batch batch;
+          batch.orgs.push_back(org);
+          self->request(st.ctx.writer, st.ctx.settings.store_timeout, commit_atom_v,
+                        std::move(batch))
+              .then(
+                  [=](caf::ok_atom) mutable {
+                    self->state.ctx.directory->add_org(org);
+                    rp.deliver(org);
+                  },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
           return rp;
         },
         [=](caf::get_atom, org_atom, std::string& slug) -> caf::result<org_record> {

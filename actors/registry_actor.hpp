@@ -69,6 +69,8 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<register_atom, worker_registration>::with<std::string>,
     caf::replies_to<heartbeat_atom, worker_atom, std::string>::with<caf::ok_atom>,
     caf::replies_to<caf::get_atom, org_atom, std::string>::with<org_record>,
+    /// Creates an org (POST /api/orgs): `already_exists` when its slug is taken.
+    caf::replies_to<caf::put_atom, org_atom, org_record>::with<org_record>,
     // -- reads of the REST API and discovery: the registry resolves the org slug (first string)
     //    and the store reader answers; another org's entity is not found --
     /// A page of executions of the query's org.

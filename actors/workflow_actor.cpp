@@ -71,7 +71,7 @@ task_actor spawn_task_actor(self_ptr self, const task_record& row) {
   auto handle = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self));
   self->link_to(handle);
   st.task_actors[row.id] = handle;
-  st.ctx.directory->add_task(row.id, handle, row.workflow_id);
+  st.ctx.directory->add_task(row.id, handle, row.workflow_id, row.org_id);
   if (row.status == task_status::pending)
     self->send(queue_of(self, row.queue), enqueue_atom_v,
                ready_task{row.id, row.org_id, row.queue, row.kind, handle});

@@ -7,6 +7,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
+#include "protocol/records.hpp"
+
 namespace herald {
 
 namespace po = boost::program_options;
@@ -26,6 +28,10 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
       = std::chrono::duration<double, std::ratio<3600>>(cfg.engine.stream_retention).count();
   int64_t sweep_s
       = std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.stream_sweep_interval).count();
+  std::string auth_mode = "auto";
+  std::vector<std::string> org_lines;
+  std::vector<std::string> key_lines;
+  int64_t stream_token_s = cfg.auth.stream_token_ttl.count();
   unsigned lease_s = static_cast<unsigned>(
       std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.worker_lease).count());
   po::options_description opts{"herald: a durable workflow engine with a real-time API\n\nOptions"};
@@ -35,10 +41,23 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
       ("database,d", po::value(&cfg.database)->default_value(cfg.database),
        "database: a SQLite file path (sqlite:PATH) or postgresql://user@host:port/db")  //
       ("listen-address", po::value(&address)->default_value(address),
-       "address both servers bind to (loopback by default: nothing is authenticated yet)")  //
+       "address both servers bind to (loopback by default)")  //
+      ("auth", po::value(&auth_mode)->default_value(auth_mode),
+       "authentication: auto (required when serving beyond loopback or when any credential "
+       "exists), required, or off")  //
+      ("secret-file", po::value(&cfg.auth.secret_file),
+       "the server's secret key (created when missing; default: beside the SQLite file, or "
+       "./herald.secret): keys credential hashes and stream tokens; processes sharing a "
+       "database share it")  //
+      ("org", po::value(&org_lines)->composing(),
+       "config file: an org to create at start-up, 'SLUG [NAME]' (repeatable)")  //
+      ("api-key", po::value(&key_lines)->composing(),
+       "config file: an API key, 'ORG User|Worker KEY [admin]' (repeatable)")  //
+      ("stream-token-ttl-seconds", po::value(&stream_token_s)->default_value(stream_token_s),
+       "lifetime of the stream tokens browsers use for SSE")  //
       ("allow-unauthenticated-network-access", po::bool_switch(&cfg.allow_unauthenticated_network),
-       "serve on a listen address other than loopback although requests are not authenticated: "
-       "anyone who reaches the ports can act on every workflow")  //
+       "with --auth off, serve on a listen address other than loopback: anyone who reaches the "
+       "ports can act on every workflow")  //
       ("grpc-port", po::value(&grpc_port)->default_value(grpc_port),
        "gRPC port for workers and clients (0 = pick a free one)")  //
       ("http-threads", po::value(&cfg.http.io_threads)->default_value(cfg.http.io_threads),
@@ -101,12 +120,44 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
     message = "listen-address '" + address + "' is not an IP address";
     return std::nullopt;
   }
-  if (!ip.is_loopback() && !cfg.allow_unauthenticated_network) {
+  using auth_mode_t = auth_settings::auth_mode;
+  if (auth_mode == "auto")
+    cfg.auth.mode = auth_mode_t::automatic;
+  else if (auth_mode == "required")
+    cfg.auth.mode = auth_mode_t::required;
+  else if (auth_mode == "off")
+    cfg.auth.mode = auth_mode_t::off;
+  else {
+    message = "auth must be auto, required or off";
+    return std::nullopt;
+  }
+  cfg.loopback_only = ip.is_loopback();
+  if (!cfg.loopback_only && cfg.auth.mode == auth_mode_t::off
+      && !cfg.allow_unauthenticated_network) {
     message = "refusing to serve on " + address
-              + " without authentication: anyone who reaches it could act on every workflow. "
-                "Listen on 127.0.0.1 (the default), or pass "
+              + " with --auth off: anyone who reaches it could act on every workflow. Listen on "
+                "127.0.0.1 (the default), turn authentication on, or pass "
                 "--allow-unauthenticated-network-access to accept that";
     return std::nullopt;
+  }
+  if (stream_token_s < 1 || stream_token_s > 24 * 3600) {
+    message = "stream-token-ttl-seconds must be 1 to 86400";
+    return std::nullopt;
+  }
+  cfg.auth.stream_token_ttl = std::chrono::seconds(stream_token_s);
+  // A credential line that cannot be read does not stop the server: it denies everything (fail
+  // closed) and says so, as a half-loaded credential configuration must not open anything.
+  for (const auto& line : org_lines) {
+    if (auto org = parse_static_org(line))
+      cfg.auth.orgs.push_back(std::move(*org));
+    else
+      cfg.auth.config_error = "malformed org line '" + line + "' (expected 'SLUG [NAME]')";
+  }
+  for (const auto& line : key_lines) {
+    if (auto key = parse_static_key(line))
+      cfg.auth.keys.push_back(std::move(*key));
+    else
+      cfg.auth.config_error = "malformed api-key line (expected 'ORG User|Worker KEY [admin]')";
   }
   cfg.grpc.address = address;
   cfg.grpc.port = static_cast<uint16_t>(grpc_port);
@@ -141,6 +192,40 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
     return std::nullopt;
   }
   return cfg;
+}
+
+namespace {
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in{line};
+  for (std::string word; in >> word;)
+    out.push_back(word);
+  return out;
+}
+
+}  // namespace
+
+std::optional<static_org> parse_static_org(const std::string& line) {
+  auto parts = words(line);
+  if (parts.empty() || !valid_slug(parts[0]))
+    return std::nullopt;
+  static_org org{parts[0], {}};
+  for (size_t i = 1; i < parts.size(); ++i)
+    org.name += (i > 1 ? " " : "") + parts[i];
+  if (org.name.empty())
+    org.name = org.slug;
+  return org;
+}
+
+std::optional<static_key> parse_static_key(const std::string& line) {
+  auto parts = words(line);
+  if (parts.size() < 3 || parts.size() > 4)
+    return std::nullopt;
+  auto type = parse_principal_type(parts[1]);
+  if (!type || parts[2].size() < 16 || (parts.size() == 4 && parts[3] != "admin"))
+    return std::nullopt;
+  return static_key{parts[0], *type, parts.size() == 4, parts[2]};
 }
 
 }  // namespace herald

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "api/keys_command.hpp"
 #include "api/open_files_limit.hpp"
 #include "api/server.hpp"
 #include "protocol/caf_types.hpp"
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   // Debian builds Abseil with its mutex deadlock detector on: every lock gRPC takes would update
   // a lock-order graph. Off before any thread starts.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  if (argc > 1 && std::string_view{argv[1]} == "keys")
+    return herald::run_keys_command(argc - 1, argv + 1, std::cout, std::cerr);
   std::string message;
   auto cfg = herald::parse_config(argc, argv, message);
   if (!cfg) {
@@ -49,8 +52,8 @@ int main(int argc, char** argv) {
     herald::server srv{sys, *cfg};
     if (cfg->allow_unauthenticated_network)
       std::cerr << "herald: SECURITY: serving on " << cfg->http.address
-                << " without authentication (--allow-unauthenticated-network-access): anyone "
-                   "who reaches the ports can act on every workflow"
+                << " with --auth off (--allow-unauthenticated-network-access): anyone who "
+                   "reaches the ports can act on every workflow"
                 << std::endl;
     try {
       srv.start(std::cout);

@@ -4,6 +4,7 @@
 
 #include <caf/send.hpp>
 
+#include "persistence/credential_store.hpp"
 #include "persistence/store.hpp"
 #include "protocol/uuid.hpp"
 
@@ -12,17 +13,26 @@ namespace herald {
 namespace {
 
 /// Reads what the engine starts from; creates the `default` org on the first start.
-registry_init load_state(store& db, std::ostream& out) {
+/// Reads what the engine starts from; creates the `default` org on the first start, and the orgs
+/// of the config file that do not exist yet.
+registry_init load_state(store& db, const std::string& url, const auth_settings& auth,
+                         std::ostream& out) {
   registry_init init;
-  auto org = db.find_org_by_slug("default");
-  if (!org) {
-    org = org_record{make_uuid(), "default", "Default organization", now_ms()};
-    write_batch batch;
-    batch.orgs.push_back(*org);
-    db.commit({batch});
-  }
-  out << "herald: default org " << org->slug << " " << org->id << std::endl;
-  init.orgs.push_back(*org);
+  auto ensure_org = [&db](const std::string& slug, const std::string& name) {
+    auto org = db.find_org_by_slug(slug);
+    if (!org) {
+      org = org_record{make_uuid(), slug, name, now_ms()};
+      write_batch batch;
+      batch.orgs.push_back(*org);
+      db.commit({batch});
+    }
+    return *org;
+  };
+  auto org = ensure_org("default", "Default organization");
+  out << "herald: default org " << org.slug << " " << org.id << std::endl;
+  for (const auto& configured : auth.orgs)
+    ensure_org(configured.slug, configured.name);
+  init.orgs = credential_store{url}.list_orgs();
   // Every task of an unfinished workflow, finished ones too: the actor answers for all of them.
   auto active = db.load_active();
   for (auto& rec : active.workflows) {
@@ -54,8 +64,9 @@ void server::start(std::ostream& out) {
   auto db = open_store(cfg_.database);
   db->migrate();
   out << "herald: database " << db->backend() << std::endl;
-  auto init = load_state(*db, out);
+  auto init = load_state(*db, cfg_.database, cfg_.auth, out);
   db.reset();
+  auth_ = std::make_shared<authenticator>(cfg_.auth, cfg_.database, cfg_.loopback_only, out);
   store_settings store_cfg;
   store_cfg.url = cfg_.database;
   store_cfg.stats = std::make_shared<store_stats>();
@@ -64,10 +75,10 @@ void server::start(std::ostream& out) {
   auto directory = std::make_shared<engine_directory>(sys_, cfg_.engine.queue);
   registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, directory, std::move(init));
   engine_client engine{registry_, directory, std::make_shared<engine_port>(sys_)};
-  grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc);
+  grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc, auth_);
   auto grpc_port = grpc_->start();
   out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;
-  http_ = std::make_unique<http_server>(engine, cfg_.http);
+  http_ = std::make_unique<http_server>(engine, cfg_.http, auth_);
   // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
   http_->add_metrics([stats = store_cfg.stats] { return stats->metrics_text(); });
@@ -83,6 +94,8 @@ void server::stop() {
     grpc_->stop();
   http_.reset();
   grpc_.reset();
+  if (auth_)
+    auth_->stop();
   // The engine first (it takes its linked actors along), then the store actors, whose exit
   // handler commits what the engine handed them.
   for (auto hdl : {caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(writer_),

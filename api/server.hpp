@@ -28,6 +28,7 @@ private:
   registry_actor registry_;
   store_writer_actor writer_;
   store_reader_actor reader_;
+  std::shared_ptr<authenticator> auth_;
   std::unique_ptr<grpc_server> grpc_;
   std::unique_ptr<http_server> http_;
 };

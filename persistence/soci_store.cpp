@@ -503,10 +503,8 @@ struct soci_store::impl {
   std::unique_ptr<select_query<state_key_row>> task_state_keys;
 };
 
-soci_store::soci_store(const std::string& url) : impl_(std::make_unique<impl>()) {
+std::string open_session(soci::session& sql, const std::string& url) {
   auto target = parse_database_url(url);
-  auto& sql = impl_->sql;
-  impl_->backend = target.backend;
   if (target.backend == "postgresql") {
     sql.open(soci::postgresql, target.connect_string);
     // Keeps NOTICEs such as "relation already exists, skipping" off stderr.
@@ -516,6 +514,11 @@ soci_store::soci_store(const std::string& url) : impl_(std::make_unique<impl>())
     sql << "PRAGMA journal_mode = WAL";
     sql << "PRAGMA synchronous = FULL";
   }
+  return target.backend;
+}
+
+soci_store::soci_store(const std::string& url) : impl_(std::make_unique<impl>()) {
+  impl_->backend = open_session(impl_->sql, url);
 }
 
 soci_store::~soci_store() = default;

@@ -7,6 +7,10 @@
 
 #include "persistence/store.hpp"
 
+namespace soci {
+class session;
+}
+
 namespace herald {
 
 /// Where a database URL points: the SOCI backend and its connect string.
@@ -19,6 +23,10 @@ struct database_target {
 /// `connect_timeout=10` and `application_name=herald` are added when absent (SOCI 4.0.3 mangles
 /// a URI without any `=`). Throws `std::invalid_argument` on an unsupported URL.
 database_target parse_database_url(const std::string& url);
+
+/// Connects `sql` to the database named by `url` with Herald's session settings (SQLite: WAL,
+/// full sync, a 10 s busy timeout); returns the backend name. Throws on failure.
+std::string open_session(soci::session& sql, const std::string& url);
 
 /// The `store` of SQLite 3 and PostgreSQL on one `soci::session`. Prepared statements are made on
 /// first use and kept for the connection's lifetime; multi-row writes use multi-row `VALUES`.

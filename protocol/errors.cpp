@@ -24,6 +24,10 @@ const char* to_string(herald_errc code) {
       return "deadline_exceeded";
     case herald_errc::unimplemented:
       return "unimplemented";
+    case herald_errc::unauthenticated:
+      return "unauthenticated";
+    case herald_errc::permission_denied:
+      return "permission_denied";
   }
   return "unknown";
 }

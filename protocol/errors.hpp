@@ -19,6 +19,8 @@ enum class herald_errc : uint8_t {
   internal,
   deadline_exceeded,
   unimplemented,
+  unauthenticated,    ///< no credentials, or bad ones
+  permission_denied,  ///< credentials that do not allow this
 };
 
 /// Returns the short name of an error code, e.g. "not_found".

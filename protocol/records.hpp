@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
@@ -16,6 +17,9 @@ namespace herald {
 // unset.
 
 /// An organisation (tenant); `default` exists from the first start.
+/// Whether `slug` names an org well: 1 to 63 lower-case letters, digits and inner hyphens.
+bool valid_slug(std::string_view slug);
+
 struct org_record {
   std::string id;
   std::string slug;

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  rapidjson-dev
+  rapidjson-dev libsodium-dev
   libsoci-dev libsqlite3-dev libpq-dev
   libboost-dev libboost-test-dev libboost-program-options-dev
   libbenchmark-dev

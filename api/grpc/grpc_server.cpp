@@ -41,8 +41,8 @@ void set_keepalive(grpc::ServerBuilder& builder) {
 }  // namespace
 
 struct grpc_server::impl {
-  impl(engine_client engine, grpc_settings settings)
-      : context{std::move(engine), std::move(settings)},
+  impl(engine_client engine, grpc_settings settings, std::shared_ptr<authenticator> auth)
+      : context{std::move(engine), std::move(settings), std::move(auth)},
         lifecycle(context),
         dispatch(context),
         tasks(context),
@@ -63,8 +63,9 @@ struct grpc_server::impl {
   bool stopped = false;  ///< services register with one server only, so no restart
 };
 
-grpc_server::grpc_server(engine_client engine, grpc_settings settings)
-    : impl_(std::make_unique<impl>(std::move(engine), std::move(settings))) {
+grpc_server::grpc_server(engine_client engine, grpc_settings settings,
+                         std::shared_ptr<authenticator> auth)
+    : impl_(std::make_unique<impl>(std::move(engine), std::move(settings), std::move(auth))) {
   // nop
 }
 

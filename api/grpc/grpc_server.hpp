@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
 
 namespace grpc {
@@ -28,7 +29,7 @@ struct grpc_settings {
 /// Each call becomes one engine request (a subscription: a check, then the subscribe).
 class grpc_server {
 public:
-  grpc_server(engine_client engine, grpc_settings settings);
+  grpc_server(engine_client engine, grpc_settings settings, std::shared_ptr<authenticator> auth);
   ~grpc_server();
 
   /// Binds and starts serving; returns the bound port (port 0 picks a free one).

@@ -24,6 +24,10 @@ grpc::StatusCode to_status_code(herald_errc code) {
       return grpc::StatusCode::DEADLINE_EXCEEDED;
     case herald_errc::unimplemented:
       return grpc::StatusCode::UNIMPLEMENTED;
+    case herald_errc::unauthenticated:
+      return grpc::StatusCode::UNAUTHENTICATED;
+    case herald_errc::permission_denied:
+      return grpc::StatusCode::PERMISSION_DENIED;
     case herald_errc::internal:
       break;
   }

@@ -13,6 +13,7 @@
 #include "api/grpc/grpc_codec.hpp"
 #include "api/grpc/grpc_status.hpp"
 #include "api/grpc/stream_sink.hpp"
+#include "api/grpc/unary_reactor.hpp"
 #include "api/stream_subscription.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/metrics.hpp"
@@ -223,10 +224,23 @@ stream_service::stream_service(service_context context)
 stream_service::~stream_service() = default;
 
 grpc::ServerWriteReactor<v1::StreamEvent>* stream_service::Subscribe(
-    grpc::CallbackServerContext*, const v1::SubscribeRequest* request) {
+    grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) {
+  std::string_view header;
+  const auto& metadata = ctx->client_metadata();
+  if (auto i = metadata.find("authorization"); i != metadata.end())
+    header = std::string_view{i->second.data(), i->second.size()};
+  auto who = hub_->context.auth->authenticate(header);
+  if (!who)
+    return new rejected_reactor(to_grpc_status(who.error()));
   auto sub = decode(*request);
   if (!sub)
     return new rejected_reactor(to_grpc_status(sub.error()));
+  if (auto err = admit_org(*who, sub->org_id))
+    return new rejected_reactor(to_grpc_status(err));
+  if (who->stream
+      && (who->stream->task != (sub->target == stream_owner::task) || who->stream->id != sub->id))
+    return new rejected_reactor(grpc::Status{grpc::StatusCode::PERMISSION_DENIED,
+                                             "this stream token was minted for another stream"});
   return new subscribe_reactor(*hub_, std::move(*sub));
 }
 

@@ -15,9 +15,14 @@ task_execution_service::task_execution_service(service_context context)
 grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::SubmitTaskRequest* request,
     flovyn::v1::SubmitTaskResponse* response) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto submit = decode(*request, context_.settings);
   if (!submit)
     return reject(ctx, submit.error());
+  if (auto err = admit_org(*who, submit->org_id))
+    return reject(ctx, err);
   auto keyed = !submit->idempotency_key.empty();
   return ask_registry<submit_task_result>(
       context_,
@@ -33,14 +38,20 @@ grpc::ServerUnaryReactor* task_execution_service::SubmitTask(
 grpc::ServerUnaryReactor* task_execution_service::PollTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::PollTaskRequest* request,
     flovyn::v1::PollTaskResponse* response) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   return ask_poll<task_record>(
-      context_, ctx, task_atom_v, decode(*request, context_.settings, ctx->deadline()),
+      context_, ctx, *who, task_atom_v, decode(*request, context_.settings, ctx->deadline()),
       [response](task_record& rec) { encode(rec, response->mutable_task()); });
 }
 
 grpc::ServerUnaryReactor* task_execution_service::CompleteTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::CompleteTaskRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
@@ -49,37 +60,49 @@ grpc::ServerUnaryReactor* task_execution_service::CompleteTask(
     return reject(ctx, output.error());
   auto owner = context_.engine.directory->task(*id);
   auto direct = std::make_tuple(complete_atom_v, *output);
-  auto indirect = std::make_tuple(complete_atom_v, std::move(*id), std::move(*output));
-  return ask_owner<caf::ok_atom>(
-      context_, owner ? owner->handle : task_actor{}, [](caf::ok_atom) { return grpc::Status::OK; },
-      std::move(direct), std::move(indirect));
+  auto indirect = std::make_tuple(complete_atom_v, *id, std::move(*output));
+  return in_org(context_, *who, entity::task, *id,
+                [this, owner = owner ? owner->handle : task_actor{}, direct, indirect](auto call) {
+                  send_owner<caf::ok_atom>(
+                      context_, call, owner, [](caf::ok_atom) { return grpc::Status::OK; }, direct,
+                      indirect);
+                });
 }
 
 grpc::ServerUnaryReactor* task_execution_service::FailTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::FailTaskRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return ask_registry_ok(context_, fail_atom_v, std::move(*id), request->error());
+  return registry_ok_in_task(*who, *id, fail_atom_v, *id, request->error());
 }
 
 grpc::ServerUnaryReactor* task_execution_service::ReportProgress(
     grpc::CallbackServerContext* ctx, const flovyn::v1::ReportProgressRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
   if (!std::isfinite(request->progress()))
     return reject(
         ctx, make_herald_error(herald_errc::invalid_argument, "progress must be a finite number"));
-  return ask_registry_ok(context_, progress_atom_v, std::move(*id), request->progress(),
-                         request->details());
+  return registry_ok_in_task(*who, *id, progress_atom_v, *id, request->progress(),
+                             request->details());
 }
 
 grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
     grpc::CallbackServerContext* ctx, const flovyn::v1::StreamTaskDataRequest* request,
     flovyn::v1::StreamTaskDataResponse* response) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto data = decode(*request, context_.settings);
   if (!data)
     return reject(ctx, data.error());
@@ -91,41 +114,54 @@ grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
       task && !task->workflow_id.empty()
       && (data->workflow_id.empty() || data->workflow_id == task->workflow_id))
     owner = directory.workflow(task->workflow_id);
+  auto task_id = data->task_id;
   auto message = std::make_tuple(emit_atom_v, std::move(*data));
-  return ask_owner<caf::ok_atom>(
-      context_, owner,
-      [response](caf::ok_atom) {
-        response->set_acknowledged(true);
-        return grpc::Status::OK;
-      },
-      message, message);
+  return in_org(context_, *who, entity::task, task_id, [this, owner, message, response](auto call) {
+    send_owner<caf::ok_atom>(
+        context_, call, owner,
+        [response](caf::ok_atom) {
+          response->set_acknowledged(true);
+          return grpc::Status::OK;
+        },
+        message, message);
+  });
 }
 
 grpc::ServerUnaryReactor* task_execution_service::Heartbeat(
     grpc::CallbackServerContext* ctx, const flovyn::v1::HeartbeatRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return ask_registry_ok(context_, heartbeat_atom_v, task_atom_v, std::move(*id));
+  return registry_ok_in_task(*who, *id, heartbeat_atom_v, task_atom_v, *id);
 }
 
 grpc::ServerUnaryReactor* task_execution_service::CancelTask(
     grpc::CallbackServerContext* ctx, const flovyn::v1::CancelTaskRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return ask_registry_ok(context_, cancel_atom_v, task_atom_v, std::move(*id), false);
+  return registry_ok_in_task(*who, *id, cancel_atom_v, task_atom_v, *id, false);
 }
 
 grpc::ServerUnaryReactor* task_execution_service::LogMessage(
     grpc::CallbackServerContext* ctx, const flovyn::v1::LogMessageRequest* request,
     google::protobuf::Empty*) {
+  auto who = authenticate(context_, ctx);
+  if (!who)
+    return reject(ctx, who.error());
   auto log = decode(*request);
   if (!log)
     return reject(ctx, log.error());
-  return ask_registry_ok(context_, log_atom_v, std::move(*log));
+  auto id = log->task_id;
+  return registry_ok_in_task(*who, id, log_atom_v, std::move(*log));
 }
 
 }  // namespace herald

@@ -78,6 +78,18 @@ public:
                                          flovyn::v1::GetStateKeysResponse* response) override;
 
 private:
+  /// Sends `xs...` to the registry (which answers `ok`) once task `id` is known to be in the
+  /// caller's org.
+  template <class... Ts>
+  grpc::ServerUnaryReactor* registry_ok_in_task(const caller& who, const std::string& id,
+                                                Ts... xs) {
+    return in_org(context_, who, entity::task, id, [this, xs...](auto call) {
+      send_engine<caf::ok_atom>(
+          context_, call, context_.engine.registry, false,
+          [](caf::ok_atom) { return grpc::Status::OK; }, xs...);
+    });
+  }
+
   service_context context_;
 };
 

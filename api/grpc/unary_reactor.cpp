@@ -48,4 +48,37 @@ grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::er
   return reactor;
 }
 
+caf::expected<caller> authenticate(const service_context& context,
+                                   grpc::CallbackServerContext* ctx) {
+  std::string_view header;
+  const auto& metadata = ctx->client_metadata();
+  if (auto i = metadata.find("authorization"); i != metadata.end())
+    header = std::string_view{i->second.data(), i->second.size()};
+  auto who = context.auth->authenticate(header);
+  if (who && who->stream)
+    return make_herald_error(herald_errc::permission_denied,
+                             "a stream token only opens the stream it was minted for");
+  return who;
+}
+
+caf::error admit_org(const caller& who, std::string& org_id) {
+  if (who.any_org)
+    return {};
+  if (org_id.empty()) {
+    org_id = who.org_id;
+    return {};
+  }
+  if (org_id != who.org_id)
+    return make_herald_error(herald_errc::permission_denied,
+                             "org_id " + org_id + " is not the org of these credentials");
+  return {};
+}
+
+grpc::Status entity_not_found(entity what, const std::string& id) {
+  const char* name = what == entity::workflow ? "workflow execution"
+                     : what == entity::task   ? "task execution"
+                                              : "worker";
+  return grpc::Status{grpc::StatusCode::NOT_FOUND, std::string{name} + " " + id + " not found"};
+}
+
 }  // namespace herald

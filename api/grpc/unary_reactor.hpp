@@ -11,6 +11,7 @@
 #include <grpcpp/support/status.h>
 #include <caf/error.hpp>
 
+#include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
 #include "api/grpc/grpc_server.hpp"
 #include "api/grpc/grpc_status.hpp"
@@ -18,10 +19,11 @@
 
 namespace herald {
 
-/// What every service needs to reach the engine.
+/// What every service needs to reach the engine and check its callers.
 struct service_context {
   engine_client engine;
   grpc_settings settings;
+  std::shared_ptr<authenticator> auth;
 };
 
 /// The thread-safe end of one unary RPC: finishes it exactly once, from whichever thread gets
@@ -86,15 +88,13 @@ private:
 /// Finishes an RPC at once with the status of `err`; nothing reaches the engine.
 grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::error& err);
 
-/// Answers a unary RPC with one request to `dest` (an engine actor), without blocking:
-/// `fill(reply)` writes the response and returns the status (`Reply` is the exact reply type);
-/// an error finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request;
+/// Sends one request to `dest` (an engine actor) for `call`, without blocking: `fill(reply)`
+/// writes the response and returns the status (`Reply` is the exact reply type); an error
+/// finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request;
 /// `withdraw` (if set) also tells `dest` that the request is given up.
 template <class Reply, class Handle, class Fill, class... Ts>
-grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handle& dest,
-                                     bool withdraw, Fill fill, Ts&&... xs) {
-  auto* reactor = new unary_reactor;
-  auto call = reactor->call();
+void send_engine(const service_context& context, const std::shared_ptr<unary_call>& call,
+                 const Handle& dest, bool withdraw, Fill fill, Ts&&... xs) {
   auto port = context.engine.port;
   auto ticket = port->ask(
       dest, [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
@@ -103,18 +103,25 @@ grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handl
     if (port->forget(ticket) && withdraw)
       port->tell(dest, withdraw_atom_v, ticket);
   });
+}
+
+/// Answers a unary RPC with one request to `dest` (see `send_engine`).
+template <class Reply, class Handle, class Fill, class... Ts>
+grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handle& dest,
+                                     bool withdraw, Fill fill, Ts&&... xs) {
+  auto* reactor = new unary_reactor;
+  send_engine<Reply>(context, reactor->call(), dest, withdraw, std::move(fill),
+                     std::forward<Ts>(xs)...);
   return reactor;
 }
 
-/// Answers a unary RPC with one request to `owner`, the live actor of the entity it is about,
-/// when the directory knows it (one hop less), else to the registry, which finds or rehydrates
-/// it. `direct` and `indirect` are the two messages (tuples). A direct request whose actor left
+/// Sends one request for `call` to `owner`, the live actor of the entity it is about, when the
+/// directory knows it (one hop less), else to the registry, which finds or rehydrates it.
+/// `direct` and `indirect` are the two messages (tuples). A direct request whose actor left
 /// memory meanwhile goes again through the registry.
 template <class Reply, class Handle, class Fill, class Direct, class Indirect>
-grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle& owner, Fill fill,
-                                    Direct direct, Indirect indirect) {
-  auto* reactor = new unary_reactor;
-  auto call = reactor->call();
+void send_owner(const service_context& context, const std::shared_ptr<unary_call>& call,
+                const Handle& owner, Fill fill, Direct direct, Indirect indirect) {
   auto port = context.engine.port;
   auto registry = context.engine.registry;
   auto on_value = [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); };
@@ -139,18 +146,99 @@ grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle
     ticket = via_registry();
   }
   call->on_cancel([port, ticket] { port->forget(ticket); });
+}
+
+/// Answers a unary RPC with one request to the owner of its entity (see `send_owner`).
+template <class Reply, class Handle, class Fill, class Direct, class Indirect>
+grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle& owner, Fill fill,
+                                    Direct direct, Indirect indirect) {
+  auto* reactor = new unary_reactor;
+  send_owner<Reply>(context, reactor->call(), owner, std::move(fill), std::move(direct),
+                    std::move(indirect));
   return reactor;
 }
 
-/// Answers a long poll (`Lane` is `workflow_atom` or `task_atom`): checks it against the
-/// directory and sends it straight to its queue, where a cancelled call withdraws it (from the
-/// same port, so always after the poll). `fill(record)` writes the response; an empty record
+// -- authentication and org scope -------------------------------------------------------------
+
+/// The caller of a Flovyn RPC, from its `authorization: Bearer` metadata. A stream token opens
+/// nothing but its stream: it is refused here.
+caf::expected<caller> authenticate(const service_context& context,
+                                   grpc::CallbackServerContext* ctx);
+
+/// Checks the `org_id` of a request body against the caller's org: PERMISSION_DENIED for
+/// another org; an empty one becomes the caller's.
+caf::error admit_org(const caller& who, std::string& org_id);
+
+/// What an RPC keyed only by an id acts on.
+enum class entity { workflow, task, worker };
+
+/// The NOT_FOUND status of an `entity` id, worded as for an unknown one.
+grpc::Status entity_not_found(entity what, const std::string& id);
+
+/// Answers an RPC keyed by the id of `what`: `send(call)` sends its engine request (see
+/// `send_engine`, `send_owner`) once the entity is known to be in the caller's org; another org's
+/// entity finishes the call NOT_FOUND, exactly like an unknown id. A live entity's org comes from
+/// the directory; otherwise the registry is asked for the record first.
+template <class Send>
+grpc::ServerUnaryReactor* in_org(const service_context& context, const caller& who, entity what,
+                                 const std::string& id, Send send) {
+  auto* reactor = new unary_reactor;
+  auto call = reactor->call();
+  if (who.any_org) {
+    send(call);
+    return reactor;
+  }
+  if (auto org = context.engine.directory->org_of(id); !org.empty()) {
+    if (org == who.org_id)
+      send(call);
+    else
+      call->finish(entity_not_found(what, id));
+    return reactor;
+  }
+  auto check = [call, send, what, id, org_id = who.org_id](const std::string& owner) mutable {
+    if (owner == org_id)
+      send(call);
+    else
+      call->finish(entity_not_found(what, id));
+  };
+  auto on_error = [call](caf::error& err) { call->finish(to_grpc_status(err)); };
+  auto& port = *context.engine.port;
+  const auto& registry = context.engine.registry;
+  switch (what) {
+    case entity::workflow:
+      port.ask(
+          registry, [check](workflow_record& rec) mutable { check(rec.org_id); }, on_error,
+          caf::get_atom_v, workflow_atom_v, id);
+      break;
+    case entity::task:
+      port.ask(
+          registry, [check](task_record& rec) mutable { check(rec.org_id); }, on_error,
+          caf::get_atom_v, task_atom_v, id);
+      break;
+    case entity::worker: {
+      // The registry looks workers up within an org: another org's worker is not found.
+      auto org = context.engine.directory->org_by_id(who.org_id);
+      port.ask(
+          registry, [check, org_id = who.org_id](worker_record&) mutable { check(org_id); },
+          on_error, caf::get_atom_v, worker_atom_v, org ? org->slug : std::string{}, id);
+      break;
+    }
+  }
+  return reactor;
+}
+
+/// Answers a long poll (`Lane` is `workflow_atom` or `task_atom`) of `who`: checks it against
+/// the directory and sends it straight to its queue, where a cancelled call withdraws it (from
+/// the same port, so always after the poll). `fill(record)` writes the response; an empty record
 /// means the poll timed out.
 template <class Record, class Lane, class Fill>
 grpc::ServerUnaryReactor* ask_poll(const service_context& context, grpc::CallbackServerContext* ctx,
-                                   Lane lane, caf::expected<poll_request> poll, Fill fill) {
+                                   const caller& who, Lane lane, caf::expected<poll_request> poll,
+                                   Fill fill) {
   if (!poll)
     return reject(ctx, poll.error());
+  if (auto err = admit_org(who, poll->org_id))
+    return reject(ctx, err);
   auto& directory = *context.engine.directory;
   if (auto err = directory.admit_poll(*poll))
     return reject(ctx, err);
@@ -170,13 +258,6 @@ template <class Reply, class Fill, class... Ts>
 grpc::ServerUnaryReactor* ask_registry(const service_context& context, Fill fill, Ts&&... xs) {
   return ask_engine<Reply>(context, context.engine.registry, false, std::move(fill),
                            std::forward<Ts>(xs)...);
-}
-
-/// `ask_registry` for requests answered with `ok_atom`: the response stays as it is.
-template <class... Ts>
-grpc::ServerUnaryReactor* ask_registry_ok(const service_context& context, Ts&&... xs) {
-  return ask_registry<caf::ok_atom>(
-      context, [](caf::ok_atom) { return grpc::Status::OK; }, std::forward<Ts>(xs)...);
 }
 
 }  // namespace herald

@@ -59,7 +59,7 @@ public:
 
 private:
   /// Resolves or rejects; a promise settled earlier answers OK too.
-  grpc::ServerUnaryReactor* settle(promise_request req);
+  grpc::ServerUnaryReactor* settle(const caller& who, promise_request req);
 
   service_context context_;
 };

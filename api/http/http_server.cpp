@@ -10,12 +10,14 @@
 
 namespace herald {
 
-http_server::http_server(engine_client engine, http_settings settings)
+http_server::http_server(engine_client engine, http_settings settings,
+                         std::shared_ptr<authenticator> auth)
     : settings_(settings),
       ioc_(static_cast<int>(std::max(1u, settings.io_threads))),
       acceptor_(net::make_strand(ioc_)),
       accept_retry_(acceptor_.get_executor()),
-      state_(std::make_shared<server_state>(std::move(engine), std::move(settings))) {
+      state_(
+          std::make_shared<server_state>(std::move(engine), std::move(settings), std::move(auth))) {
   // nop
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
 #include "api/http/net.hpp"
 
@@ -35,7 +36,7 @@ struct http_settings {
 /// one or more requests to the registry; no handler blocks.
 class http_server {
 public:
-  http_server(engine_client engine, http_settings settings);
+  http_server(engine_client engine, http_settings settings, std::shared_ptr<authenticator> auth);
 
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

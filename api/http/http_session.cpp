@@ -193,7 +193,19 @@ void http_session::handle_request() {
     write(std::move(res));
     return;
   }
+  if (!authorize(route, query))
+    return;
   switch (route.kind) {
+    case route_kind::create_org:
+      create_org();
+      return;
+    case route_kind::create_worker_token:
+      create_worker_token(route);
+      return;
+    case route_kind::workflow_stream_token:
+    case route_kind::task_stream_token:
+      mint_stream_token(route);
+      return;
     case route_kind::health:
       send(http::status::ok, R"({"status":"UP"})");
       return;
@@ -312,7 +324,8 @@ std::optional<stream_request> http_session::stream_params(std::string_view query
     send_error(filter.error());
     return std::nullopt;
   }
-  return stream_request{{}, stream_owner::workflow, *after, std::move(*filter)};
+  auto expires_ms = caller_.stream ? caller_.stream->expires_ms : 0;
+  return stream_request{{}, stream_owner::workflow, *after, std::move(*filter), expires_ms};
 }
 
 void http_session::get_org(const route_match& route) {

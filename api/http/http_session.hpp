@@ -57,6 +57,18 @@ private:
   template <class Reply, class OnReply, class OnError, class... Ts>
   void call_or(OnReply on_reply, OnError on_error, Ts&&... xs);
 
+  // -- authentication (`http_auth.cpp`) --
+  /// Checks the request's credentials against the route: 401 without valid ones or for worker
+  /// credentials, 403 for a stream token outside its stream or a non-admin creating an org, 404
+  /// for another org's slug. Remembers the caller; returns false once it answered.
+  bool authorize(const route_match& route, std::string_view query);
+  /// POST /api/orgs.
+  void create_org();
+  /// POST /api/orgs/{slug}/worker-tokens: a new `fwt_` token, shown once.
+  void create_worker_token(const route_match& route);
+  /// POST .../workflow-executions/{id}/stream-token and .../task-executions/{id}/stream-token.
+  void mint_stream_token(const route_match& route);
+
   // -- routes --
   void get_org(const route_match& route);
   void start_workflow(const route_match& route);
@@ -105,6 +117,7 @@ private:
   std::shared_ptr<response> res_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
   bool closed_ = false;
+  caller caller_;  ///< of the current request, once `authorize` accepted it
 };
 
 }  // namespace herald

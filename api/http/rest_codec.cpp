@@ -41,6 +41,12 @@ http_error to_http_error(const caf::error& err) {
     case herald_errc::unavailable:
       result.status = http::status::service_unavailable;
       break;
+    case herald_errc::unauthenticated:
+      result.status = http::status::unauthorized;
+      break;
+    case herald_errc::permission_denied:
+      result.status = http::status::forbidden;
+      break;
     case herald_errc::internal:
     default:
       result.status = http::status::internal_server_error;
@@ -240,6 +246,47 @@ std::optional<http_error> parse_optional_text(std::string_view body, const char*
     return bad_request(std::string{field} + " must be a string");
   out.assign(value->GetString(), value->GetStringLength());
   return std::nullopt;
+}
+
+std::optional<http_error> parse_create_org(std::string_view body, org_record& out) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  auto slug = member(doc, "slug");
+  if (slug == nullptr || !slug->IsString()
+      || !valid_slug({slug->GetString(), slug->GetStringLength()}))
+    return bad_request("slug is required: 1 to 63 lower-case letters, digits and inner hyphens");
+  out.slug.assign(slug->GetString(), slug->GetStringLength());
+  auto name = member(doc, "name");
+  if (name != nullptr && !name->IsString())
+    return bad_request("name must be a string");
+  if (name != nullptr)
+    out.name.assign(name->GetString(), name->GetStringLength());
+  if (out.name.size() > 255)
+    return bad_request("name must be at most 255 characters");
+  if (out.name.empty())
+    out.name = out.slug;
+  return std::nullopt;
+}
+
+std::string credential_json(const credential_record& record, const std::string& token) {
+  json_object obj;
+  obj.string("id", record.id)
+      .string("token", token)
+      .string("prefix", record.prefix)
+      .string("displayName", record.name)
+      .string("principalType", record.principal)
+      .string("orgId", record.org_id);
+  time_field(obj, "createdAt", record.created_ms);
+  return obj.str();
+}
+
+std::string stream_token_json(const std::string& token, int64_t expires_ms) {
+  json_object obj;
+  obj.string("token", token);
+  time_field(obj, "expiresAt", expires_ms);
+  obj.integer("expiresAtMs", expires_ms);
+  return obj.str();
 }
 
 std::string promise_reply_json(const promise_result& result) {

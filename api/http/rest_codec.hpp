@@ -9,6 +9,7 @@
 #include <caf/error.hpp>
 
 #include "api/http/net.hpp"
+#include "persistence/credential_store.hpp"
 #include "protocol/json.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
@@ -73,6 +74,15 @@ std::string promise_reply_json(const promise_result& result);
 
 /// `{"id","slug","name","createdAt"}`.
 std::string org_json(const org_record& org);
+
+/// Parses POST /api/orgs: `{name, slug}` (slug: lower-case letters, digits, inner hyphens).
+std::optional<http_error> parse_create_org(std::string_view body, org_record& out);
+
+/// The reply to a new credential: the token (shown once) and what is stored about it.
+std::string credential_json(const credential_record& record, const std::string& token);
+
+/// The reply to a minted stream token.
+std::string stream_token_json(const std::string& token, int64_t expires_ms);
 
 /// The reply of a start request, with links under `/api/orgs/{slug}`.
 std::string start_reply_json(const start_workflow_result& result, const std::string& kind,

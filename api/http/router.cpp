@@ -24,9 +24,9 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/_/metrics", route_kind::metrics},
     {http::verb::get, "/api/docs", ni},
     {http::verb::get, "/api/docs/openapi.json", ni},
-    {http::verb::post, "/api/orgs", ni},
+    {http::verb::post, "/api/orgs", route_kind::create_org},
     {http::verb::get, "/api/orgs/{}", route_kind::get_org},
-    {http::verb::post, "/api/orgs/{}/worker-tokens", ni},
+    {http::verb::post, "/api/orgs/{}/worker-tokens", route_kind::create_worker_token},
     // workflow executions
     {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions", route_kind::list_workflows},
@@ -36,6 +36,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream", route_kind::stream_workflow},
+    {http::verb::post, "/api/orgs/{}/workflow-executions/{}/stream-token",
+     route_kind::workflow_stream_token},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/stream/consolidated",
      route_kind::stream_consolidated},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/state", route_kind::get_workflow_state},
@@ -53,6 +55,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/task-executions/{}/attempts", route_kind::list_task_attempts},
     {http::verb::get, "/api/orgs/{}/task-executions/{}/logs", route_kind::list_task_logs},
     {http::verb::get, "/api/orgs/{}/task-executions/{}/stream", route_kind::stream_task},
+    {http::verb::post, "/api/orgs/{}/task-executions/{}/stream-token",
+     route_kind::task_stream_token},
     // promises
     {http::verb::post, "/api/orgs/{}/promises/{}/resolve", route_kind::resolve_promise},
     {http::verb::post, "/api/orgs/{}/promises/{}/reject", route_kind::reject_promise},
@@ -111,6 +115,18 @@ bool match_pattern(const std::vector<std::string_view>& path, std::string_view p
 }
 
 }  // namespace
+
+bool is_stream_route(route_kind kind) {
+  return kind == route_kind::stream_workflow || kind == route_kind::stream_consolidated
+         || kind == route_kind::stream_task;
+}
+
+std::vector<std::pair<std::string, std::string>> route_patterns() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : routes)
+    out.emplace_back(std::string{http::to_string(entry.method)}, std::string{entry.pattern});
+  return out;
+}
 
 route_match match_route(http::verb method, std::string_view path) {
   if (path.size() > 1 && path.back() == '/')

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/http/net.hpp"
 
@@ -44,7 +45,11 @@ enum class route_kind {
   list_task_logs,
   stream_task,
   list_workflow_task_attempts,
-  not_implemented,  ///< listed by the reference, answered with 501
+  create_org,
+  create_worker_token,
+  workflow_stream_token,  ///< mints a stream token for an execution's streams
+  task_stream_token,      ///< mints a stream token for a standalone task's stream
+  not_implemented,        ///< listed by the reference, answered with 501
 };
 
 /// The outcome of matching a request line against the route table.
@@ -57,6 +62,13 @@ struct route_match {
   std::string sub_id;  ///< a third `{}` segment (a task id under an execution), percent-decoded
   std::string allow;   ///< for wrong_method: the methods the path accepts, e.g. "GET, POST"
 };
+
+/// Whether a route serves a Server-Sent Events stream (a stream token may open it).
+bool is_stream_route(route_kind kind);
+
+/// Every path pattern of the route table with its method, e.g. ("POST", "/api/orgs/{}"), for
+/// tests that must cover every route.
+std::vector<std::pair<std::string, std::string>> route_patterns();
 
 /// Matches `method` and `path` (no query string) against the route table. A single trailing
 /// slash is ignored.

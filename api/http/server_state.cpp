@@ -10,8 +10,9 @@ closable_session::~closable_session() {
   // nop
 }
 
-server_state::server_state(engine_client engine, http_settings settings)
-    : engine_(std::move(engine)), settings_(std::move(settings)) {
+server_state::server_state(engine_client engine, http_settings settings,
+                           std::shared_ptr<authenticator> auth)
+    : engine_(std::move(engine)), settings_(std::move(settings)), auth_(std::move(auth)) {
   // nop
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
 #include "api/http/http_server.hpp"
 #include "api/http/net.hpp"
@@ -31,11 +32,12 @@ public:
 /// `io_context` once the server stops (so no foreign thread touches a dead `io_context`).
 class server_state {
 public:
-  server_state(engine_client engine, http_settings settings);
+  server_state(engine_client engine, http_settings settings, std::shared_ptr<authenticator> auth);
 
   const engine_client& engine() const { return engine_; }
   const registry_actor& registry() const { return engine_.registry; }
   const http_settings& settings() const { return settings_; }
+  authenticator& auth() const { return *auth_; }
 
   /// Keeps `session` alive until `leave`; returns false (and keeps nothing) once stopped.
   bool join(std::shared_ptr<closable_session> session);
@@ -86,6 +88,7 @@ public:
 private:
   engine_client engine_;
   http_settings settings_;
+  std::shared_ptr<authenticator> auth_;
   stream_counters streams_;
   std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving
   mutable std::shared_mutex mtx_;  ///< exclusive for `sessions_` and `stopped_` changes

@@ -1,5 +1,9 @@
 #include "api/http/sse_session.hpp"
 
+#include <algorithm>
+
+#include "protocol/records.hpp"
+
 namespace herald {
 
 namespace {
@@ -19,7 +23,8 @@ sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_stat
       request_(std::move(request)),
       chunked_(version >= 11),
       res_(http::status::ok, version),
-      keep_alive_(stream_.get_executor()) {
+      keep_alive_(stream_.get_executor()),
+      expiry_(stream_.get_executor()) {
   // nop
 }
 
@@ -56,6 +61,11 @@ void sse_session::run() {
               "retry: " + std::to_string(state_->settings().retry_ms) + "\n\n"),
           false);
   arm_keep_alive();
+  if (request_.expires_ms > 0) {
+    expiry_.expires_after(
+        std::chrono::milliseconds{std::max<int64_t>(0, request_.expires_ms - now_ms())});
+    expiry_.async_wait(beast::bind_front_handler(&sse_session::on_expiry, self));
+  }
   std::weak_ptr<sse_session> weak = self;
   auto state = state_;
   auto on_ok = [weak, state](caf::ok_atom) {
@@ -235,6 +245,19 @@ void sse_session::on_keep_alive(beast::error_code ec) {
   arm_keep_alive();
 }
 
+void sse_session::on_expiry(beast::error_code ec) {
+  if (ec || closed_ || ending_)
+    return;
+  // No id: the client's Last-Event-ID stays at the last event it got.
+  sink_->close();
+  unsubscribe();
+  enqueue(std::make_shared<const std::string>(
+              "event: error\ndata: {\"error\":\"stream token expired: mint a new one and "
+              "reconnect with Last-Event-ID\",\"code\":\"STREAM_TOKEN_EXPIRED\"}\n\n"),
+          false);
+  enqueue(std::make_shared<const std::string>(), false, true);
+}
+
 void sse_session::end_stream() {
   // Nothing more is taken once the end is queued: events would only count against the bound.
   sink_->close();
@@ -253,6 +276,7 @@ void sse_session::close() {
     unsubscribe();
   }
   keep_alive_.cancel();
+  expiry_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.close();

@@ -23,6 +23,7 @@ struct stream_request {
   stream_owner owner = stream_owner::workflow;
   int64_t after = 0;
   stream_filter filter;
+  int64_t expires_ms = 0;  ///< when the stream token that opened it expires (wall clock); 0 = never
 };
 
 /// One Server-Sent Events connection following a stream (see `stream_owner`). Takes over the
@@ -66,6 +67,8 @@ private:
   /// Ends the response cleanly (the client reconnects with its last id) once the queue drained.
   void end_stream();
   void on_subscribed();
+  /// Ends the stream with an `error` event: its stream token expired.
+  void on_expiry(beast::error_code ec);
   /// Marks the session closed, unsubscribes, stops the timer and closes the socket.
   void close();
 
@@ -79,6 +82,7 @@ private:
   http::response<http::empty_body> res_;
   std::optional<http::response_serializer<http::empty_body>> serializer_;
   net::steady_timer keep_alive_;
+  net::steady_timer expiry_;  ///< ends the stream when its stream token expires
   std::array<char, 512> read_buf_;
   static constexpr size_t max_gather = 64;  ///< most frames in one write
   std::deque<frame> queue_;

@@ -34,6 +34,8 @@ http_response http_client::request(const std::string& method, const std::string&
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
   req.set(http::field::user_agent, "herald-e2e");
+  if (!bearer_.empty())
+    req.set(http::field::authorization, "Bearer " + bearer_);
   if (!content_type.empty())
     req.set(http::field::content_type, content_type);
   if (!body.empty() || method == "POST" || method == "PUT")

@@ -31,7 +31,11 @@ public:
   http_response request(const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& content_type = "") const;
 
+  /// Sends `Authorization: Bearer <token>` from now on ("" = no header).
+  void set_bearer(std::string token) { bearer_ = std::move(token); }
+
 private:
+  std::string bearer_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
 };

@@ -27,8 +27,12 @@ constexpr size_t max_raw = 4 * 1024 * 1024;
 
 /// Connection state; shared with the handlers so that it outlives the io_context run.
 struct sse_client::impl : std::enable_shared_from_this<impl> {
-  impl(uint16_t port, std::string target, std::optional<std::string> last_event_id)
-      : port(port), target(std::move(target)), last_event_id(std::move(last_event_id)) {}
+  impl(uint16_t port, std::string target, std::optional<std::string> last_event_id,
+       std::string bearer)
+      : port(port),
+        target(std::move(target)),
+        last_event_id(std::move(last_event_id)),
+        bearer(std::move(bearer)) {}
 
   void run() {
     auto self = shared_from_this();
@@ -37,6 +41,8 @@ struct sse_client::impl : std::enable_shared_from_this<impl> {
     req.set(http::field::accept, "text/event-stream");
     req.set(http::field::cache_control, "no-cache");
     req.set(http::field::user_agent, "herald-e2e-sse");
+    if (!bearer.empty())
+      req.set(http::field::authorization, "Bearer " + bearer);
     if (last_event_id)
       req.set("Last-Event-ID", *last_event_id);
     // Not boost::none: Boost 1.74 compares a Content-Length with the empty optional and fails
@@ -163,6 +169,7 @@ struct sse_client::impl : std::enable_shared_from_this<impl> {
 
   uint16_t port;
   std::string target;
+  std::string bearer;
   std::optional<std::string> last_event_id;
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
@@ -188,8 +195,10 @@ struct sse_client::impl : std::enable_shared_from_this<impl> {
   size_t comments = 0;
 };
 
-sse_client::sse_client(uint16_t port, std::string target, std::optional<std::string> last_event_id)
-    : impl_(std::make_shared<impl>(port, std::move(target), std::move(last_event_id))) {
+sse_client::sse_client(uint16_t port, std::string target, std::optional<std::string> last_event_id,
+                       std::string bearer)
+    : impl_(std::make_shared<impl>(port, std::move(target), std::move(last_event_id),
+                                   std::move(bearer))) {
   thread_ = std::thread{[i = impl_] { i->run(); }};
 }
 

@@ -28,7 +28,8 @@ public:
 
   /// Connects to 127.0.0.1:`port` and requests `target`; a `last_event_id` is sent as
   /// the Last-Event-ID header.
-  sse_client(uint16_t port, std::string target, std::optional<std::string> last_event_id = {});
+  sse_client(uint16_t port, std::string target, std::optional<std::string> last_event_id = {},
+             std::string bearer = {});
   ~sse_client();
 
   sse_client(const sse_client&) = delete;

@@ -1,4 +1,5 @@
 #include "tests/support/test_worker.hpp"
+#include "tests/support/bearer_channel.hpp"
 
 #include <unistd.h>
 
@@ -468,7 +469,7 @@ std::optional<task_result> replay_context::schedule_task(const std::string& kind
 // --- test_worker -------------------------------------------------------------------------------
 
 test_worker::test_worker(worker_options options) : options_(std::move(options)) {
-  channel_ = grpc::CreateChannel(options_.grpc_target, grpc::InsecureChannelCredentials());
+  channel_ = bearer_channel(options_.grpc_target, options_.api_key);
   dispatch_ = v1::WorkflowDispatch::NewStub(channel_);
   tasks_ = v1::TaskExecution::NewStub(channel_);
   lifecycle_ = v1::WorkerLifecycle::NewStub(channel_);

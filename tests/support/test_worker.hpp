@@ -159,6 +159,7 @@ struct worker_options {
   std::string org_id;
   std::string queue;
   int task_threads = 4;
+  std::string api_key;  ///< sent as `authorization: Bearer` on every call ("" = none)
 };
 
 /// A test double of a Flovyn SDK worker: registers, long-polls workflows and tasks in threads,

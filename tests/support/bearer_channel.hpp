@@ -1,0 +1,14 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/channel.h>
+
+namespace herald::test {
+
+/// An insecure channel to `target` whose every call carries `authorization: Bearer <token>`, as
+/// the Flovyn SDKs' interceptor sends it (no header when `token` is empty).
+std::shared_ptr<grpc::Channel> bearer_channel(const std::string& target, const std::string& token);
+
+}  // namespace herald::test
