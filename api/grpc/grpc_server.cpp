@@ -40,13 +40,31 @@ void set_keepalive(grpc::ServerBuilder& builder) {
 
 }  // namespace
 
+/// flovyn.v1.WorkflowQuery: QueryWorkflow is not implemented yet.
+class workflow_query_service final : public flovyn::v1::WorkflowQuery::CallbackService {
+public:
+  explicit workflow_query_service(const service_context& context) : context_(context) {
+    // nop
+  }
+
+  grpc::ServerUnaryReactor* QueryWorkflow(grpc::CallbackServerContext* ctx,
+                                          const flovyn::v1::QueryWorkflowRequest*,
+                                          flovyn::v1::QueryWorkflowResponse*) override {
+    return not_implemented(context_, ctx, "QueryWorkflow");
+  }
+
+private:
+  const service_context& context_;  ///< the server's, which outlives the service
+};
+
 struct grpc_server::impl {
   impl(engine_client engine, grpc_settings settings, std::shared_ptr<authenticator> auth)
       : context{std::move(engine), std::move(settings), std::move(auth)},
         lifecycle(context),
         dispatch(context),
         tasks(context),
-        streams(context) {
+        streams(context),
+        query(context) {
     // nop
   }
 
@@ -55,8 +73,7 @@ struct grpc_server::impl {
   workflow_dispatch_service dispatch;
   task_execution_service tasks;
   stream_service streams;
-  /// Nothing overridden: QueryWorkflow answers UNIMPLEMENTED rather than "unknown service".
-  flovyn::v1::WorkflowQuery::CallbackService query;
+  workflow_query_service query;
   std::mutex mtx;
   std::unique_ptr<grpc::Server> server;
   uint16_t port = 0;

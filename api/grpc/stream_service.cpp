@@ -1,6 +1,14 @@
 #include "api/grpc/stream_service.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <iostream>
 #include <mutex>
@@ -17,6 +25,7 @@
 #include "api/stream_subscription.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/metrics.hpp"
+#include "protocol/records.hpp"
 #include "protocol/stream_filter.hpp"
 
 namespace herald {
@@ -30,6 +39,7 @@ struct subscription {
   std::string id;
   int64_t after = 0;
   stream_filter filter;
+  int64_t expires_ms = 0;  ///< when the stream token that opened it expires; 0 = never
 };
 
 caf::error invalid(std::string message) {
@@ -123,14 +133,6 @@ void subscribe(const service_context& context, subscription sub,
       on_error, caf::get_atom_v, workflow_atom_v, sub.id);
 }
 
-/// The reactor of a call refused before it reached the engine.
-class rejected_reactor final : public grpc::ServerWriteReactor<v1::StreamEvent> {
-public:
-  explicit rejected_reactor(grpc::Status status) { Finish(std::move(status)); }
-
-  void OnDone() override { delete this; }
-};
-
 /// The counters of `/_/metrics`; shared with the sinks' overflow handlers.
 struct stream_counters {
   std::atomic<int64_t> open{0};
@@ -148,8 +150,15 @@ struct stream_counters {
 }  // namespace
 
 struct stream_service::hub {
-  explicit hub(service_context ctx) : context(std::move(ctx)) {
-    // nop
+  explicit hub(service_context ctx)
+      : context(std::move(ctx)), timer_work(boost::asio::make_work_guard(timers)) {
+    timer_thread = std::thread{[this] { timers.run(); }};
+  }
+
+  ~hub() {
+    timer_work.reset();
+    timers.stop();
+    timer_thread.join();
   }
 
   /// Registers an open call; returns false once the service stopped.
@@ -173,6 +182,10 @@ struct stream_service::hub {
   bool stopped = false;
   std::unordered_map<stream_sink*, std::shared_ptr<stream_sink>> live;
   std::shared_ptr<stream_counters> counters = std::make_shared<stream_counters>();
+  /// Ends streams whose stream token expires; one thread, idle but for those timers.
+  boost::asio::io_context timers;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> timer_work;
+  std::thread timer_thread;
 };
 
 namespace {
@@ -192,6 +205,17 @@ public:
       return;
     }
     joined_ = true;
+    if (sub_.expires_ms > 0) {
+      expiry_ = std::make_shared<boost::asio::steady_timer>(hub_.timers);
+      expiry_->expires_after(
+          std::chrono::milliseconds{std::max<int64_t>(0, sub_.expires_ms - now_ms())});
+      expiry_->async_wait([sink = sink_](boost::system::error_code ec) {
+        if (!ec)
+          sink->finish(grpc::Status{grpc::StatusCode::UNAUTHENTICATED,
+                                    "stream token expired: subscribe again with a new one and "
+                                    "`after` set to the offset of the last event received"});
+      });
+    }
     subscribe(hub_.context, sub_, sink_);
   }
 
@@ -200,6 +224,8 @@ public:
   void OnCancel() override { sink_->finish(grpc::Status::CANCELLED); }
 
   void OnDone() override {
+    if (expiry_)
+      boost::asio::post(hub_.timers, [timer = expiry_] { timer->cancel(); });
     if (joined_) {
       unsubscribe(hub_.context.engine.registry, sub_, sink_);
       hub_.leave(sink_);
@@ -211,6 +237,7 @@ private:
   stream_service::hub& hub_;  ///< outlives every call (the server waits for them)
   subscription sub_;
   std::shared_ptr<stream_sink> sink_;
+  std::shared_ptr<boost::asio::steady_timer> expiry_;  ///< used on the timer thread only
   bool joined_ = false;
 };
 
@@ -231,16 +258,18 @@ grpc::ServerWriteReactor<v1::StreamEvent>* stream_service::Subscribe(
     header = std::string_view{i->second.data(), i->second.size()};
   auto who = hub_->context.auth->authenticate(header);
   if (!who)
-    return new rejected_reactor(to_grpc_status(who.error()));
+    return new rejected_writer<v1::StreamEvent>(to_grpc_status(who.error()));
   auto sub = decode(*request);
   if (!sub)
-    return new rejected_reactor(to_grpc_status(sub.error()));
+    return new rejected_writer<v1::StreamEvent>(to_grpc_status(sub.error()));
   if (auto err = admit_org(*who, sub->org_id))
-    return new rejected_reactor(to_grpc_status(err));
+    return new rejected_writer<v1::StreamEvent>(to_grpc_status(err));
   if (who->stream
       && (who->stream->task != (sub->target == stream_owner::task) || who->stream->id != sub->id))
-    return new rejected_reactor(grpc::Status{grpc::StatusCode::PERMISSION_DENIED,
-                                             "this stream token was minted for another stream"});
+    return new rejected_writer<v1::StreamEvent>(grpc::Status{
+        grpc::StatusCode::PERMISSION_DENIED, "this stream token was minted for another stream"});
+  if (who->stream)
+    sub->expires_ms = who->stream->expires_ms;
   return new subscribe_reactor(*hub_, std::move(*sub));
 }
 

@@ -74,6 +74,15 @@ caf::error admit_org(const caller& who, std::string& org_id) {
   return {};
 }
 
+grpc::ServerUnaryReactor* not_implemented(const service_context& context,
+                                          grpc::CallbackServerContext* ctx, const char* rpc) {
+  auto who = authenticate(context, ctx);
+  if (!who)
+    return reject(ctx, who.error());
+  return reject(ctx, make_herald_error(herald_errc::unimplemented,
+                                       std::string{rpc} + " is not implemented yet"));
+}
+
 grpc::Status entity_not_found(entity what, const std::string& id) {
   const char* name = what == entity::workflow ? "workflow execution"
                      : what == entity::task   ? "task execution"

@@ -88,6 +88,15 @@ private:
 /// Finishes an RPC at once with the status of `err`; nothing reaches the engine.
 grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::error& err);
 
+/// The reactor of a server-streaming call refused before it reached the engine.
+template <class Event>
+class rejected_writer final : public grpc::ServerWriteReactor<Event> {
+public:
+  explicit rejected_writer(grpc::Status status) { this->Finish(std::move(status)); }
+
+  void OnDone() override { delete this; }
+};
+
 /// Sends one request to `dest` (an engine actor) for `call`, without blocking: `fill(reply)`
 /// writes the response and returns the status (`Reply` is the exact reply type); an error
 /// finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request;
@@ -168,6 +177,11 @@ caf::expected<caller> authenticate(const service_context& context,
 /// Checks the `org_id` of a request body against the caller's org: PERMISSION_DENIED for
 /// another org; an empty one becomes the caller's.
 caf::error admit_org(const caller& who, std::string& org_id);
+
+/// Answers an RPC that Herald does not implement yet: UNIMPLEMENTED once the caller is
+/// authenticated (UNAUTHENTICATED otherwise).
+grpc::ServerUnaryReactor* not_implemented(const service_context& context,
+                                          grpc::CallbackServerContext* ctx, const char* rpc);
 
 /// What an RPC keyed only by an id acts on.
 enum class entity { workflow, task, worker };

@@ -11,6 +11,28 @@ workflow_dispatch_service::workflow_dispatch_service(service_context context)
   // nop
 }
 
+grpc::ServerWriteReactor<flovyn::v1::WorkAvailableEvent>*
+workflow_dispatch_service::SubscribeToNotifications(grpc::CallbackServerContext* ctx,
+                                                    const flovyn::v1::SubscriptionRequest*) {
+  auto who = authenticate(context_, ctx);
+  return new rejected_writer<flovyn::v1::WorkAvailableEvent>(
+      !who ? to_grpc_status(who.error())
+           : grpc::Status{grpc::StatusCode::UNIMPLEMENTED,
+                          "SubscribeToNotifications is not implemented: workers long-poll"});
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::GetVisualWorkflowDefinitionById(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::GetVisualWorkflowDefinitionByIdRequest*,
+    flovyn::v1::GetVisualWorkflowDefinitionByIdResponse*) {
+  return not_implemented(context_, ctx, "GetVisualWorkflowDefinitionById");
+}
+
+grpc::ServerUnaryReactor* workflow_dispatch_service::ReportExecutionSpans(
+    grpc::CallbackServerContext* ctx, const flovyn::v1::ReportExecutionSpansRequest*,
+    flovyn::v1::ReportExecutionSpansResponse*) {
+  return not_implemented(context_, ctx, "ReportExecutionSpans");
+}
+
 grpc::ServerUnaryReactor* workflow_dispatch_service::PollWorkflow(
     grpc::CallbackServerContext* ctx, const flovyn::v1::PollRequest* request,
     flovyn::v1::PollResponse* response) {

@@ -12,6 +12,17 @@ class workflow_dispatch_service final : public flovyn::v1::WorkflowDispatch::Cal
 public:
   explicit workflow_dispatch_service(service_context context);
 
+  // -- not implemented yet: UNIMPLEMENTED to authenticated callers --
+  grpc::ServerWriteReactor<flovyn::v1::WorkAvailableEvent>* SubscribeToNotifications(
+      grpc::CallbackServerContext* ctx, const flovyn::v1::SubscriptionRequest* request) override;
+  grpc::ServerUnaryReactor* GetVisualWorkflowDefinitionById(
+      grpc::CallbackServerContext* ctx,
+      const flovyn::v1::GetVisualWorkflowDefinitionByIdRequest* request,
+      flovyn::v1::GetVisualWorkflowDefinitionByIdResponse* response) override;
+  grpc::ServerUnaryReactor* ReportExecutionSpans(
+      grpc::CallbackServerContext* ctx, const flovyn::v1::ReportExecutionSpansRequest* request,
+      flovyn::v1::ReportExecutionSpansResponse* response) override;
+
   /// Long-polls a queue; an unset `workflow_execution` means no work arrived in time.
   grpc::ServerUnaryReactor* PollWorkflow(grpc::CallbackServerContext* ctx,
                                          const flovyn::v1::PollRequest* request,

@@ -2,7 +2,10 @@
 // Herald and reports what the page received. Driven by tests/e2e/browser_test.cpp.
 //
 //   node watch_workflow.js --base http://127.0.0.1:PORT --workflow ID --guide docs/streaming-events.md
-//        [--chromium /usr/bin/chromium] [--timeout-ms 90000]
+//        [--chromium /usr/bin/chromium] [--timeout-ms 90000] [--api-key KEY]
+//
+// With --api-key, the page gets its stream tokens from a function that mints them with the key
+// (as a web app's backend would).
 //
 // Output, one line each, on stdout:
 //   open                         the page's EventSource (re)connected
@@ -60,9 +63,10 @@ window.EventSource = class extends NativeEventSource {
 };
 `;
 
-function startCall(workflowId) {
+function startCall(workflowId, withToken) {
   return `
 watchWorkflow(${JSON.stringify(workflowId)}, {
+  streamToken: ${withToken ? "(id) => window.heraldStreamToken(id)" : "undefined"},
   onState(name, snapshot, id) {
     window.__herald.events.push({ id, type: "data", name, data: JSON.stringify(snapshot) });
     window.heraldReport("event " + id + " data " + name);
@@ -120,7 +124,18 @@ async function main() {
     // served by the same origin does.
     const res = await page.goto(args.base + "/_/health");
     if (!res || !res.ok()) throw new Error(`GET /_/health: ${res ? res.status() : "no response"}`);
-    await page.evaluate(instrumentation + example + "\n" + startCall(args.workflow));
+    // The page's "backend": mints stream tokens with the API key, which stays in this process.
+    if (args.apiKey) {
+      await page.exposeFunction("heraldStreamToken", async (id) => {
+        const res = await fetch(
+          `${args.base}/api/orgs/default/workflow-executions/${id}/stream-token`,
+          { method: "POST", headers: { Authorization: `Bearer ${args.apiKey}` } },
+        );
+        if (res.status !== 201) throw new Error(`stream-token: HTTP ${res.status}`);
+        return (await res.json()).token;
+      });
+    }
+    await page.evaluate(instrumentation + example + "\n" + startCall(args.workflow, !!args.apiKey));
     const timeout = new Promise((resolve) => setTimeout(() => resolve("timeout"), args.timeoutMs));
     if ((await Promise.race([done, timeout])) === "timeout") {
       pageErrors.push(`no terminal event within ${args.timeoutMs} ms`);

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -240,12 +241,31 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   // workflow: FFI-style workers (a new worker id per registration) and a short lease let the
   // next worker reclaim it. A native worker would poll again under the same free-text id, which
   // keeps such a claim alive.
-  options.extra_args = {"--worker-lease-seconds", "3"};
+  // Authentication on, as in production: the page reads with stream tokens that its "backend"
+  // (watch_workflow.js, holding the User key) mints, and they expire every 2 s, so the page
+  // resumes with new ones mid-run, across the crash too.
+  const std::string user_key = "herald_sk_test_browser_user_01";
+  const std::string worker_key = "herald_wk_test_browser_worker1";
+  auto stem = fs::temp_directory_path() / ("herald-browser-" + make_uuid());
+  auto config = stem.string() + ".conf";
+  std::ofstream{config} << "api-key = default User " << user_key << "\napi-key = default Worker "
+                        << worker_key << "\n";
+  options.extra_args = {"--worker-lease-seconds",
+                        "3",
+                        "--auth",
+                        "required",
+                        "--config",
+                        config,
+                        "--secret-file",
+                        stem.string() + ".secret",
+                        "--stream-token-ttl-seconds",
+                        "2"};
   herald_process server{options};
   auto queue = "e2e-browser-" + make_uuid();
   http_client http{server.http_port()};
+  http.set_bearer(user_key);
   auto started = http.post_json("/api/orgs/default/workflow-executions",
-                                R"({"kind":"stream-steps","input":{"steps":6,"sleepMs":300},)"
+                                R"({"kind":"stream-steps","input":{"steps":8,"sleepMs":500},)"
                                 R"("queue":")"
                                     + queue + R"("})");
   BOOST_REQUIRE_EQUAL(started.status, 201);
@@ -255,12 +275,12 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   auto base = "http://127.0.0.1:" + std::to_string(server.http_port());
   child_process page{{node, (root / "tests" / "browser" / "watch_workflow.js").string(), "--base",
                       base, "--workflow", id, "--guide", guide.string(), "--chromium", chromium,
-                      "--timeout-ms", "60000"}};
+                      "--timeout-ms", "60000", "--api-key", user_key}};
   if (page.wait_line("open", 30s) < 0)
     BOOST_FAIL("the page did not connect; node's output:\n" << page.output());
 
   auto worker = std::make_unique<test_worker>(
-      worker_options{sdk_style::ffi, server.grpc_target(), server.org_id(), queue});
+      worker_options{sdk_style::ffi, server.grpc_target(), server.org_id(), queue, 4, worker_key});
   worker->start();
   // Mid-stream: once the page has seen the first task complete, the server crashes.
   if (page.wait_line("event ", 30s, " TASK_COMPLETED") < 0)
@@ -273,7 +293,7 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   server.restart(true);
   BOOST_REQUIRE_EQUAL(server.http_port(), std::stoi(base.substr(base.rfind(':') + 1)));
   worker = std::make_unique<test_worker>(
-      worker_options{sdk_style::ffi, server.grpc_target(), server.org_id(), queue});
+      worker_options{sdk_style::ffi, server.grpc_target(), server.org_id(), queue, 4, worker_key});
   worker->start();
 
   auto result_line = page.wait_line("result ", 90s);
@@ -292,8 +312,17 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   for (const auto& err : json_get(result, "pageErrors").GetArray())
     BOOST_ERROR("page: " << err.GetString());
   BOOST_CHECK_EQUAL(string_member(result, "end"), "WORKFLOW_COMPLETED");
-  // The browser reconnected by itself: one EventSource, opened again after the crash.
-  BOOST_CHECK_EQUAL(json_get(result, "sources").Size(), 1u);
+  // Stream tokens expired mid-run: the page opened new EventSources, each with a fresh token and
+  // resuming after the last id it had (the first one starts from the beginning).
+  const auto& sources = json_get(result, "sources");
+  BOOST_CHECK_GE(sources.Size(), 2u);
+  for (rapidjson::SizeType i = 0; i < sources.Size(); ++i) {
+    std::string url = sources[i].GetString();
+    BOOST_TEST_CONTEXT("EventSource " << i << ": " << url) {
+      BOOST_TEST(url.find("token=hst_") != std::string::npos);
+      BOOST_TEST((url.find("lastEventId=") != std::string::npos) == (i > 0));
+    }
+  }
   BOOST_CHECK_GE(json_get(result, "opens").GetInt(), 2);
   bool events_after_crash = false;
   auto lines = page.lines();
@@ -317,7 +346,8 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   BOOST_CHECK_MESSAGE(in_order, "the page's ids are not 1.." << got.size() << ": " << ids);
 
   // The full replay a late subscriber reads is exactly what the page received.
-  sse_client late{server.http_port(), "/api/orgs/default/workflow-executions/" + id + "/stream"};
+  sse_client late{server.http_port(), "/api/orgs/default/workflow-executions/" + id + "/stream",
+                  std::nullopt, user_key};
   BOOST_REQUIRE(late.wait_connected());
   BOOST_REQUIRE(late.wait_for_terminal(10s));
   auto replay = labelled(late.events());
@@ -325,6 +355,8 @@ BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
                                          << dump(got) << "the replay has:\n"
                                          << dump(replay));
   server.stop();
+  fs::remove(config);
+  fs::remove(stem.string() + ".secret");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,5 @@
 #include "tests/support/test_worker.hpp"
-#include "tests/support/bearer_channel.hpp"
+#include "protocol/bearer_channel.hpp"
 
 #include <unistd.h>
 

@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -39,12 +38,6 @@ herald_server::herald_server(std::string binary, std::string database,
                                 "127.0.0.1", "--grpc-port", "0",      "--http-port",
                                 "0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  // herald-load sends no credentials yet: the spawned server (loopback only) runs without
-  // authentication, whatever credentials the database holds, unless --herald-arg says otherwise.
-  if (std::find(args.begin(), args.end(), "--auth") == args.end()) {
-    args.push_back("--auth");
-    args.push_back("off");
-  }
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());

@@ -6,7 +6,8 @@
 
 namespace herald::load {
 
-std::string http_get(const std::string& host, uint16_t port, const std::string& target) {
+std::string http_get(const std::string& host, uint16_t port, const std::string& target,
+                     const std::string& api_key) {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
   stream.expires_after(std::chrono::seconds{10});
@@ -14,6 +15,8 @@ std::string http_get(const std::string& host, uint16_t port, const std::string& 
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, host + ":" + std::to_string(port));
   req.set(http::field::user_agent, "herald-load");
+  if (!api_key.empty())
+    req.set(http::field::authorization, "Bearer " + api_key);
   http::write(stream, req);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;

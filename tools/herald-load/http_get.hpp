@@ -7,7 +7,8 @@ namespace herald::load {
 
 /// Sends `GET target` to host:port over HTTP/1.1 and returns the body of a 200 response;
 /// throws std::runtime_error otherwise.
-std::string http_get(const std::string& host, uint16_t port, const std::string& target);
+std::string http_get(const std::string& host, uint16_t port, const std::string& target,
+                     const std::string& api_key = {});
 
 /// Splits "host:port"; throws std::runtime_error if it is not that.
 std::pair<std::string, uint16_t> split_host_port(const std::string& text);

@@ -1,4 +1,5 @@
 #include "tools/herald-load/load_driver.hpp"
+#include "protocol/bearer_channel.hpp"
 
 #include <thread>
 
@@ -36,7 +37,7 @@ load_driver::load_driver(const load_options& options, std::string grpc_target, s
       server_pid_(server_pid) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  channel_ = grpc::CreateCustomChannel(grpc_target, grpc::InsecureChannelCredentials(), args);
+  channel_ = bearer_channel(grpc_target, http_.api_key, args);
   stub_ = v1::WorkflowDispatch::NewStub(channel_);
   input_
       = "\"pad\":\"" + std::string(static_cast<size_t>(options.shape.payload_bytes), 'x') + "\"}";

@@ -47,6 +47,9 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
        "with --spawn postgresql: use this (empty, throwaway) database instead of starting one")  //
       ("grpc", po::value(&o.grpc_target), "without --spawn: herald gRPC host:port")              //
       ("http", po::value(&o.http_target), "without --spawn: herald HTTP host:port")              //
+      ("api-key", po::value(&o.api_key),
+       "without --spawn: a User API key of the default org (env HERALD_API_KEY); --spawn makes "
+       "one")  //
       ("org-id", po::value(&o.org_id),
        "without --spawn: the default org's UUID (default: GET /api/orgs/default)")  //
       ("server-pid", po::value(&o.server_pid),

@@ -18,8 +18,9 @@ struct load_options {
   std::string postgres_url;  ///< --spawn postgresql on this database instead of a new one
   std::string grpc_target;   ///< without --spawn: host:port of herald's gRPC
   std::string http_target;   ///< without --spawn: host:port of herald's HTTP
-  std::string org_id;        ///< without --spawn: default org UUID (else GET /api/orgs/default)
-  int server_pid = 0;        ///< without --spawn: sample this pid's CPU and RSS
+  std::string api_key;  ///< User key sent on every call (env HERALD_API_KEY); --spawn makes one
+  std::string org_id;   ///< without --spawn: default org UUID (else GET /api/orgs/default)
+  int server_pid = 0;   ///< without --spawn: sample this pid's CPU and RSS
 
   double rate = 0;        ///< open loop: workflows started per second
   int concurrency = 0;    ///< closed loop: workflows kept in flight

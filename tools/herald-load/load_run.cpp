@@ -2,12 +2,16 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -58,6 +62,7 @@ private:
 /// Where the server is and what it runs on; owns what --spawn started.
 struct target {
   std::unique_ptr<temp_dir> dir;
+  std::unique_ptr<temp_dir> key_dir;  ///< the spawned server's config file and secret
   std::unique_ptr<postgres_instance> postgres;
   std::unique_ptr<herald_server> server;
   std::string grpc;
@@ -83,7 +88,21 @@ target connect_target(const load_options& o, run_info& info) {
       database = t.postgres_url = t.postgres->url();
       t.postmaster_pid = t.postgres->postmaster_pid();
     }
-    t.server = std::make_unique<herald_server>(o.herald_binary, database, o.herald_args);
+    // The load authenticates as a client would: a User key of the default org, declared in a
+    // config file, unless --herald-arg decides about --auth.
+    auto args = o.herald_args;
+    if (std::find(args.begin(), args.end(), "--auth") == args.end()) {
+      t.key_dir = std::make_unique<temp_dir>();
+      std::random_device random;
+      std::ostringstream key;
+      key << "herald_load_" << std::hex << random() << random() << random() << random();
+      t.http.api_key = key.str();
+      auto config = t.key_dir->path() + "/herald.conf";
+      std::ofstream{config} << "api-key = default User " << t.http.api_key << "\n";
+      args.insert(args.end(), {"--auth", "required", "--config", config, "--secret-file",
+                               t.key_dir->path() + "/herald.secret"});
+    }
+    t.server = std::make_unique<herald_server>(o.herald_binary, database, args);
     t.grpc = "127.0.0.1:" + std::to_string(t.server->grpc_port());
     t.http.port = t.server->http_port();
     t.org_id = t.server->org_id();
@@ -92,13 +111,16 @@ target connect_target(const load_options& o, run_info& info) {
     info.backend = t.server->backend();
   } else {
     t.grpc = o.grpc_target;
+    t.http.api_key = o.api_key;
+    if (auto* env = std::getenv("HERALD_API_KEY"); env != nullptr && t.http.api_key.empty())
+      t.http.api_key = env;
     auto [host, port] = split_host_port(o.http_target);
     t.http.host = host;
     t.http.port = port;
     t.org_id = o.org_id;
     if (t.org_id.empty()) {
       rapidjson::Document doc;
-      auto body = http_get(host, port, "/api/orgs/default");
+      auto body = http_get(host, port, "/api/orgs/default", t.http.api_key);
       doc.Parse(body.c_str());
       if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("id") || !doc["id"].IsString())
         throw std::runtime_error("GET /api/orgs/default gave no id: " + body);
@@ -156,6 +178,7 @@ int run_load(const load_options& o) {
     ws.index = i;
     ws.grpc_target = t.grpc;
     ws.org_id = t.org_id;
+    ws.api_key = t.http.api_key;
     ws.queue = o.queue;
     ws.workflow_polls = o.workflow_polls;
     ws.task_polls = o.task_polls;

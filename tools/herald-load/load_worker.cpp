@@ -1,4 +1,5 @@
 #include "tools/herald-load/load_worker.hpp"
+#include "protocol/bearer_channel.hpp"
 
 #include <unistd.h>
 
@@ -37,8 +38,7 @@ load_worker::load_worker(worker_settings settings, net::io_context& ioc, run_met
   // One TCP connection per simulated worker, as separate SDK processes would have.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt("herald-load.worker", settings_.index);
-  channel_
-      = grpc::CreateCustomChannel(settings_.grpc_target, grpc::InsecureChannelCredentials(), args);
+  channel_ = bearer_channel(settings_.grpc_target, settings_.api_key, args);
   dispatch_ = v1::WorkflowDispatch::NewStub(channel_);
   tasks_ = v1::TaskExecution::NewStub(channel_);
 }

@@ -24,6 +24,7 @@ struct worker_settings {
   int index = 0;
   std::string grpc_target;
   std::string org_id;
+  std::string api_key;  ///< sent as `authorization: Bearer` on every call
   std::string queue;
   int workflow_polls = 10;  ///< concurrent PollWorkflow calls (the SDKs' concurrency permits)
   int task_polls = 10;      ///< concurrent PollTask calls

@@ -93,6 +93,8 @@ void sse_subscriber::on_connect(beast::error_code ec) {
   req_.set(http::field::host, endpoint_.host + ":" + std::to_string(endpoint_.port));
   req_.set(http::field::accept, "text/event-stream");
   req_.set(http::field::user_agent, "herald-load");
+  if (!endpoint_.api_key.empty())
+    req_.set(http::field::authorization, "Bearer " + endpoint_.api_key);
   if (record_.last_offset > 0)
     req_.set("Last-Event-ID", std::to_string(record_.last_offset));
   request_sent_us_ = now_us();

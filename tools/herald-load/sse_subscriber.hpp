@@ -35,6 +35,7 @@ struct sse_endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string org_slug = "default";
+  std::string api_key;  ///< sent as `Authorization: Bearer` ("" = none)
 };
 
 /// One SSE client of `GET .../workflow-executions/{id}/stream` on Beast: reads until the

@@ -1,4 +1,5 @@
 #include "tools/herald-load/verifier.hpp"
+#include "protocol/bearer_channel.hpp"
 
 #include <set>
 
@@ -27,7 +28,7 @@ std::string member_string(const std::string& json, const char* key) {
 verifier::verifier(net::io_context& ioc, const std::string& grpc_target, sse_endpoint http,
                    shape_settings shape, run_metrics& metrics, int parallel)
     : ioc_(ioc), http_(std::move(http)), shape_(shape), metrics_(metrics), parallel_(parallel) {
-  channel_ = grpc::CreateChannel(grpc_target, grpc::InsecureChannelCredentials());
+  channel_ = bearer_channel(grpc_target, http_.api_key);
   stub_ = v1::WorkflowDispatch::NewStub(channel_);
 }
 

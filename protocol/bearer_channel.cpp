@@ -1,4 +1,4 @@
-#include "tests/support/bearer_channel.hpp"
+#include "protocol/bearer_channel.hpp"
 
 #include <vector>
 
@@ -6,7 +6,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/client_interceptor.h>
 
-namespace herald::test {
+namespace herald {
 
 namespace {
 
@@ -45,13 +45,14 @@ private:
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> bearer_channel(const std::string& target, const std::string& token) {
+std::shared_ptr<grpc::Channel> bearer_channel(const std::string& target, const std::string& token,
+                                              const grpc::ChannelArguments& args) {
   if (token.empty())
-    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   std::vector<std::unique_ptr<exp::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<bearer_factory>(token));
   return exp::CreateCustomChannelWithInterceptors(target, grpc::InsecureChannelCredentials(),
-                                                  grpc::ChannelArguments{}, std::move(factories));
+                                                  args, std::move(factories));
 }
 
-}  // namespace herald::test
+}  // namespace herald
