@@ -113,6 +113,8 @@ queue_actor engine_directory::queue(const std::string& org_id, const std::string
 caf::error engine_directory::admit_poll(poll_request& req) {
   if (auto err = check_org(req.org_id))
     return err;
+  if (auto problem = queue_problem(req.queue); !problem.empty())
+    return make_herald_error(herald_errc::invalid_argument, problem);
   if (req.queue.empty())
     req.queue = "default";
   if (req.timeout_ms < 0)

@@ -217,9 +217,6 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
   st.keys.release(id);
 }
 
-/// Longest queue name a standalone task may name.
-constexpr size_t max_queue_name = 100;
-
 /// Makes a standalone task loaded from the store live (and, if PENDING, ready).
 task_actor adopt_standalone_task(self_ptr self, task_record row) {
   auto& st = self->state;
@@ -593,8 +590,10 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           if (auto err = check_org(st, req.org_id))
             return err;
-          if (req.kind.empty())
-            return invalid("workflow kind is empty");
+          if (auto problem = name_problem("workflow kind", req.kind); !problem.empty())
+            return invalid(problem);
+          if (auto problem = queue_problem(req.queue); !problem.empty())
+            return invalid(problem);
           if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
             return err;
           if (req.idempotency_key.empty())
@@ -625,8 +624,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](signal_atom, signal_request& req) -> caf::result<int64_t> {
           if (auto err = check_org(self->state, req.org_id))
             return err;
-          if (req.name.empty())
-            return invalid("signal_name is empty");
+          if (auto problem = name_problem("signal_name", req.name); !problem.empty())
+            return invalid(problem);
           auto id = req.workflow_id;
           return delegate_to_workflow<int64_t>(self, id, signal_atom_v, std::move(req));
         },
@@ -635,12 +634,14 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           if (auto err = check_org(st, req.org_id))
             return err;
-          if (req.kind.empty())
-            return invalid("workflow kind is empty");
+          if (auto problem = name_problem("workflow kind", req.kind); !problem.empty())
+            return invalid(problem);
+          if (auto problem = queue_problem(req.queue); !problem.empty())
+            return invalid(problem);
           if (req.idempotency_key.empty())
             return invalid("workflow_id (the key of the execution to signal) is empty");
-          if (sig.name.empty())
-            return invalid("signal_name is empty");
+          if (auto problem = name_problem("signal_name", sig.name); !problem.empty())
+            return invalid(problem);
           if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
             return err;
           sig.org_id = req.org_id;
@@ -654,8 +655,8 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
             if (auto err = check_org(st, req.org_id))
               return err;
           if (!req.workflow_id.empty()) {
-            if (req.name.empty())
-              return invalid("the promise name is empty");
+            if (auto problem = name_problem("the promise name", req.name); !problem.empty())
+              return invalid(problem);
             auto id = req.workflow_id;
             return delegate_to_workflow<promise_result>(self, id, promise_atom_v, std::move(req));
           }
@@ -702,13 +703,12 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           auto& st = self->state;
           if (auto err = check_org(st, req.org_id))
             return err;
-          if (req.kind.empty())
-            return invalid("kind is empty");
-          if (req.queue.size() > max_queue_name)
-            return invalid("queue is longer than " + std::to_string(max_queue_name)
-                           + " characters");
-          if (req.timeout_ms < 0)
-            return invalid("timeout_ms is negative");
+          if (auto problem = name_problem("kind", req.kind); !problem.empty())
+            return invalid(problem);
+          if (auto problem = queue_problem(req.queue); !problem.empty())
+            return invalid(problem);
+          if (!valid_duration(req.timeout_ms))
+            return invalid(duration_range_message("timeout_ms"));
           if (auto err = check_idempotency(req.idempotency_key, req.idempotency_ttl_ms))
             return err;
           task_record row;

@@ -497,23 +497,25 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
           return invalid(where + "has data but no command type");
         break;
       case command_type::record_operation:
-        if (cmd.operation_name.empty())
-          return invalid(where + "operation_name is empty");
+        if (auto problem = name_problem("operation_name", cmd.operation_name); !problem.empty())
+          return invalid(where + problem);
         break;
       case command_type::set_state:
       case command_type::clear_state:
-        if (cmd.key.empty())
-          return invalid(where + "key is empty");
+        if (auto problem = name_problem("key", cmd.key); !problem.empty())
+          return invalid(where + problem);
         break;
       case command_type::schedule_task: {
-        if (cmd.kind.empty())
-          return invalid(where + "kind is empty");
+        if (auto problem = name_problem("kind", cmd.kind); !problem.empty())
+          return invalid(where + problem);
+        if (auto problem = queue_problem(cmd.queue); !problem.empty())
+          return invalid(where + problem);
         if (canonical_uuid(cmd.task_id) != cmd.task_id)
           return invalid(where + "task_execution_id '" + cmd.task_id + "' is not a canonical UUID");
         if (cmd.max_retries < -1)
           return invalid(where + "max_retries is negative");
-        if (cmd.timeout_ms < 0)
-          return invalid(where + "timeout_ms is negative");
+        if (!valid_duration(cmd.timeout_ms))
+          return invalid(where + duration_range_message("timeout_ms"));
         if (auto err = check_idempotency(cmd.idempotency_key, cmd.idempotency_ttl_ms))
           return invalid(where + error_message(err));
         auto known = data.tasks.find(cmd.task_id);
@@ -537,27 +539,28 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
       case command_type::suspend_workflow:
         break;
       case command_type::start_timer:
-        if (cmd.timer_id.empty())
-          return invalid(where + "timer_id is empty");
-        if (cmd.duration_ms < 0)
-          return invalid(where + "duration_ms is negative");
+        if (auto problem = name_problem("timer_id", cmd.timer_id); !problem.empty())
+          return invalid(where + problem);
+        if (!valid_duration(cmd.duration_ms))
+          return invalid(where + duration_range_message("duration_ms"));
         break;
       case command_type::cancel_timer:
-        if (cmd.timer_id.empty())
-          return invalid(where + "timer_id is empty");
+        if (auto problem = name_problem("timer_id", cmd.timer_id); !problem.empty())
+          return invalid(where + problem);
         break;
       case command_type::create_promise:
-        if (cmd.promise_id.empty())
-          return invalid(where + "promise_id (the promise name) is empty");
-        if (cmd.timeout_ms < 0)
-          return invalid(where + "timeout_ms is negative");
+        if (auto problem = name_problem("promise_id (the promise name)", cmd.promise_id);
+            !problem.empty())
+          return invalid(where + problem);
+        if (!valid_duration(cmd.timeout_ms))
+          return invalid(where + duration_range_message("timeout_ms"));
         if (auto err = check_idempotency(cmd.idempotency_key, cmd.idempotency_ttl_ms))
           return invalid(where + error_message(err));
         batch_promises.insert(cmd.promise_id);
         break;
       case command_type::resolve_promise: {
-        if (cmd.promise_id.empty())
-          return invalid(where + "promise_id is empty");
+        if (auto problem = name_problem("promise_id", cmd.promise_id); !problem.empty())
+          return invalid(where + problem);
         const promise_record* p = nullptr;
         if (auto j = data.promises.find(cmd.promise_id); j != data.promises.end())
           p = &j->second;
@@ -569,10 +572,12 @@ caf::error validate(const workflow_data& data, const submit_request& req) {
         break;
       }
       case command_type::schedule_child_workflow: {
-        if (cmd.child_name.empty())
-          return invalid(where + "child_execution_name is empty");
-        if (cmd.kind.empty())
-          return invalid(where + "workflow_kind is empty");
+        if (auto problem = name_problem("child_execution_name", cmd.child_name); !problem.empty())
+          return invalid(where + problem);
+        if (auto problem = name_problem("workflow_kind", cmd.kind); !problem.empty())
+          return invalid(where + problem);
+        if (auto problem = queue_problem(cmd.queue); !problem.empty())
+          return invalid(where + problem);
         if (canonical_uuid(cmd.child_id) != cmd.child_id)
           return invalid(where + "child_workflow_execution_id '" + cmd.child_id
                          + "' is not a canonical UUID");
@@ -1057,10 +1062,12 @@ caf::expected<change> start_child(const workflow_data& data, const start_child_r
     return make_herald_error(herald_errc::not_found, "workflow execution " + rec.id + " not found");
   if (is_terminal(rec.status))
     return precondition("parent workflow execution " + rec.id + " is " + to_string(rec.status));
-  if (req.name.empty())
-    return invalid("child_execution_name is empty");
-  if (req.kind.empty())
-    return invalid("workflow_kind is empty");
+  if (auto problem = name_problem("child_execution_name", req.name); !problem.empty())
+    return invalid(problem);
+  if (auto problem = queue_problem(req.queue); !problem.empty())
+    return invalid(problem);
+  if (auto problem = name_problem("workflow_kind", req.kind); !problem.empty())
+    return invalid(problem);
   change c{rec};
   child_id = make_uuid();
   add_child(c, child_id, req.name, req.kind, req.input, req.queue, req.priority_seconds, false);

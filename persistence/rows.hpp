@@ -17,6 +17,7 @@
 #include <rapidjson/writer.h>
 
 #include "persistence/write_batch.hpp"
+#include "protocol/json.hpp"
 #include "protocol/records.hpp"
 #include "protocol/status.hpp"
 
@@ -71,6 +72,8 @@ inline rapidjson::Document parse_json(const std::string& text, const char* colum
   rapidjson::Document doc;
   if (text.empty())
     return doc;
+  if (json_too_deep(text))
+    throw std::runtime_error(std::string{"JSON nested too deeply in column "} + column);
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError())
     throw std::runtime_error(std::string{"malformed JSON in column "} + column);

@@ -5,7 +5,31 @@
 
 namespace herald {
 
+bool json_too_deep(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_json_depth)
+        return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 bool is_valid_json(std::string_view text) {
+  if (json_too_deep(text))
+    return false;
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   return !doc.HasParseError();
@@ -14,6 +38,8 @@ bool is_valid_json(std::string_view text) {
 std::string compact_json(std::string_view text) {
   if (text.empty())
     return "null";
+  if (json_too_deep(text))
+    return {};
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError())
@@ -25,6 +51,8 @@ std::string compact_json(std::string_view text) {
 }
 
 std::string json_string_member(std::string_view text, const char* key) {
+  if (json_too_deep(text))
+    return {};
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject())
@@ -36,6 +64,8 @@ std::string json_string_member(std::string_view text, const char* key) {
 }
 
 int64_t json_int_member(std::string_view text, const char* key, int64_t fallback) {
+  if (json_too_deep(text))
+    return fallback;
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject())

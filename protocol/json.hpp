@@ -13,6 +13,15 @@ namespace herald {
 /// Returns whether `text` is one complete JSON value.
 bool is_valid_json(std::string_view text);
 
+/// The deepest nesting of arrays and objects Herald accepts in any JSON (serde_json's limit, as
+/// the Flovyn server has it). RapidJSON parses and writes recursively: far deeper input would
+/// overflow the stack.
+inline constexpr size_t max_json_depth = 128;
+
+/// Whether `text` nests arrays and objects deeper than `max_json_depth`, counted in one pass
+/// that skips strings; false for text too broken to tell (the parser reports that).
+bool json_too_deep(std::string_view text);
+
 /// Returns `text` re-serialised compactly, or "" if it is not valid JSON. Empty input gives "null".
 std::string compact_json(std::string_view text);
 

@@ -4,6 +4,21 @@
 
 namespace herald {
 
+std::string name_problem(std::string_view field, std::string_view value, size_t max_length) {
+  if (value.empty())
+    return std::string{field} + " is empty";
+  if (value.size() > max_length)
+    return std::string{field} + " is longer than " + std::to_string(max_length) + " bytes";
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f)
+      return std::string{field} + " holds a control character";
+  return {};
+}
+
+std::string queue_problem(std::string_view queue) {
+  return queue.empty() ? std::string{} : name_problem("queue", queue, max_queue_length);
+}
+
 const char* to_string(command_type x) {
   static constexpr std::array names{"COMMAND_TYPE_UNSPECIFIED",
                                     "RECORD_OPERATION",

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -12,6 +13,33 @@
 #include "protocol/records.hpp"
 
 namespace herald {
+
+/// The longest duration, timeout or delay a request may ask for: ten years. Longer ones are
+/// refused, so that `now + duration` never overflows (a timer of INT64_MAX ms fired at once).
+inline constexpr int64_t max_duration_ms = int64_t{10} * 366 * 24 * 3600 * 1000;
+
+/// Whether `ms` is a duration Herald accepts: 0 to `max_duration_ms`.
+constexpr bool valid_duration(int64_t ms) {
+  return ms >= 0 && ms <= max_duration_ms;
+}
+
+/// The longest name Herald accepts (kinds, signal, promise, timer, child and state-key names), as
+/// Flovyn allows; queue names are shorter.
+inline constexpr size_t max_name_length = 255;
+inline constexpr size_t max_queue_length = 100;
+
+/// The reason `value` is no good as the name `field`: empty, longer than `max_length` bytes, or
+/// holding a control character (a NUL byte included); "" when it is fine.
+std::string name_problem(std::string_view field, std::string_view value,
+                         size_t max_length = max_name_length);
+
+/// The reason `queue` is no good as a queue name ("" is fine: the default queue), or "".
+std::string queue_problem(std::string_view queue);
+
+/// The refusal of a duration field that is not `valid_duration`.
+inline std::string duration_range_message(const std::string& field) {
+  return field + " must be between 0 and " + std::to_string(max_duration_ms) + " ms (ten years)";
+}
 
 // Requests that cross from the front ends into the engine. The front ends translate wire formats
 // (protobuf, JSON) into these and validate syntax (UUIDs, JSON); the engine validates semantics.

@@ -1,5 +1,7 @@
 #include "protocol/queries.hpp"
 
+#include "protocol/json.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -11,6 +13,8 @@ std::map<std::string, std::string> replay_workflow_state(const std::vector<histo
   for (const auto& event : events) {
     bool set = event.type == "STATE_SET";
     if (!set && event.type != "STATE_CLEARED")
+      continue;
+    if (json_too_deep(event.data))
       continue;
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(event.data.data(), event.data.size());

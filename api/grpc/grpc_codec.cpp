@@ -257,6 +257,9 @@ caf::expected<std::string> decode_json(std::string_view field, std::string_view 
                                  + " bytes, more than the limit of " + std::to_string(max_bytes));
   if (!is_utf8(value))
     return invalid(std::string{field} + " is not valid UTF-8");
+  if (json_too_deep(value))
+    return invalid(std::string{field} + " nests deeper than " + std::to_string(max_json_depth)
+                   + " levels");
   auto json = compact_json(value);
   if (json.empty())
     return invalid(std::string{field} + " is not valid JSON");
@@ -535,9 +538,7 @@ caf::expected<submit_task_request> decode(const flovyn::v1::SubmitTaskRequest& x
   if (x.max_retries() < 0)
     return invalid("max_retries is negative");
   out.max_retries = x.max_retries();
-  if (x.timeout_ms() < 0)
-    return invalid("timeout_ms is negative");
-  out.timeout_ms = x.timeout_ms();
+  out.timeout_ms = x.timeout_ms();  // range-checked with the rest of the request
   out.queue = x.queue();
   out.metadata = {x.metadata().begin(), x.metadata().end()};
   out.idempotency_key = x.has_idempotency_key() ? x.idempotency_key() : "";

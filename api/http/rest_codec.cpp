@@ -137,6 +137,8 @@ http_error bad_request(std::string message) {
 /// Parses a request body that must be one JSON object (full number precision, valid UTF-8).
 std::optional<http_error> parse_object(std::string_view body, rapidjson::Document& doc) {
   constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+  if (json_too_deep(body))
+    return bad_request("JSON body nests deeper than " + std::to_string(max_json_depth) + " levels");
   doc.Parse<flags>(body.data(), body.size());
   if (doc.HasParseError())
     return bad_request(std::string{"malformed JSON body: "}

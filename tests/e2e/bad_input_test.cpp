@@ -1,4 +1,7 @@
 // Bad input gets a clear error, changes nothing, and the server keeps serving.
+#include <functional>
+#include <limits>
+
 #include "protocol/uuid.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 
@@ -139,6 +142,80 @@ BOOST_FIXTURE_TEST_CASE(input_over_one_mib_is_refused, e2e_fixture) {
   check_server_serves("oversized input");
 }
 
+// JSON nested past 128 levels is refused before a recursive parser sees it: 300,000 '[' used to
+// overflow the parser's stack and kill the server.
+BOOST_FIXTURE_TEST_CASE(deeply_nested_json_is_refused_and_the_server_lives, e2e_fixture) {
+  auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  auto queue = "e2e-deep-" + make_uuid();
+  for (size_t depth : {size_t{129}, size_t{300000}}) {
+    auto input = depth > 1000 ? std::string(depth, '[') : nested(depth);
+    BOOST_TEST_CONTEXT(depth << " levels") {
+      auto body = R"({"kind":"no-task","queue":")" + queue + R"(","input":)" + input + "}";
+      check_http_error(http.post_json(executions_path(), body), 400, "POST deep input");
+      v1::StartWorkflowRequest req;
+      req.set_org_id(server.org_id());
+      req.set_workflow_kind("no-task");
+      req.set_input(input);
+      req.set_queue(queue);
+      v1::StartWorkflowResponse resp;
+      grpc::ClientContext ctx;
+      set_deadline(ctx);
+      auto st = dispatch->StartWorkflow(&ctx, req, &resp);
+      BOOST_TEST(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT, status_text(st));
+    }
+  }
+  // 128 levels are fine.
+  auto ok = http.post_json(executions_path(), R"({"kind":"no-task","queue":")" + queue
+                                                  + R"(","input":)" + nested(127) + "}");
+  BOOST_TEST(ok.status == 201, ok.body);
+  check_server_serves("deeply nested JSON");
+}
+
+// Names have limits (1 to 255 bytes, queues 100, no control characters), over REST and gRPC.
+BOOST_FIXTURE_TEST_CASE(overlong_and_control_character_names_are_refused, e2e_fixture) {
+  auto queue = "e2e-names-" + make_uuid();
+  auto quoted = [](const std::string& text) { return "\"" + text + "\""; };
+  struct bad_start {
+    const char* what;
+    std::string kind;
+    std::string queue;
+  };
+  const bad_start bad_starts[] = {
+      {"a 256-byte kind", std::string(256, 'k'), queue},
+      {"a 1 MB kind", std::string(1000000, 'k'), queue},
+      {"a NUL in the kind", std::string("no-\0task", 8), queue},
+      {"a 101-byte queue", "no-task", std::string(101, 'q')},
+  };
+  for (const auto& bad : bad_starts) {
+    BOOST_TEST_CONTEXT(bad.what) {
+      v1::StartWorkflowRequest req;
+      req.set_org_id(server.org_id());
+      req.set_workflow_kind(bad.kind);
+      req.set_queue(bad.queue);
+      v1::StartWorkflowResponse resp;
+      grpc::ClientContext ctx;
+      set_deadline(ctx);
+      auto st = dispatch->StartWorkflow(&ctx, req, &resp);
+      BOOST_TEST(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT, status_text(st));
+      if (bad.kind.size() < 1000 && bad.kind.find('\0') == std::string::npos) {
+        auto body = R"({"kind":)" + quoted(bad.kind) + R"(,"queue":)" + quoted(bad.queue) + "}";
+        check_http_error(http.post_json(executions_path(), body), 400, bad.what);
+      }
+    }
+  }
+  auto nul_body = R"({"kind":"no-\u0000task","queue":)" + quoted(queue) + "}";
+  check_http_error(http.post_json(executions_path(), nul_body), 400, "a NUL in a REST kind");
+  auto id = start_rest("no-task", "{}", queue);
+  auto signal = http.post_json(executions_path(id) + "/signal",
+                               R"({"signalName":)" + quoted(std::string(256, 's')) + "}");
+  check_http_error(signal, 400, "a 256-byte signal name");
+  // 255 bytes are fine.
+  auto ok = http.post_json(executions_path(), R"({"kind":)" + quoted(std::string(255, 'k'))
+                                                  + R"(,"queue":)" + quoted(queue) + "}");
+  BOOST_TEST(ok.status == 201, ok.body);
+  check_server_serves("overlong names");
+}
+
 // One invalid command rejects the whole batch: nothing is persisted, the workflow stays RUNNING
 // with its history unchanged and can still submit a good batch.
 BOOST_FIXTURE_TEST_CASE(invalid_command_rejects_the_whole_batch, e2e_fixture) {
@@ -173,16 +250,30 @@ BOOST_FIXTURE_TEST_CASE(invalid_command_rejects_the_whole_batch, e2e_fixture) {
   };
   struct bad_batch {
     const char* what;
-    std::string task_id;
-    std::string input;
+    std::function<void(v1::SubmitWorkflowCommandsRequest&)> add;
   };
-  for (auto& bad : {bad_batch{"a non-UUID task id", "not-a-uuid", "{}"},
-                    bad_batch{"invalid JSON input", make_uuid(), "{\"broken\":"}}) {
+  auto timer = [](int64_t duration_ms) {
+    return [duration_ms](v1::SubmitWorkflowCommandsRequest& req) {
+      auto* cmd = req.add_commands();
+      cmd->set_command_type(v1::START_TIMER);
+      cmd->set_sequence_number(req.commands_size() + 1);
+      cmd->mutable_start_timer()->set_timer_id("t");
+      cmd->mutable_start_timer()->set_duration_ms(duration_ms);
+    };
+  };
+  const bad_batch bad_batches[] = {
+      {"a non-UUID task id", [&](auto& req) { schedule(req, "not-a-uuid", "{}"); }},
+      {"invalid JSON input", [&](auto& req) { schedule(req, make_uuid(), "{\"broken\":"); }},
+      // now + INT64_MAX used to overflow: the timer fired at once.
+      {"a timer of INT64_MAX ms", timer(std::numeric_limits<int64_t>::max())},
+      {"a negative timer", timer(-1)},
+  };
+  for (const auto& bad : bad_batches) {
     BOOST_TEST_CONTEXT("batch with " << bad.what) {
       v1::SubmitWorkflowCommandsRequest req;
       req.set_workflow_execution_id(id);
       schedule(req, make_uuid(), R"({"valid":true})");  // a good command first
-      schedule(req, bad.task_id, bad.input);
+      bad.add(req);
       auto* suspend = req.add_commands();
       suspend->set_command_type(v1::SUSPEND_WORKFLOW);
       suspend->mutable_suspend_workflow()->set_reason("waiting");

@@ -39,6 +39,20 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(json)
 
+BOOST_AUTO_TEST_CASE(json_deeper_than_the_limit_is_refused_without_recursion) {
+  auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  BOOST_TEST(!herald::json_too_deep(nested(herald::max_json_depth)));
+  BOOST_TEST(herald::json_too_deep(nested(herald::max_json_depth + 1)));
+  BOOST_TEST(herald::json_too_deep(std::string(1000000, '[')));
+  BOOST_TEST(!herald::is_valid_json(std::string(1000000, '[')));
+  BOOST_TEST(herald::compact_json(std::string(1000000, '{')).empty());
+  // Brackets inside strings do not count, escaped quotes do not end them.
+  auto in_string = "[\"" + std::string(500, '[') + "\\\"" + std::string(500, '{') + "\"]";
+  BOOST_TEST(!herald::json_too_deep(in_string));
+  BOOST_TEST(herald::is_valid_json(in_string));
+  BOOST_TEST(!herald::json_too_deep(R"({"a":[{"b":[1,2,{"c":"]]]"}]}]})"));
+}
+
 BOOST_AUTO_TEST_CASE(compact_json_validates_and_normalises) {
   BOOST_TEST(compact_json("{ \"a\" : [1, 2] }") == R"({"a":[1,2]})");
   BOOST_TEST(compact_json("") == "null");
