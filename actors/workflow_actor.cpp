@@ -105,7 +105,8 @@ void note_claim(self_ptr self) {
 
 /// Returns whether a worker holds the execution.
 bool held(const workflow_record& rec) {
-  return rec.status == workflow_status::running || rec.status == workflow_status::cancelling;
+  return rec.status == workflow_status::running
+         || (rec.status == workflow_status::cancelling && !awaits_children(rec));
 }
 
 /// Tells the parent (through the registry) how this child ended.
@@ -534,7 +535,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
         },
         [=](submit_atom, submit_request& req) -> caf::result<caf::ok_atom> {
           const auto& rec = data().record;
-          if (rec.status != workflow_status::running && rec.status != workflow_status::cancelling)
+          if (!held(rec))
             return not_running(rec);
           if (auto err = validate(data(), req))
             return err;

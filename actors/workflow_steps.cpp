@@ -129,6 +129,16 @@ std::string initiated_name(const change& c, const std::string& id) {
 /// Ends the execution as CANCELLED in `c`: its open tasks are cancelled, its timers disarmed,
 /// its running children asked to cancel. Called on a change whose other effects (e.g. a last
 /// command batch) are already in it.
+/// Ends a cancelled execution: CANCELLED, with WORKFLOW_CANCELLED for `reason`.
+void complete_cancel(change& c, const std::string& reason) {
+  auto& rec = c.record;
+  rec.status = workflow_status::cancelled;
+  rec.worker_id.clear();
+  rec.completed_ms = rec.updated_ms;
+  c.append("WORKFLOW_CANCELLED", json_object{}.string("reason", reason).str());
+  c.emit_workflow("WORKFLOW_CANCELLED");
+}
+
 void finish_cancel(const workflow_data& data, change& c, const std::string& reason) {
   auto& rec = c.record;
   auto ts = rec.updated_ms;
@@ -183,18 +193,27 @@ void finish_cancel(const workflow_data& data, change& c, const std::string& reas
     c.emit(child_event("CHILD_WORKFLOW_CANCELLATION_REQUESTED", child, "", "", rec.updated_ms));
     c.cancel_children.push_back(cancel_request{"", child.id, reason, rec.id});
   };
+  size_t open_children = 0;
   for (const auto& [id, child] : data.children)
-    if (!child.closed)
+    if (!child.closed) {
       cancel_child(child);
-  for (const auto& init : c.children)
+      ++open_children;
+    }
+  for (const auto& init : c.children) {
     cancel_child(child_entry{init.record.id, initiated_name(c, init.record.id), init.record.kind});
-  rec.status = workflow_status::cancelled;
-  rec.worker_id.clear();
-  rec.completed_ms = ts;
+    ++open_children;
+  }
   if (rec.error.empty())
     rec.error = reason.empty() ? "cancelled" : reason;
-  c.append("WORKFLOW_CANCELLED", json_object{}.string("reason", reason).str());
-  c.emit_workflow("WORKFLOW_CANCELLED");
+  rec.worker_id.clear();
+  if (open_children > 0) {
+    // Flovyn's model: the execution stays CANCELLING, held by nobody, until every child has
+    // ended and its end is in the history (see `close_child`).
+    rec.status = workflow_status::cancelling;
+    c.enqueue = false;
+    return;
+  }
+  complete_cancel(c, reason);
 }
 
 /// Appends CANCELLATION_REQUESTED (history and stream) for `req`.
@@ -1051,6 +1070,15 @@ std::optional<change> close_child(const workflow_data& data, const child_outcome
     c.emit(child_event("CHILD_WORKFLOW_FAILED", child, to_string(outcome.status), error, ts));
   }
   c.closed_children.push_back(child);
+  // A cancelled execution waiting for its children ends with the last of them.
+  if (awaits_children(data.record)) {
+    bool others_open = false;
+    for (const auto& [id, other] : data.children)
+      others_open = others_open || (!other.closed && id != child.id);
+    if (!others_open)
+      complete_cancel(c, data.record.error);
+    return c;
+  }
   wake(c);
   return c;
 }
@@ -1060,7 +1088,7 @@ caf::expected<change> start_child(const workflow_data& data, const start_child_r
   const auto& rec = data.record;
   if (!req.org_id.empty() && req.org_id != rec.org_id)
     return make_herald_error(herald_errc::not_found, "workflow execution " + rec.id + " not found");
-  if (is_terminal(rec.status))
+  if (is_terminal(rec.status) || awaits_children(rec))
     return precondition("parent workflow execution " + rec.id + " is " + to_string(rec.status));
   if (auto problem = name_problem("child_execution_name", req.name); !problem.empty())
     return invalid(problem);

@@ -174,8 +174,14 @@ std::optional<change> close_child(const workflow_data& data, const child_outcome
 caf::expected<change> start_child(const workflow_data& data, const start_child_request& req,
                                   std::string& child_id);
 
+/// Whether a cancelled execution waits for its children to end (CANCELLING, held by no worker).
+inline bool awaits_children(const workflow_record& rec) {
+  return rec.status == workflow_status::cancelling && rec.worker_id.empty();
+}
+
 /// Builds the step of a cancellation request: a RUNNING execution becomes CANCELLING (its
-/// worker's next report ends it); any other live one is CANCELLED at once.
+/// worker's next report ends it); any other live one is cancelled at once: CANCELLED, or
+/// CANCELLING until its children have ended when it has any (`awaits_children`).
 caf::expected<change> request_cancel(const workflow_data& data, const cancel_request& req);
 
 /// Builds the step of a retry of a FAILED execution; `attempt` receives the retry's number.

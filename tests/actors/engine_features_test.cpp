@@ -422,6 +422,37 @@ BOOST_AUTO_TEST_CASE(cancelling_a_parent_cancels_its_children) {
   auto requested = history(child)[1];
   BOOST_TEST(requested.type == "CANCELLATION_REQUESTED");
   BOOST_TEST(json_string_member(requested.data, "requestedBy") == parent);
+  // The parent records its child's end before its own.
+  auto t = history_types(parent);
+  BOOST_TEST(count(t, "CHILD_WORKFLOW_FAILED") == 1u);
+  BOOST_TEST(t.back() == "WORKFLOW_CANCELLED");
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_parent_waits_for_its_running_children) {
+  auto parent = start("parent");
+  poll_workflow();
+  auto child = make_uuid();
+  BOOST_REQUIRE(submit(parent, {schedule_child("kid", child)}, reported_status::suspended));
+  BOOST_TEST(poll_workflow().id == child);  // a worker runs the child
+  BOOST_REQUIRE(
+      call<workflow_record>(registry, cancel_atom_v, cancel_request{org_id, parent, "stop", ""}));
+  // CANCELLING, held by nobody, until the child has ended.
+  BOOST_TEST(get(parent).status == workflow_status::cancelling);
+  BOOST_TEST(get(child).status == workflow_status::cancelling);
+  BOOST_TEST(count(history_types(parent), "WORKFLOW_CANCELLED") == 0u);
+  // Nothing can be added to it meanwhile.
+  start_child_request side{org_id, parent, "side", "child", "1", "", 0};
+  auto refused = call<std::string>(registry, child_atom_v, side);
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(error_code(refused.error()) == herald_errc::failed_precondition);
+  // The child's worker reports; the child is cancelled, and with it the parent.
+  BOOST_REQUIRE(submit(child, {start_timer("t", 60000)}, reported_status::suspended));
+  BOOST_TEST(get(child).status == workflow_status::cancelled);
+  BOOST_TEST(get(parent).status == workflow_status::cancelled);
+  auto t = history_types(parent);
+  BOOST_TEST(count(t, "CHILD_WORKFLOW_FAILED") == 1u);
+  BOOST_TEST(count(t, "WORKFLOW_CANCELLED") == 1u);
+  BOOST_TEST(t.back() == "WORKFLOW_CANCELLED");
 }
 
 BOOST_AUTO_TEST_CASE(start_child_workflow_picks_an_id) {
