@@ -1053,6 +1053,7 @@ std::optional<change> close_child(const workflow_data& data, const child_outcome
     c.append("CHILD_WORKFLOW_COMPLETED", json_object{}
                                              .string("childExecutionName", child.name)
                                              .string("childExecutionId", child.id)
+                                             .string("childWorkflowExecutionId", child.id)
                                              .raw("output", output)
                                              .str());
     c.emit(child_event("CHILD_WORKFLOW_COMPLETED", child, "COMPLETED", "", ts));
@@ -1064,7 +1065,7 @@ std::optional<change> close_child(const workflow_data& data, const child_outcome
     c.append("CHILD_WORKFLOW_FAILED", json_object{}
                                           .string("childExecutionName", child.name)
                                           .string("childExecutionId", child.id)
-                                          .string("childworkflowExecutionId", child.id)
+                                          .string("childWorkflowExecutionId", child.id)
                                           .string("error", error)
                                           .str());
     c.emit(child_event("CHILD_WORKFLOW_FAILED", child, to_string(outcome.status), error, ts));
