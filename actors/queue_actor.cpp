@@ -196,6 +196,7 @@ void claim(self_ptr self, Work work, parked_poll<Record> poll) {
           [=](Record& rec) mutable {
             if (end_claim(self, poll.poller)) {
               self->send(work.handle, release_atom_v, poll.request.worker_id);
+              answer_empty(poll);
               return;
             }
             poll.promise.deliver(std::move(rec));
@@ -205,7 +206,9 @@ void claim(self_ptr self, Work work, parked_poll<Record> poll) {
             auto& ln = st.lane_of(work);
             if (still_ready(err))
               st.add(std::move(work));
-            if (!end_claim(self, poll.poller))
+            if (end_claim(self, poll.poller))
+              answer_empty(poll);
+            else
               repark(self, ln, std::move(poll), true);
             dispatch(self, ln);
           });
@@ -255,6 +258,7 @@ void deliver(self_ptr self, lane<Work, Record>& ln, uint64_t id, Record& rec,
   ln.reserved.erase(i);
   if (poll.gone) {
     self->send(handle, release_atom_v, poll.request.worker_id);
+    answer_empty(poll);
     return;
   }
   poll.promise.deliver(std::move(rec));
@@ -268,7 +272,9 @@ bool unreserve(self_ptr self, lane<Work, Record>& ln, uint64_t id) {
     return false;
   auto poll = std::move(i->second);
   ln.reserved.erase(i);
-  if (!poll.gone) {
+  if (poll.gone) {
+    answer_empty(poll);
+  } else {
     repark(self, ln, std::move(poll), true);
     dispatch(self, ln);
   }
@@ -286,13 +292,15 @@ void expire(self_ptr self, lane<Work, Record>& ln, uint64_t id) {
 }
 
 /// Withdraws the poll of `poller` (e.g. its gRPC call was cancelled), so no work is claimed for
-/// a poller that can no longer receive it: a parked one leaves the line, a reserved one is
-/// marked, so that the claim made for it is released. Returns whether `ln` had it.
+/// a poller that can no longer receive it: a parked one leaves the line (answered with no
+/// work), a reserved one is marked, so that the claim made for it is released (and the poll
+/// answered with no work). Every withdrawn poll gets an answer. Returns whether `ln` had it.
 template <class Work, class Record>
 bool withdraw(self_ptr self, lane<Work, Record>& ln, const poller_key& poller) {
   for (auto i = ln.polls.begin(); i != ln.polls.end(); ++i) {
     if (i->poller == poller) {
-      unpark(self, ln, i);
+      auto poll = unpark(self, ln, i);
+      answer_empty(poll);
       return true;
     }
   }

@@ -80,7 +80,8 @@ using queue_actor = caf::typed_actor<
     /// Puts reserved poll `id` back in line: its claim was not committed.
     caf::reacts_to<unreserve_atom, uint64_t>,
     /// The poller that sends this gave up its poll request with this request id (e.g. the gRPC
-    /// call was cancelled): the poll is answered no more, and work claimed for it is released.
+    /// call was cancelled): the poll is answered with no work, and work claimed for it is
+    /// released.
     caf::reacts_to<withdraw_atom, uint64_t>>;
 
 /// Knobs of a queue.

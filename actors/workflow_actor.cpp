@@ -456,17 +456,19 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             commit_quietly(self, std::move(*c));
         },
         [=](lease_atom) {
-          // The worker keeps the execution while it shows signs of life (polls, heartbeats),
-          // counted from its claim. A released or finished execution needs no check: its next
-          // claim arms one.
+          // A claim answers within one lease: an activation is a replay and a submission,
+          // never long work. A worker that keeps polling but never reports has lost the
+          // activation (its poll's answer went astray, the server restarted), so its signs of
+          // life do not extend the claim; only a report does (a new claim of the next
+          // activation). A released or finished execution needs no check: its next claim arms
+          // one.
           auto& st = self->state;
           st.lease_armed = false;
           const auto& rec = data().record;
           if (!held(rec))
             return;
           auto now = clock_ms(self);
-          auto seen = st.ctx.directory->activity().alive_at(rec.worker_id, now);
-          auto left = std::max(seen, st.claimed_ms) + st.ctx.settings.worker_lease.count() - now;
+          auto left = st.claimed_ms + st.ctx.settings.worker_lease.count() - now;
           if (left > 0)
             arm_lease(self, std::chrono::milliseconds{left});
           else if (auto c = release_claim(data(), rec.worker_id))
@@ -635,9 +637,13 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           revive(self);
           if (d.record.status == workflow_status::pending)
             enqueue(self);
-          // Work left RUNNING by the last run stays with its worker for one more lease.
-          if (held(d.record))
-            note_claim(self);
+          // An activation claimed by the last run is lost with it (its worker may never have
+          // got the answer): back to the queue at once. A late report of the old holder is
+          // still a valid step of the same replay.
+          if (held(d.record)) {
+            if (auto c = release_claim(d, d.record.worker_id))
+              commit_quietly(self, std::move(*c));
+          }
         },
     };
   });

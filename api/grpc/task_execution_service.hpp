@@ -85,8 +85,8 @@ private:
                                                 Ts... xs) {
     return in_org(context_, who, entity::task, id, [this, xs...](auto call) {
       send_engine<caf::ok_atom>(
-          context_, call, context_.engine.registry, false,
-          [](caf::ok_atom) { return grpc::Status::OK; }, xs...);
+          context_, call, context_.engine.registry, [](caf::ok_atom) { return grpc::Status::OK; },
+          xs...);
     });
   }
 

@@ -19,7 +19,7 @@ grpc::ServerUnaryReactor* task_execution_service::GetState(
   return in_org(context_, *who, entity::task, *id,
                 [this, response, id = *id, key = request->key()](auto call) {
                   send_engine<std::string>(
-                      context_, call, context_.engine.registry, false,
+                      context_, call, context_.engine.registry,
                       [response](std::string& value) {
                         response->set_found(!value.empty());
                         response->set_value(std::move(value));
@@ -84,7 +84,7 @@ grpc::ServerUnaryReactor* task_execution_service::GetStateKeys(
     return reject(ctx, id.error());
   return in_org(context_, *who, entity::task, *id, [this, response, id = *id](auto call) {
     send_engine<std::vector<std::string>>(
-        context_, call, context_.engine.registry, false,
+        context_, call, context_.engine.registry,
         [response](std::vector<std::string>& keys) {
           for (auto& key : keys)
             response->add_keys(std::move(key));

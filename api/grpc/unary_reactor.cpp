@@ -83,6 +83,18 @@ grpc::ServerUnaryReactor* not_implemented(const service_context& context,
                                        std::string{rpc} + " is not implemented yet"));
 }
 
+void release_claim_of(const engine_client& engine, const workflow_record& rec,
+                      const std::string& worker) {
+  if (auto owner = engine.directory->workflow(rec.id))
+    engine.port->tell(owner, release_atom_v, worker);
+}
+
+void release_claim_of(const engine_client& engine, const task_record& rec,
+                      const std::string& worker) {
+  if (auto owner = engine.directory->task(rec.id))
+    engine.port->tell(owner->handle, release_atom_v, worker);
+}
+
 grpc::Status entity_not_found(entity what, const std::string& id) {
   const char* name = what == entity::workflow ? "workflow execution"
                      : what == entity::task   ? "task execution"

@@ -35,20 +35,21 @@ public:
   }
 
   /// Unless the call is already finished, runs `fill` (which writes the response and returns the
-  /// status) and finishes the call with that status. `fill` never runs once the call is finished,
-  /// so it may touch the response, which gRPC frees after finishing.
+  /// status) and finishes the call with that status; returns whether it did. `fill` never runs
+  /// once the call is finished, so it may touch the response, which gRPC frees after finishing.
   template <class Fill>
-  void finish_with(Fill&& fill) {
+  bool finish_with(Fill&& fill) {
     grpc::ServerUnaryReactor* reactor = nullptr;
     grpc::Status status;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       if (reactor_ == nullptr)
-        return;
+        return false;
       status = fill();
       reactor = std::exchange(reactor_, nullptr);
     }
     reactor->Finish(std::move(status));
+    return true;
   }
 
   /// Finishes the call with `status` unless it is already finished.
@@ -99,28 +100,23 @@ public:
 
 /// Sends one request to `dest` (an engine actor) for `call`, without blocking: `fill(reply)`
 /// writes the response and returns the status (`Reply` is the exact reply type); an error
-/// finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request;
-/// `withdraw` (if set) also tells `dest` that the request is given up.
+/// finishes the call with `to_grpc_status(err)`. A cancelled call forgets the request.
 template <class Reply, class Handle, class Fill, class... Ts>
 void send_engine(const service_context& context, const std::shared_ptr<unary_call>& call,
-                 const Handle& dest, bool withdraw, Fill fill, Ts&&... xs) {
+                 const Handle& dest, Fill fill, Ts&&... xs) {
   auto port = context.engine.port;
   auto ticket = port->ask(
       dest, [call, fill](Reply& reply) { call->finish_with([&] { return fill(reply); }); },
       [call](caf::error& err) { call->finish(to_grpc_status(err)); }, std::forward<Ts>(xs)...);
-  call->on_cancel([port, ticket, dest, withdraw] {
-    if (port->forget(ticket) && withdraw)
-      port->tell(dest, withdraw_atom_v, ticket);
-  });
+  call->on_cancel([port, ticket] { port->forget(ticket); });
 }
 
 /// Answers a unary RPC with one request to `dest` (see `send_engine`).
 template <class Reply, class Handle, class Fill, class... Ts>
-grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handle& dest,
-                                     bool withdraw, Fill fill, Ts&&... xs) {
+grpc::ServerUnaryReactor* ask_engine(const service_context& context, const Handle& dest, Fill fill,
+                                     Ts&&... xs) {
   auto* reactor = new unary_reactor;
-  send_engine<Reply>(context, reactor->call(), dest, withdraw, std::move(fill),
-                     std::forward<Ts>(xs)...);
+  send_engine<Reply>(context, reactor->call(), dest, std::move(fill), std::forward<Ts>(xs)...);
   return reactor;
 }
 
@@ -241,6 +237,12 @@ grpc::ServerUnaryReactor* in_org(const service_context& context, const caller& w
   return reactor;
 }
 
+/// Gives work claimed for `worker` back to its queue (the poll that claimed it was gone).
+void release_claim_of(const engine_client& engine, const workflow_record& rec,
+                      const std::string& worker);
+void release_claim_of(const engine_client& engine, const task_record& rec,
+                      const std::string& worker);
+
 /// Answers a long poll (`Lane` is `workflow_atom` or `task_atom`) of `who`: checks it against
 /// the directory and sends it straight to its queue, where a cancelled call withdraws it (from
 /// the same port, so always after the poll). `fill(record)` writes the response; an empty record
@@ -257,20 +259,32 @@ grpc::ServerUnaryReactor* ask_poll(const service_context& context, grpc::Callbac
   if (auto err = directory.admit_poll(*poll))
     return reject(ctx, err);
   auto queue = directory.queue(poll->org_id, poll->queue);
-  return ask_engine<Record>(
-      context, queue, true,
-      [fill](Record& rec) {
-        if (!rec.id.empty())
-          fill(rec);
-        return grpc::Status::OK;
-      },
-      poll_atom_v, lane, std::move(*poll));
+  auto* reactor = new unary_reactor;
+  auto call = reactor->call();
+  auto port = context.engine.port;
+  // A cancelled poll is withdrawn but not forgotten: the queue answers every withdrawn poll, and
+  // work claimed for it just before (its answer crossed the cancellation) is released here at
+  // once, not held for a worker that never got it.
+  auto on_value = [call, fill, engine = context.engine, worker = poll->worker_id](Record& rec) {
+    bool answered = call->finish_with([&] {
+      if (!rec.id.empty())
+        fill(rec);
+      return grpc::Status::OK;
+    });
+    if (!answered && !rec.id.empty())
+      release_claim_of(engine, rec, worker);
+  };
+  auto ticket = port->ask(
+      queue, on_value, [call](caf::error& err) { call->finish(to_grpc_status(err)); }, poll_atom_v,
+      lane, std::move(*poll));
+  call->on_cancel([port, ticket, queue] { port->tell(queue, withdraw_atom_v, ticket); });
+  return reactor;
 }
 
 /// `ask_engine` of the registry.
 template <class Reply, class Fill, class... Ts>
 grpc::ServerUnaryReactor* ask_registry(const service_context& context, Fill fill, Ts&&... xs) {
-  return ask_engine<Reply>(context, context.engine.registry, false, std::move(fill),
+  return ask_engine<Reply>(context, context.engine.registry, std::move(fill),
                            std::forward<Ts>(xs)...);
 }
 

@@ -41,8 +41,8 @@ grpc::ServerUnaryReactor* worker_lifecycle_service::SendHeartbeat(
     return reject(ctx, id.error());
   return in_org(context_, *who, entity::worker, *id, [this, id = *id](auto call) {
     send_engine<caf::ok_atom>(
-        context_, call, context_.engine.registry, false,
-        [](caf::ok_atom) { return grpc::Status::OK; }, heartbeat_atom_v, worker_atom_v, id);
+        context_, call, context_.engine.registry, [](caf::ok_atom) { return grpc::Status::OK; },
+        heartbeat_atom_v, worker_atom_v, id);
   });
 }
 

@@ -142,9 +142,15 @@ BOOST_AUTO_TEST_CASE(a_claim_whose_commit_fails_gives_its_poll_back) {
   BOOST_REQUIRE(!refused);
   run();
   BOOST_TEST(!task_poll->has_value());
-  // The execution comes back from the store (still RUNNING: the failed batch changed nothing)
-  // and its next batch schedules a task the waiting poll takes.
-  BOOST_TEST(get(id).status == workflow_status::running);
+  // The failed batch changed nothing, and the activation it answered is gone with it: the
+  // execution comes back from the store and goes back to the queue at once, for any worker.
+  get(id);
+  run();
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  poll_request repoll{org_id, "q", "w-c", 60000, {}};
+  auto again = call_async<workflow_record>(registry, poll_atom_v, workflow_atom_v, repoll);
+  run();
+  BOOST_TEST(answer(again).id == id);
   auto good = make_uuid();
   BOOST_REQUIRE(submit(id, {schedule(good)}, reported_status::suspended));
   BOOST_TEST(answer(task_poll).id == good);

@@ -338,7 +338,7 @@ BOOST_AUTO_TEST_CASE(a_child_runs_on_the_parents_queue_and_reports_once) {
   BOOST_TEST(count(t, "CHILD_WORKFLOW_COMPLETED") == 1u);
   BOOST_TEST(history(parent).back().data
              == R"({"childExecutionName":"kid","childExecutionId":")" + child
-                    + R"(","output":{"sum":3}})");
+                    + R"(","childWorkflowExecutionId":")" + child + R"(","output":{"sum":3}})");
   BOOST_TEST(get(parent).status == workflow_status::pending);
   // The same child again (an SDK replaying) creates nothing new.
   poll_workflow();
@@ -527,6 +527,24 @@ BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease
   advance(std::chrono::seconds(61));
   BOOST_TEST(get(id).status == workflow_status::pending);
   BOOST_TEST(poll_workflow("w3").id == id);
+}
+
+// A workflow claim is answered within one lease, whatever else its worker does: a worker that
+// keeps heartbeating but never reports has lost the activation (its answer went astray).
+BOOST_AUTO_TEST_CASE(an_unanswered_workflow_claim_expires_though_its_worker_lives) {
+  auto id = start("lost-activation");
+  worker_registration w1;
+  w1.worker.org_id = org_id;
+  w1.worker.name = "w1";
+  auto registered = call<std::string>(registry, register_atom_v, w1);
+  BOOST_REQUIRE(registered);
+  BOOST_TEST(poll_workflow("w1").id == id);
+  for (int i = 0; i < 3; ++i) {
+    advance(std::chrono::seconds(25));
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, heartbeat_atom_v, worker_atom_v, *registered));
+  }
+  BOOST_TEST(get(id).status == workflow_status::pending);
+  BOOST_TEST(poll_workflow("w2").id == id);
 }
 
 // -- consolidated streams ------------------------------------------------------------------------

@@ -199,6 +199,8 @@ BOOST_FIXTURE_TEST_CASE(a_pending_timer_survives_a_crash, own_server_fixture) {
     return resp.has_workflow_execution() ? resp.workflow_execution().id() : std::string{};
   };
   BOOST_REQUIRE_EQUAL(poll(10), id);
+  // Taken before the submission: the server measures the timer from when it handles it.
+  auto submitted = std::chrono::steady_clock::now();
   {
     auto channel = grpc::CreateChannel(server->grpc_target(), grpc::InsecureChannelCredentials());
     auto stub = v1::WorkflowDispatch::NewStub(channel);
@@ -217,7 +219,6 @@ BOOST_FIXTURE_TEST_CASE(a_pending_timer_survives_a_crash, own_server_fixture) {
     auto st = stub->SubmitWorkflowCommands(&ctx, req, &empty);
     BOOST_REQUIRE_MESSAGE(st.ok(), "SubmitWorkflowCommands: " << st.error_message());
   }
-  auto submitted = std::chrono::steady_clock::now();
   server->kill9();
   server->restart();
   BOOST_REQUIRE_EQUAL(poll(15), id);  // woken by the re-armed timer
