@@ -553,6 +553,10 @@ void persist_heartbeat(self_ptr self, worker_record worker,
 registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& settings,
                               store_writer_actor writer, store_reader_actor reader,
                               engine_directory_ptr directory, registry_init init) {
+  // Known before the spawn returns: the front ends serve as soon as it does, and the actor's
+  // own start-up (rehydrating every unfinished execution) may take a while.
+  for (auto& org : init.orgs)
+    directory->add_org(org);
   return sys.spawn([=](self_ptr self) mutable -> registry_actor::behavior_type {
     auto& st = self->state;
     st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self),
@@ -577,8 +581,6 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         tree_hub_settings{settings.broadcaster, settings.tree_linger, settings.store_timeout},
         writer, reader);
     self->link_to(st.trees);
-    for (auto& org : init.orgs)
-      directory->add_org(org);
     for (auto& wf : init.workflows)
       spawn_and_track(self, std::move(wf));
     init.workflows.clear();
@@ -895,6 +897,10 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           if (!st.ctx.directory->task(log.task_id))
             return not_found("live task execution", log.task_id);
           log.timestamp_ms = now_ms();
+          // Logging is a sign of life of the attempt (its lease).
+          if (auto live = st.ctx.directory->task(log.task_id))
+            self->request(live->handle, caf::infinite, heartbeat_atom_v)
+                .then([](caf::ok_atom) {}, [](caf::error&) {});
           write_batch batch;
           batch.logs.push_back(std::move(log));
           return self->delegate(st.ctx.writer, commit_atom_v, std::move(batch));

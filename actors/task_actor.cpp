@@ -29,11 +29,21 @@ struct task_state {
   std::optional<idempotency_key_record> key;  ///< bound by the start commit of a new task
   int64_t last_activity_ms = 0;               ///< claim, heartbeat or progress (`clock_ms`)
   bool lease_armed = false;  ///< a lease check is scheduled (one at a time, whatever the attempts)
+  /// The running attempt showed itself to this process (its claim, or a heartbeat, progress or
+  /// stream data of this task). Until then its worker's signs of life elsewhere do not count:
+  /// an attempt left RUNNING by the last run may never have reached its worker.
+  bool attempt_seen = true;
 
   static inline const char* name = "task";
 };
 
 using self_ptr = task_impl::stateful_pointer<task_state>;
+
+/// Notes a sign of the running attempt itself: its lease runs from now.
+void note_activity(self_ptr self) {
+  self->state.last_activity_ms = clock_ms(self);
+  self->state.attempt_seen = true;
+}
 
 caf::error not_running(const task_record& row) {
   return make_herald_error(
@@ -175,8 +185,10 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
                                          st.record.stream_offset, ctx.reader);
       self->link_to(st.broadcaster);
     }
-    // Work left RUNNING by the last run stays with its worker for one more lease.
+    // Work left RUNNING by the last run stays with its worker for one more lease, if the
+    // attempt shows itself within it.
     st.last_activity_ms = clock_ms(self);
+    st.attempt_seen = st.record.status != task_status::running;
     if (st.record.status == task_status::running)
       arm_lease(self, ctx.settings.worker_lease);
     if (st.record.timeout_ms > 0 && !is_terminal(st.record.status)) {
@@ -200,7 +212,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
             return make_herald_error(herald_errc::failed_precondition,
                                      "task execution is " + std::string{to_string(row.status)});
           auto next = claimed_task(row, worker, now_ms());
-          self->state.last_activity_ms = clock_ms(self);
+          note_activity(self);
           auto rp = self->make_response_promise<task_record>();
           persist(self, task_transition::claimed, std::move(next),
                   [=](const caf::error& err) mutable {
@@ -253,7 +265,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           if (!std::isfinite(progress) || progress < 0 || progress > 1)
             return make_herald_error(herald_errc::invalid_argument,
                                      "progress must be a number between 0 and 1");
-          self->state.last_activity_ms = clock_ms(self);
+          note_activity(self);
           auto next = row;
           next.progress = progress;
           next.progress_details = std::move(details);
@@ -312,7 +324,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
               .await(
                   [=](caf::ok_atom) mutable {
                     self->state.record.stream_offset = next.stream_offset;
-                    self->state.last_activity_ms = clock_ms(self);
+                    note_activity(self);
                     self->send(self->state.broadcaster, emit_atom_v, std::vector<stream_event>{ev});
                     rp.deliver(caf::ok_atom_v);
                   },
@@ -334,12 +346,13 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
         [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
           if (self->state.record.status != task_status::running)
             return not_running(self->state.record);
-          self->state.last_activity_ms = clock_ms(self);
+          note_activity(self);
           return caf::ok_atom_v;
         },
         [=](lease_atom) {
           // The attempt keeps running while its worker shows signs of life (here, or anywhere:
-          // polls and heartbeats reach the registry); otherwise it is failed and retried.
+          // polls and heartbeats reach the registry), once the attempt itself was seen;
+          // otherwise it is failed and retried.
           auto& st = self->state;
           st.lease_armed = false;
           const auto& row = st.record;
@@ -347,7 +360,8 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
             return;  // no attempt runs: the next claim arms a check
           auto now = clock_ms(self);
           auto lease = st.ctx.settings.worker_lease;
-          auto seen = st.ctx.directory->activity().alive_at(row.worker_id, now);
+          auto seen
+              = st.attempt_seen ? st.ctx.directory->activity().alive_at(row.worker_id, now) : 0;
           auto left = std::max(seen, st.last_activity_ms) + lease.count() - now;
           if (left > 0) {
             arm_lease(self, std::chrono::milliseconds{left});

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <caf/actor_ostream.hpp>
 #include <caf/stateful_actor.hpp>
@@ -43,6 +44,8 @@ struct workflow_state {
   /// once durable: what arrives while a commit is under way goes out with the next one.
   std::vector<std::pair<stream_event, caf::typed_response_promise<caf::ok_atom>>> pending_data;
   bool flush_scheduled = false;  ///< a flush of `pending_data` is in the mailbox
+  /// Tasks that streamed data since the last flush: their attempts are alive (lease).
+  std::set<std::string> streaming_tasks;
 
   static inline const char* name = "workflow";
 };
@@ -578,6 +581,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           ev.timestamp_ms = now_ms();
           auto rp = self->make_response_promise<caf::ok_atom>();
           st.pending_data.emplace_back(std::move(ev), rp);
+          st.streaming_tasks.insert(item.task_id);
           if (!st.flush_scheduled) {
             st.flush_scheduled = true;
             self->send(self, caf::flush_atom_v);
@@ -586,8 +590,15 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
         },
         [=](caf::flush_atom) {
           // Behind every message that was in the mailbox when the first pending datum came.
-          self->state.flush_scheduled = false;
-          if (!self->state.pending_data.empty())
+          auto& st = self->state;
+          st.flush_scheduled = false;
+          // Streaming is a sign of life of the attempt: one heartbeat per task and flush.
+          for (const auto& id : st.streaming_tasks)
+            if (auto i = st.task_actors.find(id); i != st.task_actors.end())
+              self->request(i->second, caf::infinite, heartbeat_atom_v)
+                  .then([](caf::ok_atom) {}, [](caf::error&) {});
+          st.streaming_tasks.clear();
+          if (!st.pending_data.empty())
             commit_quietly(self, change{data().record});
         },
         [=](caf::subscribe_atom, int64_t after, event_sink_ptr& sink) {

@@ -547,6 +547,62 @@ BOOST_AUTO_TEST_CASE(an_unanswered_workflow_claim_expires_though_its_worker_live
   BOOST_TEST(poll_workflow("w2").id == id);
 }
 
+// Streaming data or logging is a sign of life of the attempt: a worker that does nothing else
+// for longer than the lease keeps the task it streams from.
+BOOST_AUTO_TEST_CASE(streaming_and_logging_keep_a_task_attempt_alive) {
+  auto id = start("streamer");
+  poll_workflow("w1");
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_TEST(poll_task("w1").id == task_id);
+  for (int i = 0; i < 3; ++i) {
+    advance(std::chrono::seconds(25));
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, emit_atom_v,
+                                     task_stream_data{task_id, id, "token", R"({"text":"x"})"}));
+    advance(std::chrono::seconds(25));
+    BOOST_REQUIRE(
+        call<caf::ok_atom>(registry, log_atom_v, task_log{task_id, "INFO", "still going", 0}));
+  }
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::running);
+  BOOST_TEST(task->execution_count == 1);
+}
+
+// A task found RUNNING at start-up may never have reached its worker: its worker's polls and
+// heartbeats do not keep it; a sign of the attempt itself (or its result) must come within a
+// lease, or it runs again.
+BOOST_AUTO_TEST_CASE(a_task_left_running_by_the_last_run_needs_a_sign_of_its_own) {
+  task_record row;
+  row.id = make_uuid();
+  row.org_id = org_id;
+  row.kind = "echo";
+  row.queue = "q";
+  row.input = "{}";
+  row.status = task_status::running;
+  row.worker_id = "w1";
+  row.execution_count = 1;
+  row.max_retries = 3;
+  row.created_ms = now_ms();
+  write_batch batch;
+  batch.tasks.push_back(row);
+  BOOST_REQUIRE(call<caf::ok_atom>(writer, commit_atom_v, batch));
+  engine_context ctx{engine_settings{}, writer, reader, registry, directory};
+  auto handle = spawn_standalone_task(sys, ctx, row);
+  directory->add_task(row.id, handle, "", org_id);
+  run();
+  for (int i = 0; i < 3; ++i) {
+    advance(std::chrono::seconds(25));
+    directory->activity().seen("w1", directory->clock_ms());
+  }
+  auto task = call<task_record>(handle, caf::get_atom_v);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::pending);
+  BOOST_TEST(task->error.find("lease expired") != std::string::npos);
+  caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
+  run();
+}
+
 // -- consolidated streams ------------------------------------------------------------------------
 
 // A subscriber of the root's consolidated stream, there before any child exists, sees the root,
