@@ -220,7 +220,7 @@ void forget_workflow(self_ptr self, const caf::actor_addr& addr) {
 /// Makes a standalone task loaded from the store live (and, if PENDING, ready).
 task_actor adopt_standalone_task(self_ptr self, task_record row) {
   auto& st = self->state;
-  auto handle = spawn_standalone_task(self->system(), st.ctx, row);
+  auto handle = spawn_standalone_task(self->system(), st.ctx, row, std::nullopt, true);
   self->link_to(handle);
   st.ctx.directory->add_task(row.id, handle, "", row.org_id);
   if (row.status == task_status::pending)

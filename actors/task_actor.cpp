@@ -45,6 +45,13 @@ void note_activity(self_ptr self) {
   self->state.attempt_seen = true;
 }
 
+/// How long an attempt left RUNNING by the last run has to show itself (a heartbeat, progress,
+/// stream data or its result): a worker that has it reports within seconds of the restart (an
+/// SDK retries a report that failed meanwhile); a lease, if that is shorter.
+std::chrono::milliseconds proof_window(std::chrono::milliseconds lease) {
+  return std::min(lease, std::chrono::milliseconds{10000});
+}
+
 caf::error not_running(const task_record& row) {
   return make_herald_error(
       herald_errc::failed_precondition,
@@ -158,6 +165,19 @@ void fail_attempt(self_ptr self, std::string error, bool permanent, Done done) {
   });
 }
 
+/// Gives the running attempt back: PENDING again, the attempt uncounted (it never ran, as far as
+/// anyone can tell), and ready for the next poll.
+void release_attempt(self_ptr self) {
+  auto next = self->state.record;
+  next.status = task_status::pending;
+  next.worker_id.clear();
+  next.execution_count -= 1;
+  persist(self, task_transition::released, std::move(next), [=](const caf::error& err) {
+    if (!err)
+      enqueue(self);
+  });
+}
+
 /// Checks the lease of the running attempt after `delay`, unless a check is scheduled already:
 /// that one re-arms itself for what is left.
 void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
@@ -172,9 +192,9 @@ void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
 /// Spawns a task actor; `workflow` is invalid for a standalone task.
 static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& ctx,
                                   task_record record, workflow_actor workflow,
-                                  std::optional<idempotency_key_record> key) {
-  auto impl = sys.spawn([ctx, record = std::move(record), workflow,
-                         key = std::move(key)](self_ptr self) mutable -> task_impl::behavior_type {
+                                  std::optional<idempotency_key_record> key, bool restored) {
+  auto impl = sys.spawn([ctx, record = std::move(record), workflow, key = std::move(key),
+                         restored](self_ptr self) mutable -> task_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
     st.record = std::move(record);
@@ -185,12 +205,13 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
                                          st.record.stream_offset, ctx.reader);
       self->link_to(st.broadcaster);
     }
-    // Work left RUNNING by the last run stays with its worker for one more lease, if the
-    // attempt shows itself within it.
+    // Work left RUNNING by the last run stays with its worker if the attempt shows itself
+    // soon (see `proof_window`); otherwise it goes back to the queue.
     st.last_activity_ms = clock_ms(self);
-    st.attempt_seen = st.record.status != task_status::running;
+    st.attempt_seen = !restored || st.record.status != task_status::running;
     if (st.record.status == task_status::running)
-      arm_lease(self, ctx.settings.worker_lease);
+      arm_lease(self, st.attempt_seen ? ctx.settings.worker_lease
+                                      : proof_window(ctx.settings.worker_lease));
     if (st.record.timeout_ms > 0 && !is_terminal(st.record.status)) {
       auto due = st.record.created_ms + st.record.timeout_ms;
       self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(due - now_ms(), 0)},
@@ -229,14 +250,7 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           const auto& row = self->state.record;
           if (row.status != task_status::running || row.worker_id != worker)
             return;
-          auto next = row;
-          next.status = task_status::pending;
-          next.worker_id.clear();
-          next.execution_count -= 1;
-          persist(self, task_transition::released, std::move(next), [=](const caf::error& err) {
-            if (!err)
-              enqueue(self);
-          });
+          release_attempt(self);
         },
         [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
           const auto& row = self->state.record;
@@ -360,8 +374,17 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
             return;  // no attempt runs: the next claim arms a check
           auto now = clock_ms(self);
           auto lease = st.ctx.settings.worker_lease;
-          auto seen
-              = st.attempt_seen ? st.ctx.directory->activity().alive_at(row.worker_id, now) : 0;
+          if (!st.attempt_seen) {
+            // Left RUNNING by the last run and silent since: it never reached its worker, or
+            // its worker lost it. Back to the queue, the attempt uncounted.
+            auto left = st.last_activity_ms + proof_window(lease).count() - now;
+            if (left > 0)
+              arm_lease(self, std::chrono::milliseconds{left});
+            else
+              release_attempt(self);
+            return;
+          }
+          auto seen = st.ctx.directory->activity().alive_at(row.worker_id, now);
           auto left = std::max(seen, st.last_activity_ms) + lease.count() - now;
           if (left > 0) {
             arm_lease(self, std::chrono::milliseconds{left});
@@ -383,13 +406,14 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
 }
 
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
-                      workflow_actor workflow) {
-  return spawn_task_impl(sys, ctx, std::move(record), std::move(workflow), std::nullopt);
+                      workflow_actor workflow, bool restored) {
+  return spawn_task_impl(sys, ctx, std::move(record), std::move(workflow), std::nullopt, restored);
 }
 
 task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
-                                 task_record record, std::optional<idempotency_key_record> key) {
-  return spawn_task_impl(sys, ctx, std::move(record), workflow_actor{}, std::move(key));
+                                 task_record record, std::optional<idempotency_key_record> key,
+                                 bool restored) {
+  return spawn_task_impl(sys, ctx, std::move(record), workflow_actor{}, std::move(key), restored);
 }
 
 }  // namespace herald

@@ -40,14 +40,17 @@ using task_actor = caf::typed_actor<
     caf::replies_to<caf::subscribe_atom, int64_t, event_sink_ptr>::with<caf::ok_atom>,
     caf::reacts_to<caf::unsubscribe_atom, event_sink_ptr>>;
 
-/// Spawns the actor of a task of workflow `workflow` whose row is already committed.
+/// Spawns the actor of a task of workflow `workflow` whose row is already committed. `restored`:
+/// loaded from the store (a restart), so a RUNNING attempt must show itself before it counts as
+/// held (see `proof_window`).
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
-                      workflow_actor workflow);
+                      workflow_actor workflow, bool restored = false);
 
 /// Spawns the actor of a standalone task: a new one (`start_atom` commits it, with the
-/// idempotency key `key` binds to it, if any) or one loaded from the store.
+/// idempotency key `key` binds to it, if any) or one loaded from the store (`restored`).
 task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
                                  task_record record,
-                                 std::optional<idempotency_key_record> key = std::nullopt);
+                                 std::optional<idempotency_key_record> key = std::nullopt,
+                                 bool restored = false);
 
 }  // namespace herald

@@ -69,9 +69,11 @@ void enqueue(self_ptr self) {
 }
 
 /// Spawns the actor of a committed task and makes it known and, if PENDING, ready; returns it.
-task_actor spawn_task_actor(self_ptr self, const task_record& row) {
+/// `restored`: loaded from the store rather than just created (see `spawn_task`).
+task_actor spawn_task_actor(self_ptr self, const task_record& row, bool restored = false) {
   auto& st = self->state;
-  auto handle = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self));
+  auto handle
+      = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self), restored);
   self->link_to(handle);
   st.task_actors[row.id] = handle;
   st.ctx.directory->add_task(row.id, handle, row.workflow_id, row.org_id);
@@ -384,7 +386,7 @@ void revive(self_ptr self) {
   const auto& d = st.data;
   for (const auto& id : d.task_order)
     if (!is_terminal(d.tasks.at(id).status) && st.task_actors.count(id) == 0)
-      spawn_task_actor(self, d.tasks.at(id));
+      spawn_task_actor(self, d.tasks.at(id), true);
   for (const auto& [key, fire_at] : d.timers)
     if (st.timer_actors.count(key) == 0)
       arm_timer(self, key, fire_at);

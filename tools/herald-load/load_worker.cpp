@@ -203,6 +203,10 @@ void load_worker::submit(const v1::WorkflowExecution& wf, activation_result resu
           }
           if (completes)
             ledger_.completed(wf.id(), wf.kind(), json_int(wf.input(), "t0"), now);
+        } else if (completes
+                   && (st.error_code() == grpc::StatusCode::UNAVAILABLE
+                       || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+          ledger_.completion_unconfirmed(wf.id());
         }
         poll_workflow();
       });
@@ -281,7 +285,7 @@ void load_worker::stream_token(std::shared_ptr<v1::TaskExecutionInfo> task, int 
       });
 }
 
-void load_worker::complete_task(const v1::TaskExecutionInfo& task) {
+void load_worker::complete_task(const v1::TaskExecutionInfo& task, int attempt) {
   using call_t = unary_call<v1::CompleteTaskRequest, google::protobuf::Empty>;
   auto c = std::make_shared<call_t>();
   c->req.set_task_execution_id(task.task_execution_id());
@@ -291,7 +295,14 @@ void load_worker::complete_task(const v1::TaskExecutionInfo& task) {
       [this](auto* ctx, auto* req, auto* resp, auto cb) {
         tasks_->async()->CompleteTask(ctx, req, resp, std::move(cb));
       },
-      [this](const grpc::Status& st, call_t&) {
+      [this, task, attempt](const grpc::Status& st, call_t&) {
+        constexpr int max_attempts = 120;
+        if (st.error_code() == grpc::StatusCode::UNAVAILABLE && attempt + 1 < max_attempts) {
+          failed(st, "CompleteTask");
+          after(std::chrono::milliseconds{250},
+                [this, task, attempt] { complete_task(task, attempt + 1); });
+          return;
+        }
         if (!failed(st, "CompleteTask"))
           ++metrics_.tasks_completed;
         poll_task();

@@ -76,7 +76,9 @@ private:
   void poll_task();
   void run_task(const flovyn::v1::TaskExecutionInfo& task);
   void stream_token(std::shared_ptr<flovyn::v1::TaskExecutionInfo> task, int i, int n);
-  void complete_task(const flovyn::v1::TaskExecutionInfo& task);
+  /// Reports a task done; an UNAVAILABLE server (restarting) is asked again every 250 ms for up
+  /// to 30 s, as an SDK retries a transient error, so a result is not lost to a restart.
+  void complete_task(const flovyn::v1::TaskExecutionInfo& task, int attempt = 0);
 
   worker_settings settings_;
   net::io_context& ioc_;

@@ -25,8 +25,9 @@ void run_ledger::completed(const std::string& id, const std::string& kind, int64
                          + " times (the server accepted each COMPLETED submission)");
       return;
     }
+    if (!e.unconfirmed)
+      ++completions_;  // an unconfirmed one was counted already
   }
-  ++completions_;
   ++metrics_.completed;
   if (kind != idle_kind && t0_us > 0)
     metrics_.start_to_complete.record(now_us - t0_us);
@@ -80,6 +81,19 @@ void run_ledger::task_delivered(const std::string& id, const std::string& workfl
   pair_dispatch(e);
 }
 
+void run_ledger::completion_unconfirmed(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto& e = workflows_[id];
+    if (e.completions > 0 || e.unconfirmed)
+      return;
+    e.unconfirmed = true;
+    ++completions_;
+  }
+  if (on_complete_)
+    on_complete_();  // the closed loop goes on
+}
+
 int64_t run_ledger::in_flight() const {
   return static_cast<int64_t>(start_attempts_) - static_cast<int64_t>(start_failures_)
          - static_cast<int64_t>(completions_);
@@ -89,7 +103,7 @@ std::vector<std::string> run_ledger::unfinished() const {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<std::string> out;
   for (const auto& [id, e] : workflows_)
-    if (e.started && e.completions == 0)
+    if (e.started && e.completions == 0 && !e.unconfirmed)
       out.push_back(id);
   return out;
 }
@@ -106,7 +120,7 @@ std::vector<std::pair<std::string, std::string>> run_ledger::started_workflows()
 void run_ledger::final_checks() {
   std::lock_guard<std::mutex> guard{mtx_};
   for (const auto& [id, e] : workflows_) {
-    if (e.started && e.completions == 0)
+    if (e.started && e.completions == 0 && !e.unconfirmed)
       metrics_.violation("workflow " + id + " (" + e.kind + ") did not complete");
     if (!e.started && e.completions > 0)
       metrics_.error("completed a workflow whose StartWorkflow call failed");

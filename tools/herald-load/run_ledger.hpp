@@ -58,6 +58,11 @@ public:
   /// Ids of every workflow that started, with its kind.
   std::vector<std::pair<std::string, std::string>> started_workflows() const;
 
+  /// The submission that completes workflow `id` got no answer (the server went away mid-call):
+  /// it no longer counts as in flight, and the verifier's read of its history decides whether
+  /// it completed.
+  void completion_unconfirmed(const std::string& id);
+
   /// Reports the invariants that can only be checked at the end (call after the drain).
   void final_checks();
 
@@ -66,6 +71,8 @@ private:
     std::string kind;
     bool started = false;
     int completions = 0;
+    /// Its completing submission got no answer (the server went away): the verifier decides.
+    bool unconfirmed = false;
     int fired_seen = 0;
   };
 

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Fault drill: kill -9 herald in the middle of a herald-load run and restart it on the same
+# database and ports. Prints one verdict line:
+#   kill9-drill: PASS|FAIL completed=N errors=E violations=V stuck_workflows=W stuck_tasks=T
+#                serve_again_ms=M
+# PASS means every workflow herald-load started completed (its full verification found nothing
+# lost, duplicated or out of order) and nothing is left unfinished in the database.
+#
+# Usage: bash tools/drills/kill9_drill.sh [--backend postgresql|sqlite] [--concurrency 64]
+#        [--duration 20] [--kill-after 8]
+# Needs a build (bash scripts/build.sh); starts its own throwaway PostgreSQL for postgresql.
+# HERALD_DRILL_KEEP=1 keeps the work directory (logs, report) and the database for a post-mortem.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+backend=postgresql
+concurrency=64
+duration=20
+kill_after=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --backend) backend="$2"; shift 2 ;;
+    --concurrency) concurrency="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --kill-after) kill_after="$2"; shift 2 ;;
+    *) echo "kill9_drill.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+herald="$root/build/api/herald"
+load="$root/build/tools/herald-load/herald-load"
+work="$(mktemp -d "${TMPDIR:-/tmp}/herald-kill9.XXXXXX")"
+pg_dir=""
+herald_pid=""
+cleanup() {
+  [ -n "$herald_pid" ] && kill -9 "$herald_pid" 2>/dev/null || true
+  if [ -n "${HERALD_DRILL_KEEP:-}" ]; then
+    echo "kill9-drill: kept $work${pg_dir:+ and PostgreSQL in $pg_dir ($database)}" >&2
+    return
+  fi
+  [ -n "$pg_dir" ] && bash "$root/scripts/stop-test-postgres.sh" "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$backend" = postgresql ]; then
+  eval "$(bash "$root/scripts/start-test-postgres.sh")"
+  pg_dir="$HERALD_TEST_POSTGRES_DIR"
+  database="$HERALD_TEST_POSTGRES_URL"
+  sql() { psql -qtA "$database" -c "$1"; }
+else
+  database="$work/herald.db"
+  sql() { sqlite3 "$database" "$1"; }
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+grpc_port="$(free_port)"
+http_port="$(free_port)"
+key="herald_sk_drill_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+echo "api-key = default User $key" > "$work/herald.conf"
+
+start_herald() {
+  "$herald" --database "$database" --grpc-port "$grpc_port" --http-port "$http_port" \
+    --auth required --config "$work/herald.conf" --secret-file "$work/herald.secret" \
+    >> "$work/herald.log" 2>&1 &
+  herald_pid=$!
+  for _ in $(seq 1 400); do
+    if curl -fsS "http://127.0.0.1:$http_port/_/health" >/dev/null 2>&1; then return 0; fi
+    sleep 0.025
+  done
+  echo "kill9-drill: herald did not start; its log:" >&2
+  tail -20 "$work/herald.log" >&2
+  exit 1
+}
+
+start_herald
+"$load" --grpc "127.0.0.1:$grpc_port" --http "127.0.0.1:$http_port" --api-key "$key" \
+  -s one-task -c "$concurrency" -d "$duration" --drain-timeout 120 --quiet \
+  --json "$work/report.json" > "$work/load.log" 2>&1 &
+load_pid=$!
+
+sleep "$kill_after"
+kill -9 "$herald_pid"
+wait "$herald_pid" 2>/dev/null || true
+before=$(date +%s%N)
+start_herald
+serve_again_ms=$(( ($(date +%s%N) - before) / 1000000 ))
+
+load_status=0
+wait "$load_pid" || load_status=$?
+
+read -r completed errors violations < <(python3 - "$work/report.json" <<'EOF'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+    print(r["counts"]["completed"], r["error_total"], r["violation_total"])
+except Exception:
+    print(-1, -1, -1)
+EOF
+)
+stuck_workflows=$(sql "SELECT COUNT(*) FROM workflow_execution WHERE status NOT IN ('COMPLETED','FAILED','CANCELLED')")
+stuck_tasks=$(sql "SELECT COUNT(*) FROM task_execution WHERE status NOT IN ('COMPLETED','FAILED','CANCELLED')")
+
+verdict=PASS
+if [ "$completed" -le 0 ] || [ "$violations" != 0 ] || [ "$stuck_workflows" != 0 ] \
+   || [ "$stuck_tasks" != 0 ]; then
+  verdict=FAIL
+fi
+echo "kill9-drill: $verdict backend=$backend completed=$completed errors=$errors" \
+  "violations=$violations stuck_workflows=$stuck_workflows stuck_tasks=$stuck_tasks" \
+  "serve_again_ms=$serve_again_ms load_exit=$load_status"
+if [ "$verdict" = FAIL ]; then
+  echo "--- herald-load output (tail)" >&2
+  tail -30 "$work/load.log" >&2
+fi
+[ "$verdict" = PASS ]
