@@ -1,7 +1,9 @@
 // Follows one workflow execution live, from its first event to its end.
 // The browser's EventSource reconnects by itself after a network error or a server restart and
 // sends the id of the last event it received as Last-Event-ID: the stream goes on exactly after it.
-function watchWorkflow(workflowId, { org = "default", onState, onStreamData, onEnd } = {}) {
+// With authentication on, `streamToken(workflowId)` asks the page's own backend for a stream token
+// (the backend holds the API key; the browser never does).
+function watchWorkflow(workflowId, { org = "default", streamToken, onState, onStreamData, onEnd } = {}) {
   const url = `/api/orgs/${org}/workflow-executions/${workflowId}/stream`;
   const terminal = ["WORKFLOW_COMPLETED", "WORKFLOW_FAILED", "WORKFLOW_CANCELLED"];
   let lastEventId = "";
@@ -9,10 +11,20 @@ function watchWorkflow(workflowId, { org = "default", onState, onStreamData, onE
   let closed = false;
   let failures = 0;
 
-  function connect() {
+  async function connect() {
     // A new EventSource is only needed when the browser gave up (readyState CLOSED, e.g. after
-    // an HTTP error while the server restarted); ?lastEventId= resumes it after the last event.
-    source = new EventSource(lastEventId ? `${url}?lastEventId=${lastEventId}` : url);
+    // an HTTP error while the server restarted) or the stream token expired; ?lastEventId=
+    // resumes it after the last event.
+    const params = new URLSearchParams();
+    if (lastEventId) params.set("lastEventId", lastEventId);
+    try {
+      if (streamToken) params.set("token", await streamToken(workflowId));
+    } catch {
+      return retry();
+    }
+    if (closed) return;
+    const query = params.toString();
+    source = new EventSource(query ? `${url}?${query}` : url);
     source.addEventListener("open", () => (failures = 0));
 
     // State events and the workers' `data` events share the SSE event name "data".
@@ -42,23 +54,32 @@ function watchWorkflow(workflowId, { org = "default", onState, onStreamData, onE
     // "error" is both a stream type (a MessageEvent with data, sent by a worker) and
     // EventSource's own connection error (a plain Event): tell them apart.
     source.addEventListener("error", (e) => {
-      if (e instanceof MessageEvent) {
+      if (e instanceof MessageEvent && e.data.includes('"STREAM_TOKEN_EXPIRED"')) {
+        // Herald's own notice (no id): the stream token ran out. Resume with a new one.
+        source.close();
+        connect();
+      } else if (e instanceof MessageEvent) {
         lastEventId = e.lastEventId;
         onStreamData?.("error", e.data, e.lastEventId);
       } else if (source.readyState === EventSource.CLOSED && !closed) {
-        // An HTTP error (e.g. 404 for an unknown id): try again a few times, backing off.
-        failures += 1;
-        if (failures > 5) close("cannot connect");
-        else setTimeout(connect, Math.min(1000 * 2 ** failures, 30000));
+        // An HTTP error (e.g. 404 for an unknown id, 401 for an expired token): try again.
+        retry();
       }
       // Otherwise readyState is CONNECTING: the browser is already reconnecting.
     });
   }
 
+  // Tries again a few times, backing off.
+  function retry() {
+    failures += 1;
+    if (failures > 5) close("cannot connect");
+    else setTimeout(connect, Math.min(1000 * 2 ** failures, 30000));
+  }
+
   // Herald keeps the stream of a finished execution open (a retry may follow): close it here.
   function close(reason) {
     closed = true;
-    source.close();
+    source?.close();
     onEnd?.(reason);
   }
 
