@@ -252,11 +252,8 @@ stream_service::~stream_service() = default;
 
 grpc::ServerWriteReactor<v1::StreamEvent>* stream_service::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) {
-  std::string_view header;
-  const auto& metadata = ctx->client_metadata();
-  if (auto i = metadata.find("authorization"); i != metadata.end())
-    header = std::string_view{i->second.data(), i->second.size()};
-  auto who = hub_->context.auth->authenticate(header);
+  // Stream tokens are welcome here (unlike on the Flovyn RPCs), for their own stream.
+  auto who = hub_->context.auth->authenticate(authorization_of(ctx));
   if (!who)
     return new rejected_writer<v1::StreamEvent>(to_grpc_status(who.error()));
   auto sub = decode(*request);

@@ -48,13 +48,16 @@ grpc::ServerUnaryReactor* reject(grpc::CallbackServerContext* ctx, const caf::er
   return reactor;
 }
 
-caf::expected<caller> authenticate(const service_context& context,
-                                   grpc::CallbackServerContext* ctx) {
-  std::string_view header;
+std::string_view authorization_of(grpc::CallbackServerContext* ctx) {
   const auto& metadata = ctx->client_metadata();
   if (auto i = metadata.find("authorization"); i != metadata.end())
-    header = std::string_view{i->second.data(), i->second.size()};
-  auto who = context.auth->authenticate(header);
+    return {i->second.data(), i->second.size()};
+  return {};
+}
+
+caf::expected<caller> authenticate(const service_context& context,
+                                   grpc::CallbackServerContext* ctx) {
+  auto who = context.auth->authenticate(authorization_of(ctx));
   if (who && who->stream)
     return make_herald_error(herald_errc::permission_denied,
                              "a stream token only opens the stream it was minted for");

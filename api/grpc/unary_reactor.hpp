@@ -165,6 +165,9 @@ grpc::ServerUnaryReactor* ask_owner(const service_context& context, const Handle
 
 // -- authentication and org scope -------------------------------------------------------------
 
+/// The `authorization` metadata of a call ("" when it has none).
+std::string_view authorization_of(grpc::CallbackServerContext* ctx);
+
 /// The caller of a Flovyn RPC, from its `authorization: Bearer` metadata. A stream token opens
 /// nothing but its stream: it is refused here.
 caf::expected<caller> authenticate(const service_context& context,

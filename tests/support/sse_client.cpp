@@ -169,8 +169,8 @@ struct sse_client::impl : std::enable_shared_from_this<impl> {
 
   uint16_t port;
   std::string target;
-  std::string bearer;
   std::optional<std::string> last_event_id;
+  std::string bearer;
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
   beast::flat_buffer buffer;
