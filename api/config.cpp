@@ -182,8 +182,8 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   cfg.engine.stream_retention
       = std::chrono::milliseconds(static_cast<int64_t>(retention_h * 3.6e6));
   cfg.engine.stream_sweep_interval = std::chrono::seconds(sweep_s);
-  if (lease_s == 0) {
-    message = "worker-lease-seconds must be at least 1";
+  if (lease_s == 0 || lease_s > 24 * 3600) {
+    message = "worker-lease-seconds must be 1 to 86400 (a day)";
     return std::nullopt;
   }
   cfg.engine.worker_lease = std::chrono::seconds(lease_s);
