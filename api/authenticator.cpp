@@ -174,10 +174,10 @@ caf::expected<caller> authenticator::authenticate_token(std::string_view token) 
       return i->second->who;
     }
   }
-  return lookup(std::string{token});
+  return lookup(std::string{token}, std::move(hash));
 }
 
-caf::expected<caller> authenticator::lookup(const std::string& token) {
+caf::expected<caller> authenticator::lookup(const std::string& token, std::string hash) {
   std::optional<credential_record> rec;
   try {
     std::lock_guard<std::mutex> guard{db_mtx_};
@@ -200,7 +200,7 @@ caf::expected<caller> authenticator::lookup(const std::string& token) {
   entry->who = who;
   entry->used_ms = now_ms();
   std::unique_lock<std::shared_mutex> guard{cache_mtx_};
-  cache_.emplace(key_->hash(token), std::move(entry));
+  cache_.emplace(std::move(hash), std::move(entry));
   return who;
 }
 

@@ -117,7 +117,8 @@ public:
 
 private:
   caf::expected<caller> deny(std::string message) const;
-  caf::expected<caller> lookup(const std::string& token);
+  /// Checks `token` (whose hash is `hash`) against the database and caches it.
+  caf::expected<caller> lookup(const std::string& token, std::string hash);
   void recheck_loop();
 
   auth_settings settings_;

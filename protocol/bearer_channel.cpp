@@ -51,8 +51,8 @@ std::shared_ptr<grpc::Channel> bearer_channel(const std::string& target, const s
     return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   std::vector<std::unique_ptr<exp::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<bearer_factory>(token));
-  return exp::CreateCustomChannelWithInterceptors(target, grpc::InsecureChannelCredentials(),
-                                                  args, std::move(factories));
+  return exp::CreateCustomChannelWithInterceptors(target, grpc::InsecureChannelCredentials(), args,
+                                                  std::move(factories));
 }
 
 }  // namespace herald

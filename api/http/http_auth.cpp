@@ -8,14 +8,6 @@
 
 namespace herald {
 
-namespace {
-
-std::string_view to_std(boost::string_view x) {
-  return {x.data(), x.size()};
-}
-
-}  // namespace
-
 bool http_session::authorize(const route_match& route, std::string_view query) {
   if (route.kind == route_kind::health || route.kind == route_kind::metrics)
     return true;

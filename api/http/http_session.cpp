@@ -13,10 +13,6 @@ namespace herald {
 
 namespace {
 
-std::string_view to_std(boost::string_view x) {
-  return {x.data(), x.size()};
-}
-
 /// Reads a stream cursor (`since_sequence`, `Last-Event-ID`, ...): absent = 0, garbage = nullopt.
 std::optional<int64_t> cursor(const std::optional<std::string>& text) {
   if (!text)
