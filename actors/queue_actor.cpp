@@ -191,7 +191,8 @@ bool end_claim(self_ptr self, const poller_key& poller) {
 template <class Work, class Record>
 void claim(self_ptr self, Work work, parked_poll<Record> poll) {
   self->state.claiming.insert(poll.poller);
-  self->request(work.handle, caf::infinite, claim_atom_v, poll.request.worker_id)
+  self->request(work.handle, caf::infinite, claim_atom_v, poll.request.worker_id,
+                poll.request.channel)
       .then(
           [=](Record& rec) mutable {
             if (end_claim(self, poll.poller)) {
@@ -241,7 +242,7 @@ poll_reservation reserve(self_ptr self, lane<Work, Record>& ln, const std::strin
   if (p == ln.polls.end())
     return {};
   auto poll = unpark(self, ln, p);
-  poll_reservation result{poll.id, poll.request.worker_id};
+  poll_reservation result{poll.id, poll.request.worker_id, poll.request.channel};
   ln.reserved.emplace(poll.id, std::move(poll));
   return result;
 }

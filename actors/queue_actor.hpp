@@ -41,6 +41,7 @@ struct ready_task {
 struct poll_reservation {
   uint64_t id = 0;
   std::string worker_id;  ///< the worker the claim is for
+  std::string channel;    ///< the connection of its poll
 };
 
 template <class Inspector>
@@ -56,7 +57,7 @@ typename Inspector::result_type inspect(Inspector& f, ready_task& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, poll_reservation& x) {
-  return f(caf::meta::type_name("poll_reservation"), x.id, x.worker_id);
+  return f(caf::meta::type_name("poll_reservation"), x.id, x.worker_id, x.channel);
 }
 
 /// The ready work and the parked long polls of one (org, queue). A poll is answered the moment

@@ -863,18 +863,21 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           return self->delegate(queue_for(self, req.org_id, req.queue), poll_atom_v, task_atom_v,
                                 std::move(req));
         },
-        [=](complete_atom, std::string& id, std::string& output) {
-          return delegate_to_task<caf::ok_atom>(self, id, complete_atom_v, std::move(output));
+        [=](complete_atom, std::string& id, std::string& output, std::string& channel) {
+          return delegate_to_task<caf::ok_atom>(self, id, complete_atom_v, std::move(output),
+                                                std::move(channel));
         },
-        [=](fail_atom, std::string& id, std::string& error) {
-          return delegate_to_task<caf::ok_atom>(self, id, fail_atom_v, std::move(error));
+        [=](fail_atom, std::string& id, std::string& error, std::string& channel) {
+          return delegate_to_task<caf::ok_atom>(self, id, fail_atom_v, std::move(error),
+                                                std::move(channel));
         },
-        [=](progress_atom, std::string& id, double progress, std::string& details) {
+        [=](progress_atom, std::string& id, double progress, std::string& details,
+            std::string& channel) {
           return delegate_to_task<caf::ok_atom>(self, id, progress_atom_v, progress,
-                                                std::move(details));
+                                                std::move(details), std::move(channel));
         },
-        [=](heartbeat_atom, task_atom, std::string& id) {
-          return delegate_to_task<caf::ok_atom>(self, id, heartbeat_atom_v);
+        [=](heartbeat_atom, task_atom, std::string& id, std::string& channel) {
+          return delegate_to_task<caf::ok_atom>(self, id, heartbeat_atom_v, std::move(channel));
         },
         [=](emit_atom, task_stream_data& data) -> caf::result<caf::ok_atom> {
           if (auto err = check_uuid("task execution id", data.task_id))
@@ -899,7 +902,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
           log.timestamp_ms = now_ms();
           // Logging is a sign of life of the attempt (its lease).
           if (auto live = st.ctx.directory->task(log.task_id))
-            self->request(live->handle, caf::infinite, heartbeat_atom_v)
+            self->request(live->handle, caf::infinite, heartbeat_atom_v, std::string{})
                 .then([](caf::ok_atom) {}, [](caf::error&) {});
           write_batch batch;
           batch.logs.push_back(std::move(log));

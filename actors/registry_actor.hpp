@@ -59,11 +59,14 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<child_atom, start_child_request>::with<std::string>,
     caf::replies_to<poll_atom, workflow_atom, poll_request>::with<workflow_record>,
     caf::replies_to<poll_atom, task_atom, poll_request>::with<task_record>,
-    caf::replies_to<complete_atom, std::string, std::string>::with<caf::ok_atom>,
-    caf::replies_to<fail_atom, std::string, std::string>::with<caf::ok_atom>,
-    caf::replies_to<progress_atom, std::string, double, std::string>::with<caf::ok_atom>,
+    /// A worker's reports on a task (its id first), each with the connection it came over
+    /// last (see `task_actor`).
+    caf::replies_to<complete_atom, std::string, std::string, std::string>::with<caf::ok_atom>,
+    caf::replies_to<fail_atom, std::string, std::string, std::string>::with<caf::ok_atom>,
+    caf::replies_to<progress_atom, std::string, double, std::string,
+                    std::string>::with<caf::ok_atom>,
     caf::replies_to<emit_atom, task_stream_data>::with<caf::ok_atom>,
-    caf::replies_to<heartbeat_atom, task_atom, std::string>::with<caf::ok_atom>,
+    caf::replies_to<heartbeat_atom, task_atom, std::string, std::string>::with<caf::ok_atom>,
     caf::replies_to<log_atom, task_log>::with<caf::ok_atom>,
     /// RegisterWorker: the worker and its definitions in one transaction; answers its new id.
     caf::replies_to<register_atom, worker_registration>::with<std::string>,

@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/broadcaster_actor.hpp"
+#include "actors/claim_fence.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/workflow_steps.hpp"
 #include "protocol/errors.hpp"
@@ -33,6 +34,7 @@ struct task_state {
   /// stream data of this task). Until then its worker's signs of life elsewhere do not count:
   /// an attempt left RUNNING by the last run may never have reached its worker.
   bool attempt_seen = true;
+  claim_fence fence;  ///< the connections of this process's claims of the task
 
   static inline const char* name = "task";
 };
@@ -56,6 +58,20 @@ caf::error not_running(const task_record& row) {
   return make_herald_error(
       herald_errc::failed_precondition,
       "task execution " + row.id + " is " + to_string(row.status) + ", not RUNNING");
+}
+
+/// Refuses a worker's report over `channel` unless it answers the running attempt.
+caf::error check_report(const task_state& st, const std::string& channel) {
+  const auto& row = st.record;
+  if (row.status != task_status::running)
+    return not_running(row);
+  if (st.fence.stale(channel))
+    return make_herald_error(herald_errc::failed_precondition,
+                             "task execution " + row.id + " attempt "
+                                 + std::to_string(row.execution_count)
+                                 + " is held by another worker: this report answers an earlier "
+                                   "attempt, whose lease ran out");
+  return {};
 }
 
 /// Returns the attempt row a transition from `before` to `after` writes (`attempt` 0: none).
@@ -192,11 +208,13 @@ void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
 /// Spawns a task actor; `workflow` is invalid for a standalone task.
 static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& ctx,
                                   task_record record, workflow_actor workflow,
-                                  std::optional<idempotency_key_record> key, bool restored) {
-  auto impl = sys.spawn([ctx, record = std::move(record), workflow, key = std::move(key),
-                         restored](self_ptr self) mutable -> task_impl::behavior_type {
+                                  std::optional<idempotency_key_record> key, bool restored,
+                                  std::string claim_channel) {
+  auto impl = sys.spawn([ctx, record = std::move(record), workflow, key = std::move(key), restored,
+                         claim_channel](self_ptr self) mutable -> task_impl::behavior_type {
     auto& st = self->state;
     st.ctx = ctx;
+    st.fence.claimed(claim_channel);
     st.record = std::move(record);
     st.workflow = workflow;
     st.key = std::move(key);
@@ -227,13 +245,15 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
     };
     return {
         [=](caf::get_atom) { return self->state.record; },
-        [=](claim_atom, std::string& worker) -> caf::result<task_record> {
+        [=](claim_atom, std::string& worker, std::string& channel) -> caf::result<task_record> {
           const auto& row = self->state.record;
           if (row.status != task_status::pending)
             return make_herald_error(herald_errc::failed_precondition,
                                      "task execution is " + std::string{to_string(row.status)});
           auto next = claimed_task(row, worker, now_ms());
           note_activity(self);
+          // Reports of earlier claims are stale from now on, also while this claim commits.
+          self->state.fence.claimed(channel);
           auto rp = self->make_response_promise<task_record>();
           persist(self, task_transition::claimed, std::move(next),
                   [=](const caf::error& err) mutable {
@@ -252,11 +272,11 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
             return;
           release_attempt(self);
         },
-        [=](complete_atom, std::string& output) -> caf::result<caf::ok_atom> {
-          const auto& row = self->state.record;
-          if (row.status != task_status::running)
-            return not_running(row);
-          auto next = row;
+        [=](complete_atom, std::string& output,
+            const std::string& channel) -> caf::result<caf::ok_atom> {
+          if (auto err = check_report(self->state, channel))
+            return err;
+          auto next = self->state.record;
           next.status = task_status::completed;
           next.output = output.empty() ? "null" : std::move(output);
           next.completed_ms = now_ms();
@@ -264,18 +284,19 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           persist(self, task_transition::completed, std::move(next), reply_ok(rp));
           return rp;
         },
-        [=](fail_atom, std::string& error) -> caf::result<caf::ok_atom> {
-          const auto& row = self->state.record;
-          if (row.status != task_status::running)
-            return not_running(row);
+        [=](fail_atom, std::string& error,
+            const std::string& channel) -> caf::result<caf::ok_atom> {
+          if (auto err = check_report(self->state, channel))
+            return err;
           auto rp = self->make_response_promise<caf::ok_atom>();
           fail_attempt(self, std::move(error), false, reply_ok(rp));
           return rp;
         },
-        [=](progress_atom, double progress, std::string& details) -> caf::result<caf::ok_atom> {
+        [=](progress_atom, double progress, std::string& details,
+            const std::string& channel) -> caf::result<caf::ok_atom> {
+          if (auto err = check_report(self->state, channel))
+            return err;
           const auto& row = self->state.record;
-          if (row.status != task_status::running)
-            return not_running(row);
           if (!std::isfinite(progress) || progress < 0 || progress > 1)
             return make_herald_error(herald_errc::invalid_argument,
                                      "progress must be a number between 0 and 1");
@@ -357,9 +378,9 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           if (self->state.broadcaster)
             self->send(self->state.broadcaster, caf::unsubscribe_atom_v, std::move(sink));
         },
-        [=](heartbeat_atom) -> caf::result<caf::ok_atom> {
-          if (self->state.record.status != task_status::running)
-            return not_running(self->state.record);
+        [=](heartbeat_atom, const std::string& channel) -> caf::result<caf::ok_atom> {
+          if (auto err = check_report(self->state, channel))
+            return err;
           note_activity(self);
           return caf::ok_atom_v;
         },
@@ -406,14 +427,16 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
 }
 
 task_actor spawn_task(caf::actor_system& sys, const engine_context& ctx, task_record record,
-                      workflow_actor workflow, bool restored) {
-  return spawn_task_impl(sys, ctx, std::move(record), std::move(workflow), std::nullopt, restored);
+                      workflow_actor workflow, bool restored, std::string claim_channel) {
+  return spawn_task_impl(sys, ctx, std::move(record), std::move(workflow), std::nullopt, restored,
+                         std::move(claim_channel));
 }
 
 task_actor spawn_standalone_task(caf::actor_system& sys, const engine_context& ctx,
                                  task_record record, std::optional<idempotency_key_record> key,
                                  bool restored) {
-  return spawn_task_impl(sys, ctx, std::move(record), workflow_actor{}, std::move(key), restored);
+  return spawn_task_impl(sys, ctx, std::move(record), workflow_actor{}, std::move(key), restored,
+                         {});
 }
 
 }  // namespace herald

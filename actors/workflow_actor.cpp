@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/broadcaster_actor.hpp"
+#include "actors/claim_fence.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/task_actor.hpp"
 #include "actors/timer_actor.hpp"
@@ -37,6 +38,7 @@ struct workflow_state {
   broadcaster_actor broadcaster;
   caf::actor_clock::time_point last_change;  ///< of the last commit (actor clock: testable)
   int64_t claimed_ms = 0;    ///< when its worker got it, or the server restarted (`clock_ms`)
+  claim_fence fence;         ///< the connections of this process's claims of the execution
   bool lease_armed = false;  ///< a lease check is scheduled (one at a time, whatever the claims)
   std::vector<idempotency_key_record>
       start_claims;  ///< keys a new execution commits with its start
@@ -70,10 +72,12 @@ void enqueue(self_ptr self) {
 
 /// Spawns the actor of a committed task and makes it known and, if PENDING, ready; returns it.
 /// `restored`: loaded from the store rather than just created (see `spawn_task`).
-task_actor spawn_task_actor(self_ptr self, const task_record& row, bool restored = false) {
+/// `claim_channel`: the connection of the poll that claimed the row in the commit that made it.
+task_actor spawn_task_actor(self_ptr self, const task_record& row, bool restored = false,
+                            std::string claim_channel = {}) {
   auto& st = self->state;
-  auto handle
-      = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self), restored);
+  auto handle = spawn_task(self->system(), st.ctx, row, caf::actor_cast<workflow_actor>(self),
+                           restored, std::move(claim_channel));
   self->link_to(handle);
   st.task_actors[row.id] = handle;
   st.ctx.directory->add_task(row.id, handle, row.workflow_id, row.org_id);
@@ -99,10 +103,11 @@ void arm_lease(self_ptr self, std::chrono::milliseconds delay) {
   self->delayed_send(self, delay, lease_atom_v);
 }
 
-/// Notes that a worker holds the execution from now on (a claim, or a restart that found it
-/// RUNNING): no wake-up is pending for it, and its lease runs.
-void note_claim(self_ptr self) {
+/// Notes that a worker holds the execution from now on (a claim over `channel`, or a restart that
+/// found it RUNNING): no wake-up is pending for it, and its lease runs.
+void note_claim(self_ptr self, const std::string& channel) {
   auto& st = self->state;
+  st.fence.claimed(channel);
   st.data.woken = false;
   st.claimed_ms = clock_ms(self);
   arm_lease(self, st.ctx.settings.worker_lease);
@@ -129,12 +134,14 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
   if (!c.stream.empty())
     self->send(st.broadcaster, emit_atom_v, std::move(c.stream));
   for (const auto& row : c.new_tasks) {
-    auto handle = spawn_task_actor(self, row);
-    if (auto i = c.task_polls.find(row.id); i != c.task_polls.end())
-      self->send(queue_of(self, row.queue), deliver_atom_v, i->second.id, row, handle);
+    auto poll = c.task_polls.find(row.id);
+    bool claimed = poll != c.task_polls.end();
+    auto handle = spawn_task_actor(self, row, false, claimed ? poll->second.channel : "");
+    if (claimed)
+      self->send(queue_of(self, row.queue), deliver_atom_v, poll->second.id, row, handle);
   }
   if (c.workflow_poll.id != 0) {
-    note_claim(self);
+    note_claim(self, c.workflow_poll.channel);
     self->send(queue_of(self, rec.queue), deliver_atom_v, c.workflow_poll.id, rec,
                caf::actor_cast<workflow_actor>(self));
   }
@@ -444,7 +451,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
             return start_workflow_result{created.id, true, created};
           });
         },
-        [=](claim_atom, std::string& worker) -> caf::result<workflow_record> {
+        [=](claim_atom, std::string& worker, std::string& channel) -> caf::result<workflow_record> {
           const auto& rec = data().record;
           if (rec.status != workflow_status::pending)
             return make_herald_error(herald_errc::failed_precondition,
@@ -452,7 +459,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           change c{rec};
           claim_execution(c, worker);
           return commit_and_reply<workflow_record>(self, std::move(c), [=] {
-            note_claim(self);
+            note_claim(self, channel);
             return data().record;
           });
         },
@@ -544,6 +551,11 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           const auto& rec = data().record;
           if (!held(rec))
             return not_running(rec);
+          if (self->state.fence.stale(req.channel))
+            return make_herald_error(herald_errc::failed_precondition,
+                                     "workflow execution " + rec.id
+                                         + " is held by another worker: these commands answer an "
+                                           "earlier activation, whose lease ran out");
           if (auto err = validate(data(), req))
             return err;
           // Task and child ids chosen by the worker are new rows: the store refuses one that
@@ -597,7 +609,7 @@ workflow_actor spawn_workflow(caf::actor_system& sys, const engine_context& ctx,
           // Streaming is a sign of life of the attempt: one heartbeat per task and flush.
           for (const auto& id : st.streaming_tasks)
             if (auto i = st.task_actors.find(id); i != st.task_actors.end())
-              self->request(i->second, caf::infinite, heartbeat_atom_v)
+              self->request(i->second, caf::infinite, heartbeat_atom_v, std::string{})
                   .then([](caf::ok_atom) {}, [](caf::error&) {});
           st.streaming_tasks.clear();
           if (!st.pending_data.empty())

@@ -63,8 +63,9 @@ using workflow_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, tasks_atom>::with<std::vector<task_record>>,
     /// Commits a new execution (history WORKFLOW_STARTED) and makes it ready.
     caf::replies_to<start_atom>::with<start_workflow_result>,
-    /// Hands the execution to a worker: PENDING -> RUNNING, durable before the reply.
-    caf::replies_to<claim_atom, std::string>::with<workflow_record>,
+    /// Hands the execution to worker `worker` polling over connection `channel`: PENDING ->
+    /// RUNNING, durable before the reply.
+    caf::replies_to<claim_atom, std::string, std::string>::with<workflow_record>,
     /// Undoes a claim whose poller went away before it got the answer: RUNNING -> PENDING.
     caf::reacts_to<release_atom, std::string>,
     caf::replies_to<submit_atom, submit_request>::with<caf::ok_atom>,

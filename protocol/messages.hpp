@@ -121,6 +121,7 @@ struct submit_request {
   std::string workflow_id;
   std::vector<workflow_command> commands;
   reported_status status = reported_status::unspecified;
+  std::string channel;  ///< the client connection it came over ("" = unknown)
 };
 
 /// StartWorkflow (and later SignalWithStart, child workflows).
@@ -169,6 +170,7 @@ struct poll_request {
   std::string org_id;
   std::string queue;
   std::string worker_id;
+  std::string channel;  ///< the client connection it came over ("" = unknown)
   int64_t timeout_ms = 0;
   std::vector<std::string> kinds;  ///< empty = any kind
 };
@@ -270,7 +272,7 @@ typename Inspector::result_type inspect(Inspector& f, workflow_command& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_request& x) {
-  return f(caf::meta::type_name("submit_request"), x.workflow_id, x.commands, x.status);
+  return f(caf::meta::type_name("submit_request"), x.workflow_id, x.commands, x.status, x.channel);
 }
 
 template <class Inspector>
@@ -298,8 +300,8 @@ typename Inspector::result_type inspect(Inspector& f, start_workflow_result& x) 
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, poll_request& x) {
-  return f(caf::meta::type_name("poll_request"), x.org_id, x.queue, x.worker_id, x.timeout_ms,
-           x.kinds);
+  return f(caf::meta::type_name("poll_request"), x.org_id, x.queue, x.worker_id, x.channel,
+           x.timeout_ms, x.kinds);
 }
 
 template <class Inspector>

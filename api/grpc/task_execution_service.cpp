@@ -59,8 +59,9 @@ grpc::ServerUnaryReactor* task_execution_service::CompleteTask(
   if (!output)
     return reject(ctx, output.error());
   auto owner = context_.engine.directory->task(*id);
-  auto direct = std::make_tuple(complete_atom_v, *output);
-  auto indirect = std::make_tuple(complete_atom_v, *id, std::move(*output));
+  auto channel = ctx->peer();
+  auto direct = std::make_tuple(complete_atom_v, *output, channel);
+  auto indirect = std::make_tuple(complete_atom_v, *id, std::move(*output), channel);
   return in_org(context_, *who, entity::task, *id,
                 [this, owner = owner ? owner->handle : task_actor{}, direct, indirect](auto call) {
                   send_owner<caf::ok_atom>(
@@ -78,7 +79,7 @@ grpc::ServerUnaryReactor* task_execution_service::FailTask(
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return registry_ok_in_task(*who, *id, fail_atom_v, *id, request->error());
+  return registry_ok_in_task(*who, *id, fail_atom_v, *id, request->error(), ctx->peer());
 }
 
 grpc::ServerUnaryReactor* task_execution_service::ReportProgress(
@@ -94,7 +95,7 @@ grpc::ServerUnaryReactor* task_execution_service::ReportProgress(
     return reject(
         ctx, make_herald_error(herald_errc::invalid_argument, "progress must be a finite number"));
   return registry_ok_in_task(*who, *id, progress_atom_v, *id, request->progress(),
-                             request->details());
+                             request->details(), ctx->peer());
 }
 
 grpc::ServerUnaryReactor* task_execution_service::StreamTaskData(
@@ -136,7 +137,7 @@ grpc::ServerUnaryReactor* task_execution_service::Heartbeat(
   auto id = decode_uuid("task_execution_id", request->task_execution_id());
   if (!id)
     return reject(ctx, id.error());
-  return registry_ok_in_task(*who, *id, heartbeat_atom_v, task_atom_v, *id);
+  return registry_ok_in_task(*who, *id, heartbeat_atom_v, task_atom_v, *id, ctx->peer());
 }
 
 grpc::ServerUnaryReactor* task_execution_service::CancelTask(

@@ -256,6 +256,7 @@ grpc::ServerUnaryReactor* ask_poll(const service_context& context, grpc::Callbac
                                    Fill fill) {
   if (!poll)
     return reject(ctx, poll.error());
+  poll->channel = ctx->peer();
   if (auto err = admit_org(who, poll->org_id))
     return reject(ctx, err);
   auto& directory = *context.engine.directory;

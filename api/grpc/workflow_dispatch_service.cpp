@@ -101,6 +101,7 @@ grpc::ServerUnaryReactor* workflow_dispatch_service::SubmitWorkflowCommands(
   auto submit = decode(*request, context_.settings);
   if (!submit)
     return reject(ctx, submit.error());
+  submit->channel = ctx->peer();
   auto id = submit->workflow_id;
   auto owner = context_.engine.directory->workflow(id);
   auto message = std::make_tuple(submit_atom_v, std::move(*submit));

@@ -21,7 +21,7 @@ struct folding_fixture : engine_fixture {
 
   /// Parks a workflow poll of `worker` on queue "q"; the reply lands in the slot.
   workflow_slot park_workflow_poll(const std::string& worker) {
-    poll_request req{org_id, "q", worker, 60000, {}};
+    poll_request req{org_id, "q", worker, "", 60000, {}};
     auto slot = call_async<workflow_record>(registry, poll_atom_v, workflow_atom_v, req);
     run();
     BOOST_REQUIRE(!slot->has_value());
@@ -30,7 +30,7 @@ struct folding_fixture : engine_fixture {
 
   /// Parks a task poll of `worker` on queue "q"; the reply lands in the slot.
   task_slot park_task_poll(const std::string& worker) {
-    poll_request req{org_id, "q", worker, 60000, {}};
+    poll_request req{org_id, "q", worker, "", 60000, {}};
     auto slot = call_async<task_record>(registry, poll_atom_v, task_atom_v, req);
     run();
     BOOST_REQUIRE(!slot->has_value());
@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(a_waiting_poll_is_claimed_in_the_commit_that_makes_work_rea
   // The completion resumes the workflow and hands it to the poll that waits, in one commit.
   auto resumed_poll = park_workflow_poll("w-c");
   before = commits();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
   BOOST_TEST(commits() - before == 1u);
   const auto& resumed = answer(resumed_poll);
   BOOST_TEST(resumed.id == id);
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(a_claim_whose_commit_fails_gives_its_poll_back) {
   get(id);
   run();
   BOOST_TEST(get(id).status == workflow_status::pending);
-  poll_request repoll{org_id, "q", "w-c", 60000, {}};
+  poll_request repoll{org_id, "q", "w-c", "", 60000, {}};
   auto again = call_async<workflow_record>(registry, poll_atom_v, workflow_atom_v, repoll);
   run();
   BOOST_TEST(answer(again).id == id);

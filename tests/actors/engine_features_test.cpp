@@ -216,7 +216,8 @@ BOOST_AUTO_TEST_CASE(cancelling_a_waiting_workflow_ends_its_tasks_and_timers) {
   auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
   BOOST_REQUIRE(task);
   BOOST_TEST(task->status == task_status::cancelled);
-  auto late = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"});
+  auto late
+      = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{});
   BOOST_REQUIRE(!late);
   BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
   advance(std::chrono::seconds(10));
@@ -304,7 +305,8 @@ BOOST_AUTO_TEST_CASE(a_retry_sees_tasks_that_ended_while_the_workflow_had_failed
   poll_workflow();
   BOOST_REQUIRE(submit(id, {fail("gave up early")}, reported_status::failed));
   auto first = poll_task();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, first.id, std::string{"1"}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, first.id, std::string{"1"}, std::string{}));
   BOOST_TEST(count(history_types(id), "TASK_COMPLETED") == 0u);  // FAILED: no new history
   BOOST_REQUIRE(call<retry_result>(registry, retry_atom_v, retry_request{org_id, id, ""}));
   auto hist = history(id);
@@ -488,7 +490,8 @@ BOOST_AUTO_TEST_CASE(a_task_past_its_deadline_fails_for_good) {
   BOOST_TEST(task->error == "Task exceeded deadline");
   BOOST_TEST(history(id).back().type == "TASK_FAILED");
   BOOST_TEST(get(id).status == workflow_status::pending);
-  auto late = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"});
+  auto late
+      = call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{});
   BOOST_REQUIRE(!late);
   BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
 }
@@ -521,12 +524,63 @@ BOOST_AUTO_TEST_CASE(a_silent_worker_loses_its_task_and_workflow_after_the_lease
   auto again = poll_task("w2");
   BOOST_TEST(again.id == task_id);
   BOOST_TEST(again.execution_count == 2);
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
   // The workflow, claimed by w2 and then abandoned, goes back to the queue as well.
   BOOST_TEST(poll_workflow("w2").id == id);
   advance(std::chrono::seconds(61));
   BOOST_TEST(get(id).status == workflow_status::pending);
   BOOST_TEST(poll_workflow("w3").id == id);
+}
+
+// Reports carry no claim token; the connection they come over implies the claim. Once a silent
+// worker's lease ran out and another worker holds the work, the first one's late reports change
+// nothing.
+BOOST_AUTO_TEST_CASE(late_reports_of_a_superseded_claim_are_refused) {
+  auto id = start("fenced");
+  BOOST_TEST(poll_workflow("a", "conn-a").id == id);
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended, "conn-a"));
+  BOOST_TEST(poll_task("a", "conn-a").id == task_id);
+  advance(std::chrono::seconds(61));  // a falls silent: its attempt fails and is retried
+  auto second = poll_task("b", "conn-b");
+  BOOST_REQUIRE(second.id == task_id);
+  BOOST_TEST(second.execution_count == 2);
+  auto refused = [](const caf::expected<caf::ok_atom>& res) {
+    return !res && error_code(res.error()) == herald_errc::failed_precondition;
+  };
+  BOOST_TEST(refused(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"\"a\""},
+                                        std::string{"conn-a"})));
+  BOOST_TEST(refused(call<caf::ok_atom>(registry, fail_atom_v, task_id, std::string{"boom"},
+                                        std::string{"conn-a"})));
+  BOOST_TEST(refused(call<caf::ok_atom>(registry, progress_atom_v, task_id, 0.5, std::string{},
+                                        std::string{"conn-a"})));
+  BOOST_TEST(refused(
+      call<caf::ok_atom>(registry, heartbeat_atom_v, task_atom_v, task_id, std::string{"conn-a"})));
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::running);
+  BOOST_TEST(task->worker_id == "b");
+  BOOST_TEST(task->progress != 0.5);
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"\"b\""},
+                                   std::string{"conn-b"}));
+  task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::completed);
+  BOOST_TEST(task->output == "\"b\"");
+  // The same for the workflow: a's activation expires, b holds the next claim.
+  BOOST_TEST(poll_workflow("a", "conn-a").id == id);
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(poll_workflow("b", "conn-b").id == id);
+  auto before = history(id).size();
+  auto late = submit(id, {complete("\"a\"")}, reported_status::completed, "conn-a");
+  BOOST_TEST(refused(late));
+  BOOST_TEST(history(id).size() == before);
+  BOOST_TEST(get(id).status == workflow_status::running);
+  // A report over a connection that held no claim (the holder after a reconnect) is let through.
+  BOOST_REQUIRE(submit(id, {complete("\"b\"")}, reported_status::completed, "conn-b2"));
+  BOOST_TEST(get(id).status == workflow_status::completed);
+  BOOST_TEST(get(id).output == "\"b\"");
 }
 
 // A workflow claim is answered within one lease, whatever else its worker does: a worker that
@@ -597,7 +651,7 @@ BOOST_AUTO_TEST_CASE(a_task_left_running_by_the_last_run_needs_a_sign_of_its_own
   auto alive = left_running();
   run();
   advance(std::chrono::seconds(5));
-  BOOST_REQUIRE(call<caf::ok_atom>(alive, heartbeat_atom_v));
+  BOOST_REQUIRE(call<caf::ok_atom>(alive, heartbeat_atom_v, std::string{}));
   for (int i = 0; i < 6; ++i) {
     advance(std::chrono::seconds(5));
     directory->activity().seen("w1", directory->clock_ms());

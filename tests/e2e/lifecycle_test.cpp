@@ -351,6 +351,143 @@ BOOST_FIXTURE_TEST_CASE(a_silent_workers_task_is_reclaimed_after_its_lease, shor
     BOOST_ERROR(e);
 }
 
+/// A worker acting by hand over a connection of its own (gRPC would otherwise share one
+/// connection between channels to the same target).
+struct hand_worker {
+  explicit hand_worker(const herald_process& server) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto channel
+        = grpc::CreateCustomChannel(server.grpc_target(), grpc::InsecureChannelCredentials(), args);
+    dispatch = v1::WorkflowDispatch::NewStub(channel);
+    tasks = v1::TaskExecution::NewStub(channel);
+  }
+
+  v1::WorkflowExecution poll_workflow(const herald_process& server, const std::string& queue) {
+    v1::PollRequest req;
+    req.set_worker_id(make_uuid());
+    req.set_org_id(server.org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(10);
+    v1::PollResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, 20s);
+    auto st = dispatch->PollWorkflow(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollWorkflow: " << st.error_message());
+    return resp.workflow_execution();
+  }
+
+  v1::TaskExecutionInfo poll_task(const herald_process& server, const std::string& queue) {
+    v1::PollTaskRequest req;
+    req.set_worker_id(make_uuid());
+    req.set_org_id(server.org_id());
+    req.set_queue(queue);
+    req.set_timeout_seconds(10);
+    v1::PollTaskResponse resp;
+    grpc::ClientContext ctx;
+    set_deadline(ctx, 20s);
+    auto st = tasks->PollTask(&ctx, req, &resp);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "PollTask: " << st.error_message());
+    return resp.task();
+  }
+
+  grpc::StatusCode complete_workflow(const std::string& id, const std::string& output) {
+    v1::SubmitWorkflowCommandsRequest req;
+    req.set_workflow_execution_id(id);
+    auto* cmd = req.add_commands();
+    cmd->set_command_type(v1::COMPLETE_WORKFLOW);
+    cmd->set_sequence_number(1);
+    cmd->mutable_complete_workflow()->set_output(output);
+    req.set_status(v1::COMPLETED);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return dispatch->SubmitWorkflowCommands(&ctx, req, &empty).error_code();
+  }
+
+  grpc::StatusCode complete_task(const std::string& id, const std::string& output) {
+    v1::CompleteTaskRequest req;
+    req.set_task_execution_id(id);
+    req.set_output(output);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return tasks->CompleteTask(&ctx, req, &empty).error_code();
+  }
+
+  grpc::StatusCode fail_task(const std::string& id) {
+    v1::FailTaskRequest req;
+    req.set_task_execution_id(id);
+    req.set_error("late failure");
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return tasks->FailTask(&ctx, req, &empty).error_code();
+  }
+
+  grpc::StatusCode heartbeat(const std::string& id) {
+    v1::HeartbeatRequest req;
+    req.set_task_execution_id(id);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    return tasks->Heartbeat(&ctx, req, &empty).error_code();
+  }
+
+  std::unique_ptr<v1::WorkflowDispatch::Stub> dispatch;
+  std::unique_ptr<v1::TaskExecution::Stub> tasks;
+};
+
+// Fencing: a worker whose lease ran out while another worker took the work over reports late
+// over its own connection; every late report is refused and changes nothing, the new holder's
+// reports land.
+BOOST_FIXTURE_TEST_CASE(late_reports_of_a_superseded_claim_are_refused, short_lease_fixture) {
+  auto id = start("one-task", R"({"x":1})");
+  hand_worker a{*server};
+  hand_worker b{*server};
+  // The workflow: a's activation expires unanswered and b gets the next one.
+  BOOST_REQUIRE_EQUAL(a.poll_workflow(*server, queue).id(), id);
+  std::this_thread::sleep_for(2500ms);
+  BOOST_REQUIRE_EQUAL(b.poll_workflow(*server, queue).id(), id);
+  BOOST_CHECK_EQUAL(a.complete_workflow(id, R"("a")"), grpc::StatusCode::FAILED_PRECONDITION);
+  BOOST_CHECK_EQUAL(history(id).back().event_type(), "WORKFLOW_STARTED");
+  // A task: b schedules it, a runs attempt 1 and falls silent, b runs attempt 2.
+  v1::SubmitWorkflowCommandsRequest req;
+  req.set_workflow_execution_id(id);
+  auto* cmd = req.add_commands();
+  cmd->set_command_type(v1::SCHEDULE_TASK);
+  cmd->set_sequence_number(1);
+  auto task_id = make_uuid();
+  cmd->mutable_schedule_task()->set_kind("echo");
+  cmd->mutable_schedule_task()->set_input("{}");
+  cmd->mutable_schedule_task()->set_task_execution_id(task_id);
+  req.set_status(v1::SUSPENDED);
+  {
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    auto st = b.dispatch->SubmitWorkflowCommands(&ctx, req, &empty);
+    BOOST_REQUIRE_MESSAGE(st.ok(), "SubmitWorkflowCommands: " << st.error_message());
+  }
+  auto first = a.poll_task(*server, queue);
+  BOOST_REQUIRE_EQUAL(first.task_execution_id(), task_id);
+  std::this_thread::sleep_for(2500ms);
+  auto second = b.poll_task(*server, queue);
+  BOOST_REQUIRE_EQUAL(second.task_execution_id(), task_id);
+  BOOST_CHECK_EQUAL(second.execution_count(), 2);
+  BOOST_CHECK_EQUAL(a.complete_task(task_id, R"("a")"), grpc::StatusCode::FAILED_PRECONDITION);
+  BOOST_CHECK_EQUAL(a.fail_task(task_id), grpc::StatusCode::FAILED_PRECONDITION);
+  BOOST_CHECK_EQUAL(a.heartbeat(task_id), grpc::StatusCode::FAILED_PRECONDITION);
+  BOOST_CHECK_EQUAL(b.heartbeat(task_id), grpc::StatusCode::OK);
+  BOOST_CHECK_EQUAL(b.complete_task(task_id, R"("b")"), grpc::StatusCode::OK);
+  auto h = history(id);
+  BOOST_REQUIRE_EQUAL(count_type(h, "TASK_COMPLETED"), 1u);
+  auto completed = std::find_if(h.begin(), h.end(),
+                                [](const auto& e) { return e.event_type() == "TASK_COMPLETED"; });
+  BOOST_CHECK_MESSAGE(completed->event_data().find(R"("b")") != std::string::npos,
+                      completed->event_data());
+}
+
 // kill -9 while workflows wait on a timer, a task (one of them RUNNING on a worker that died
 // with the server) and a child: after the restart every workflow completes, no task runs twice
 // and no timer fires twice.

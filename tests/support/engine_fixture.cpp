@@ -77,16 +77,17 @@ std::string engine_fixture::start(const std::string& kind, const std::string& in
   return res->workflow_id;
 }
 
-workflow_record engine_fixture::poll_workflow(const std::string& worker) {
-  poll_request req{org_id, "q", worker, 1000, {}};
+workflow_record engine_fixture::poll_workflow(const std::string& worker,
+                                              const std::string& channel) {
+  poll_request req{org_id, "q", worker, channel, 1000, {}};
   auto res = call<workflow_record>(registry, poll_atom_v, workflow_atom_v, req);
   if (!res)
     BOOST_FAIL("poll failed: " << error_message(res.error()));
   return *res;
 }
 
-task_record engine_fixture::poll_task(const std::string& worker) {
-  poll_request req{org_id, "q", worker, 1000, {}};
+task_record engine_fixture::poll_task(const std::string& worker, const std::string& channel) {
+  poll_request req{org_id, "q", worker, channel, 1000, {}};
   auto res = call<task_record>(registry, poll_atom_v, task_atom_v, req);
   if (!res)
     BOOST_FAIL("poll failed: " << error_message(res.error()));
@@ -107,8 +108,9 @@ workflow_command engine_fixture::schedule(const std::string& task_id, const std:
 
 caf::expected<caf::ok_atom> engine_fixture::submit(const std::string& id,
                                                    std::vector<workflow_command> cmds,
-                                                   reported_status status) {
-  submit_request req{id, std::move(cmds), status};
+                                                   reported_status status,
+                                                   const std::string& channel) {
+  submit_request req{id, std::move(cmds), status, channel};
   return call<caf::ok_atom>(registry, submit_atom_v, req);
 }
 

@@ -83,19 +83,20 @@ struct engine_fixture : deterministic_fixture {
   /// Starts a workflow of `kind` on queue "q" and returns its id.
   std::string start(const std::string& kind, const std::string& input = "{}");
 
-  /// Polls queue "q" for a workflow (the reply must come at once) and returns it.
-  workflow_record poll_workflow(const std::string& worker = "w1");
+  /// Polls queue "q" for a workflow (the reply must come at once) over connection `channel` and
+  /// returns it.
+  workflow_record poll_workflow(const std::string& worker = "w1", const std::string& channel = "");
 
-  /// Polls queue "q" for a task and returns it.
-  task_record poll_task(const std::string& worker = "w1");
+  /// Polls queue "q" for a task over connection `channel` and returns it.
+  task_record poll_task(const std::string& worker = "w1", const std::string& channel = "");
 
   /// Returns a SCHEDULE_TASK command for a new task.
   static workflow_command schedule(const std::string& task_id, const std::string& kind = "echo",
                                    int32_t max_retries = -1);
 
-  /// Submits a batch; `suspend` reports status SUSPENDED.
+  /// Submits a batch (over connection `channel`) that reports `status`.
   caf::expected<caf::ok_atom> submit(const std::string& id, std::vector<workflow_command> cmds,
-                                     reported_status status);
+                                     reported_status status, const std::string& channel = "");
 
   workflow_record get(const std::string& id);
   std::vector<history_event> history(const std::string& id);
