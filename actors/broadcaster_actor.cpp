@@ -29,8 +29,15 @@ struct broadcaster_state {
   int64_t last_offset = 0;
   bool head_known = true;  ///< whether `last_offset` is the stream's last offset
   std::unordered_map<event_sink*, subscriber> subscribers;
+  bool end_streams = false;  ///< it stops while its stream goes on: its subscribers must resume
 
   static inline const char* name = "broadcaster";
+
+  ~broadcaster_state() {
+    if (end_streams)
+      for (auto& [key, sub] : subscribers)
+        sub.sink->end();
+  }
 
   /// Offset of the first event still in the ring (last_offset + 1 when the ring is empty).
   int64_t ring_front() const { return ring.empty() ? last_offset + 1 : ring.front().offset; }
@@ -70,8 +77,17 @@ drained drain_ring(broadcaster_state& st, subscriber& sub, bool paced) {
   return drained::all;
 }
 
+/// Stops delivering to a subscriber that fell behind, stalled or whose replay failed, and tells
+/// its consumer to end the stream (the client resumes from its last id, and is not left waiting
+/// for events that no longer come).
 void drop(self_ptr self, event_sink* key) {
-  self->state.subscribers.erase(key);
+  auto& subs = self->state.subscribers;
+  auto i = subs.find(key);
+  if (i == subs.end())
+    return;
+  auto sink = std::move(i->second.sink);
+  subs.erase(i);
+  sink->end();
 }
 
 /// Pauses the replay of a client that has not read what it was given: it goes on after
@@ -186,6 +202,13 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
     st.head_known = !tree;
     st.last_offset = last_offset;
     st.reader = reader;
+    // Passivation (user_shutdown) leaves a finished stream: nothing new comes, open streams may
+    // stay. Any other end (its owner's commit failed) hands the stream over to the owner's next
+    // incarnation, which a resuming client's request loads.
+    self->set_exit_handler([=](caf::exit_msg& msg) {
+      self->state.end_streams = msg.reason != caf::exit_reason::user_shutdown;
+      self->quit(msg.reason);
+    });
     return {
         [=](emit_atom, std::vector<stream_event>& events) {
           auto& st = self->state;
@@ -224,7 +247,9 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
           catch_up(self, key);
           return caf::ok_atom_v;
         },
-        [=](caf::unsubscribe_atom, event_sink_ptr& sink) { drop(self, sink.get()); },
+        [=](caf::unsubscribe_atom, event_sink_ptr& sink) {
+          self->state.subscribers.erase(sink.get());
+        },
         [=](replay_atom, event_sink_ptr& sink) {
           auto i = self->state.subscribers.find(sink.get());
           if (i != self->state.subscribers.end() && i->second.sink == sink)

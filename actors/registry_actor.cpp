@@ -35,7 +35,16 @@ struct registry_state {
   static inline const char* name = "registry";
 };
 
-using self_ptr = registry_actor::stateful_pointer<registry_state>;
+/// The private message that loads again an execution whose actor stopped on a failed commit:
+/// its id and the delay of this attempt.
+using registry_impl = registry_actor::extend<
+    caf::reacts_to<rehydrate_atom, std::string, std::chrono::milliseconds>>;
+
+using self_ptr = registry_impl::stateful_pointer<registry_state>;
+
+/// The delays between attempts to load again an execution whose commit failed.
+constexpr std::chrono::milliseconds first_reload{100};
+constexpr std::chrono::milliseconds last_reload{5000};
 
 caf::error not_found(const std::string& what, const std::string& id) {
   return make_herald_error(herald_errc::not_found, what + " " + id + " not found");
@@ -138,8 +147,13 @@ caf::typed_response_promise<Result> delegate_to_workflow(self_ptr self, const st
   return rp;
 }
 
-/// Delegates `xs...` to the live actor of task `id`. A task that is not live is either finished
-/// (failed_precondition) or unknown (not_found); the store tells which.
+void with_standalone_task(self_ptr self, const std::string& id,
+                          std::function<void(const caf::error&, const task_actor&)> k);
+
+/// Delegates `xs...` to the live actor of task `id`. A task that is not live is loaded with its
+/// workflow (or by itself, when standalone) unless it is finished (failed_precondition) or
+/// unknown (not_found); the store tells which. A worker's report must reach its task also when
+/// the task's workflow left memory (a failed commit made it stop).
 template <class Result, class... Ts>
 caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts... xs) {
   if (auto err = check_uuid("task execution id", id))
@@ -148,11 +162,44 @@ caf::result<Result> delegate_to_task(self_ptr self, const std::string& id, Ts...
   if (auto live = st.ctx.directory->task(id))
     return self->delegate(live->handle, xs...);
   auto rp = self->make_response_promise<Result>();
+  auto finished = [id](const task_record& row) {
+    return make_herald_error(herald_errc::failed_precondition,
+                             "task execution " + id + " is " + to_string(row.status));
+  };
+  auto forward = [=](const caf::error& err, const task_actor& handle) mutable {
+    if (err)
+      rp.deliver(err);
+    else if (!handle)
+      rp.deliver(make_herald_error(herald_errc::failed_precondition,
+                                   "task execution " + id + " is finished"));
+    else
+      rp.delegate(handle, xs...);
+  };
   self->request(st.ctx.reader, st.ctx.settings.store_timeout, caf::get_atom_v, task_atom_v, id)
       .then(
           [=](task_record& row) mutable {
-            rp.deliver(make_herald_error(herald_errc::failed_precondition,
-                                         "task execution " + id + " is " + to_string(row.status)));
+            if (is_terminal(row.status)) {
+              rp.deliver(finished(row));
+            } else if (row.workflow_id.empty()) {
+              with_standalone_task(self, id, forward);
+            } else {
+              // A loaded workflow makes its tasks live as it starts: ask it something first.
+              auto timeout = self->state.ctx.settings.store_timeout;
+              with_workflow(self, row.workflow_id,
+                            [=](const caf::error& err, const workflow_actor& wf) mutable {
+                              if (err) {
+                                forward(err, task_actor{});
+                                return;
+                              }
+                              self->request(wf, timeout, caf::get_atom_v, tasks_atom_v)
+                                  .then(
+                                      [=](std::vector<task_record>&) mutable {
+                                        auto live = self->state.ctx.directory->task(id);
+                                        forward({}, live ? live->handle : task_actor{});
+                                      },
+                                      [=](caf::error& err) mutable { forward(err, task_actor{}); });
+                            });
+            }
           },
           [=](caf::error& err) mutable {
             rp.deliver(error_code(err) == herald_errc::not_found ? not_found("task execution", id)
@@ -557,7 +604,7 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
   // own start-up (rehydrating every unfinished execution) may take a while.
   for (auto& org : init.orgs)
     directory->add_org(org);
-  return sys.spawn([=](self_ptr self) mutable -> registry_actor::behavior_type {
+  auto impl = sys.spawn([=](self_ptr self) mutable -> registry_impl::behavior_type {
     auto& st = self->state;
     st.ctx = engine_context{settings, writer, reader, caf::actor_cast<registry_actor>(self),
                             directory};
@@ -565,6 +612,12 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
       if (msg.source && msg.source != self->address()
           && msg.reason != caf::exit_reason::user_shutdown
           && msg.reason != caf::exit_reason::kill) {
+        // A failed commit stopped it: the store is the truth, and nothing else may name the
+        // execution again (its worker's report failed, its poll found nothing), so it is loaded
+        // again once the store answers; loading puts what it was doing back in line.
+        auto i = self->state.workflow_ids.find(msg.source);
+        if (i != self->state.workflow_ids.end())
+          self->delayed_send(self, first_reload, rehydrate_atom_v, i->second, first_reload);
         forget_workflow(self, msg.source);
         return;
       }
@@ -1124,8 +1177,17 @@ registry_actor spawn_registry(caf::actor_system& sys, const engine_settings& set
         [=](release_atom, const idempotency_key_record& binding) {
           self->state.keys.forget(binding);
         },
+        [=](rehydrate_atom, std::string& id, std::chrono::milliseconds delay) {
+          with_workflow(self, id, [=](const caf::error& err, const workflow_actor&) {
+            if (!err || error_code(err) == herald_errc::not_found)
+              return;
+            auto next = std::min(delay * 2, last_reload);
+            self->delayed_send(self, next, rehydrate_atom_v, id, next);
+          });
+        },
     };
   });
+  return caf::actor_cast<registry_actor>(impl);
 }
 
 }  // namespace herald

@@ -377,6 +377,11 @@ public:
   /// Returns whether it takes more events without nearing its bound. A replay waits while it
   /// does not (live events are pushed regardless, and a sink over its bound is dropped).
   virtual bool has_room() const { return true; }
+
+  /// The publisher stopped delivering to this sink while the stream goes on (it dropped a
+  /// subscriber that fell behind or whose replay failed, or its owner failed and will be loaded
+  /// again): the consumer ends its stream, and its client resumes from its last id.
+  virtual void end() {}
 };
 
 using event_sink_ptr = std::shared_ptr<event_sink>;

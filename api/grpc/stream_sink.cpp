@@ -63,6 +63,11 @@ bool stream_sink::closed() const {
   return closed_;
 }
 
+void stream_sink::end() {
+  finish(grpc::Status{grpc::StatusCode::UNAVAILABLE,
+                      "the stream's publisher restarted: subscribe again from the last offset"});
+}
+
 void stream_sink::finish(grpc::Status status) {
   auto next = step::none;
   {

@@ -46,6 +46,9 @@ public:
   /// Whether less than half the bound is queued.
   bool has_room() const override;
 
+  /// Finishes the call UNAVAILABLE: the client subscribes again from its last offset.
+  void end() override;
+
   /// Refuses further events, drops the queued ones and finishes the call with `status` once the
   /// write in flight (if any) has completed. Only the first call (or overflow) counts.
   void finish(grpc::Status status);

@@ -105,6 +105,11 @@ void sse_session::overflow() {
   close();
 }
 
+void sse_session::publisher_gone() {
+  if (!closed_ && !ending_)
+    end_stream();
+}
+
 void sse_session::abort() {
   // The server is stopping and its I/O threads are gone: end the chunked body with one
   // non-blocking write if no frame is half written, so clients see a clean end of stream.

@@ -44,6 +44,10 @@ public:
   /// Drops the connection because the subscriber fell too far behind; called on the strand.
   void overflow();
 
+  /// Ends the stream cleanly: its publisher left and the client resumes from its last id (see
+  /// `event_sink::end`); called on the strand.
+  void publisher_gone();
+
   void abort() override;
 
   net::any_io_executor executor() { return stream_.get_executor(); }

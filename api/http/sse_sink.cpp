@@ -109,6 +109,12 @@ bool sse_sink::has_room() const {
   return queued_bytes_.load() < max_queued_bytes_ / 2;
 }
 
+void sse_sink::end() {
+  if (closed_.exchange(true))
+    return;
+  state_->post_to(session_, [](sse_session& session) { session.publisher_gone(); });
+}
+
 void sse_sink::close() {
   closed_.store(true);
 }

@@ -44,6 +44,9 @@ public:
   /// Whether less than half the bound is queued.
   bool has_room() const override;
 
+  /// Ends the session's stream cleanly once what was handed over is written.
+  void end() override;
+
   /// Refuses all further events; called by the session when it closes.
   void close();
 

@@ -96,7 +96,8 @@ BOOST_AUTO_TEST_CASE(a_waiting_poll_is_claimed_in_the_commit_that_makes_work_rea
   // The completion resumes the workflow and hands it to the poll that waits, in one commit.
   auto resumed_poll = park_workflow_poll("w-c");
   before = commits();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
   BOOST_TEST(commits() - before == 1u);
   const auto& resumed = answer(resumed_poll);
   BOOST_TEST(resumed.id == id);
@@ -157,6 +158,21 @@ BOOST_AUTO_TEST_CASE(a_claim_whose_commit_fails_gives_its_poll_back) {
   BOOST_TEST(
       history_types(id) == (strings{"WORKFLOW_STARTED", "TASK_SCHEDULED", "WORKFLOW_SUSPENDED"}),
       boost::test_tools::per_element());
+}
+
+// Nothing may name an execution again after its commit failed (its worker's report failed, its
+// poll found nothing): the engine loads it again by itself, and it goes back to the queue.
+BOOST_AUTO_TEST_CASE(an_execution_whose_commit_failed_comes_back_by_itself) {
+  exec_sql(
+      "CREATE TRIGGER doomed_task BEFORE INSERT ON task_execution"
+      " WHEN NEW.kind = 'doomed' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  auto id = start("healthy");
+  BOOST_TEST(poll_workflow("w-a").id == id);
+  BOOST_REQUIRE(!submit(id, {schedule(make_uuid(), "doomed")}, reported_status::suspended));
+  run();
+  auto wf_poll = park_workflow_poll("w-b");
+  advance(std::chrono::milliseconds{150});
+  BOOST_TEST(answer(wf_poll).id == id);
 }
 
 BOOST_AUTO_TEST_CASE(a_start_answers_what_it_did_when_a_poll_claims_it_at_once) {

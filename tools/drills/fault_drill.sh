@@ -1,41 +1,54 @@
 #!/usr/bin/env bash
-# Fault drill: kill -9 herald in the middle of a herald-load run and restart it on the same
-# database and ports. Prints one verdict line:
-#   kill9-drill: PASS|FAIL completed=N errors=E violations=V stuck_workflows=W stuck_tasks=T
-#                serve_again_ms=M
+# Fault drill: a fault in the middle of a herald-load run, then a check that nothing was lost.
+#   --fault kill9         kill -9 herald and restart it on the same database and ports;
+#   --fault pg-fast       restart PostgreSQL (pg_ctl restart -m fast) under a running herald;
+#   --fault pg-immediate  the same with -m immediate (a crash of the database: WAL recovery).
+# Prints one verdict line:
+#   fault-drill: PASS|FAIL fault=F completed=N errors=E violations=V stuck_workflows=W
+#                stuck_tasks=T serve_again_ms=M
 # PASS means every workflow herald-load started completed (its full verification found nothing
 # lost, duplicated or out of order) and nothing is left unfinished in the database.
+# serve_again_ms: from the restart (of herald, or of PostgreSQL once it accepts connections) to
+# herald's first answer from the database.
 #
-# Usage: bash tools/drills/kill9_drill.sh [--backend postgresql|sqlite] [--concurrency 64]
-#        [--duration 20] [--kill-after 8]
+# Usage: bash tools/drills/fault_drill.sh [--fault kill9|pg-fast|pg-immediate]
+#        [--backend postgresql|sqlite] [--concurrency 64] [--duration 20] [--fault-after 8]
 # Needs a build (bash scripts/build.sh); starts its own throwaway PostgreSQL for postgresql.
 # HERALD_DRILL_KEEP=1 keeps the work directory (logs, report) and the database for a post-mortem.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+fault=kill9
 backend=postgresql
 concurrency=64
 duration=20
-kill_after=8
+fault_after=8
 while [ $# -gt 0 ]; do
   case "$1" in
+    --fault) fault="$2"; shift 2 ;;
     --backend) backend="$2"; shift 2 ;;
     --concurrency) concurrency="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
-    --kill-after) kill_after="$2"; shift 2 ;;
-    *) echo "kill9_drill.sh: unknown argument $1" >&2; exit 2 ;;
+    --fault-after) fault_after="$2"; shift 2 ;;
+    *) echo "fault_drill.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+case "$fault" in
+  kill9) ;;
+  pg-fast|pg-immediate)
+    [ "$backend" = postgresql ] || { echo "fault_drill.sh: $fault needs --backend postgresql" >&2; exit 2; } ;;
+  *) echo "fault_drill.sh: unknown fault $fault" >&2; exit 2 ;;
+esac
 
 herald="$root/build/api/herald"
 load="$root/build/tools/herald-load/herald-load"
-work="$(mktemp -d "${TMPDIR:-/tmp}/herald-kill9.XXXXXX")"
+work="$(mktemp -d "${TMPDIR:-/tmp}/herald-drill.XXXXXX")"
 pg_dir=""
 herald_pid=""
 cleanup() {
   [ -n "$herald_pid" ] && kill -9 "$herald_pid" 2>/dev/null || true
   if [ -n "${HERALD_DRILL_KEEP:-}" ]; then
-    echo "kill9-drill: kept $work${pg_dir:+ and PostgreSQL in $pg_dir ($database)}" >&2
+    echo "fault-drill: kept $work${pg_dir:+ and PostgreSQL in $pg_dir ($database)}" >&2
     return
   fi
   [ -n "$pg_dir" ] && bash "$root/scripts/stop-test-postgres.sh" "$pg_dir" >/dev/null 2>&1 || true
@@ -68,7 +81,7 @@ start_herald() {
     if curl -fsS "http://127.0.0.1:$http_port/_/health" >/dev/null 2>&1; then return 0; fi
     sleep 0.025
   done
-  echo "kill9-drill: herald did not start; its log:" >&2
+  echo "fault-drill: herald did not start; its log:" >&2
   tail -20 "$work/herald.log" >&2
   exit 1
 }
@@ -79,11 +92,38 @@ start_herald
   --json "$work/report.json" > "$work/load.log" 2>&1 &
 load_pid=$!
 
-sleep "$kill_after"
-kill -9 "$herald_pid"
-wait "$herald_pid" 2>/dev/null || true
-before=$(date +%s%N)
-start_herald
+# Runs a command as the owner of the throwaway PostgreSQL.
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@";
+  elif [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@";
+  else sudo -u postgres -- "$@"; fi
+}
+
+# Returns once herald answers a request that reads the database.
+wait_served() {
+  for _ in $(seq 1 2400); do
+    if curl -fsS -H "Authorization: Bearer $key" \
+      "http://127.0.0.1:$http_port/api/orgs/default/workflow-executions?limit=1" >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.025
+  done
+  echo "fault-drill: herald did not serve again within 60 s" >&2
+}
+
+sleep "$fault_after"
+if [ "$fault" = kill9 ]; then
+  kill -9 "$herald_pid"
+  wait "$herald_pid" 2>/dev/null || true
+  before=$(date +%s%N)
+  start_herald
+else
+  mode="${fault#pg-}"
+  as_postgres /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m "$mode" -w \
+    restart -l "$pg_dir/restart.log" >/dev/null
+  before=$(date +%s%N)
+fi
+wait_served
 serve_again_ms=$(( ($(date +%s%N) - before) / 1000000 ))
 
 load_status=0
@@ -106,7 +146,7 @@ if [ "$completed" -le 0 ] || [ "$violations" != 0 ] || [ "$stuck_workflows" != 0
    || [ "$stuck_tasks" != 0 ]; then
   verdict=FAIL
 fi
-echo "kill9-drill: $verdict backend=$backend completed=$completed errors=$errors" \
+echo "fault-drill: $verdict fault=$fault backend=$backend completed=$completed errors=$errors" \
   "violations=$violations stuck_workflows=$stuck_workflows stuck_tasks=$stuck_tasks" \
   "serve_again_ms=$serve_again_ms load_exit=$load_status"
 if [ "$verdict" = FAIL ]; then
