@@ -175,6 +175,29 @@ BOOST_AUTO_TEST_CASE(an_execution_whose_commit_failed_comes_back_by_itself) {
   BOOST_TEST(answer(wf_poll).id == id);
 }
 
+// A worker retries a report that met a failed commit: it reaches the restored attempt although
+// the task's execution left memory, and the task does not run again.
+BOOST_AUTO_TEST_CASE(a_report_reaches_a_task_whose_execution_left_memory) {
+  auto id = start("healthy");
+  poll_workflow("w-a");
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_REQUIRE(poll_task("w-a").id == task_id);
+  auto live = directory->workflow(id);
+  BOOST_REQUIRE(static_cast<bool>(live));
+  caf::anon_send(caf::actor_cast<caf::actor>(live),
+                 caf::exit_msg{caf::actor_addr{},
+                               make_herald_error(herald_errc::unavailable, "commit failed")});
+  run();
+  BOOST_REQUIRE(!directory->task(task_id));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
+  auto task = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(task);
+  BOOST_TEST(task->status == task_status::completed);
+  BOOST_TEST(task->execution_count == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_start_answers_what_it_did_when_a_poll_claims_it_at_once) {
   auto wf_poll = park_workflow_poll("w-a");
   auto started = try_start("answered", "{}");
