@@ -29,12 +29,15 @@ struct broadcaster_state {
   int64_t last_offset = 0;
   bool head_known = true;  ///< whether `last_offset` is the stream's last offset
   std::unordered_map<event_sink*, subscriber> subscribers;
-  bool end_streams = false;  ///< it stops while its stream goes on: its subscribers must resume
+  bool passivated = false;  ///< stopped with a finished stream: nothing new comes
 
   static inline const char* name = "broadcaster";
 
+  /// Runs however the actor ends, also when its owner stopped and nothing refers to it any more
+  /// (CAF then ends it without an exit message): unless its finished stream passivated, the
+  /// stream goes on elsewhere and the subscribers must resume there.
   ~broadcaster_state() {
-    if (end_streams)
+    if (!passivated)
       for (auto& [key, sub] : subscribers)
         sub.sink->end();
   }
@@ -206,7 +209,7 @@ broadcaster_actor spawn_any(caf::actor_system& sys, const broadcaster_settings& 
     // stay. Any other end (its owner's commit failed) hands the stream over to the owner's next
     // incarnation, which a resuming client's request loads.
     self->set_exit_handler([=](caf::exit_msg& msg) {
-      self->state.end_streams = msg.reason != caf::exit_reason::user_shutdown;
+      self->state.passivated = msg.reason == caf::exit_reason::user_shutdown;
       self->quit(msg.reason);
     });
     return {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <iostream>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -17,6 +19,15 @@
 namespace herald {
 
 namespace {
+
+/// What a client may see of a database error: its first line, without the statement and its
+/// parameters (a group commit's parameters hold other executions' data, of other orgs, and a
+/// gRPC status message must fit in a header). The whole text goes to the log.
+std::string brief(const char* what) {
+  std::string_view text{what};
+  auto end = std::min({text.find('\n'), text.find(" while executing"), size_t{200}});
+  return std::string{text.substr(0, end)};
+}
 
 /// Thrown when no connection to the database can be made.
 class store_unavailable : public std::runtime_error {
@@ -39,22 +50,27 @@ public:
       return true;
     } catch (const std::exception& e) {
       db_.reset();
-      error_ = e.what();
+      error_ = brief(e.what());
       return false;
     }
   }
 
-  /// Runs `f(store&)`. If `f` throws and the connection turns out to be lost, reconnects once
-  /// and runs `f` again when `may_reconnect`. Throws what `f` throws, or `store_unavailable`.
+  /// Runs `f(store&)`. If `f` throws and the connection turns out to be lost, the next call
+  /// opens a new one; `f` runs again at once on a new connection only when `may_retry` (a read:
+  /// a commit whose connection was lost may have landed, so it is not run twice). Throws what
+  /// `f` throws, or `store_unavailable`.
   template <class F>
-  auto run(F&& f, bool may_reconnect = true) -> decltype(f(std::declval<store&>())) {
+  auto run(F&& f, bool may_retry = true) -> decltype(f(std::declval<store&>())) {
     if (!db_ && !open())
       throw store_unavailable("database unavailable: " + error_);
     try {
       return f(*db_);
-    } catch (const std::exception&) {
-      if (!may_reconnect || connected())
+    } catch (const std::exception& e) {
+      if (connected())
         throw;
+      db_.reset();
+      if (!may_retry)
+        throw store_unavailable("database connection lost: " + brief(e.what()));
     }
     if (!open())
       throw store_unavailable("database connection lost: " + error_);
@@ -74,19 +90,23 @@ private:
 
 /// Runs `f(store&)` on `db` and turns exceptions into `caf::error`s.
 template <class F>
-auto guarded(store_handle& db, F&& f, bool may_reconnect = true)
+auto guarded(store_handle& db, F&& f, bool may_retry = true)
     -> caf::expected<decltype(f(std::declval<store&>()))> {
   try {
-    return db.run(std::forward<F>(f), may_reconnect);
+    return db.run(std::forward<F>(f), may_retry);
   } catch (const store_unavailable& e) {
     return make_herald_error(herald_errc::unavailable, e.what());
   } catch (const store_conflict& e) {
     return make_herald_error(herald_errc::failed_precondition,
-                             std::string{"an id this step creates belongs to another execution "
-                                         "or task already: "}
-                                 + e.what());
+                             "an id this step creates belongs to another execution or task "
+                             "already: "
+                                 + brief(e.what()));
   } catch (const std::exception& e) {
-    return make_herald_error(herald_errc::internal, e.what());
+    // The statement, not its parameters (they hold the users' data).
+    std::string_view what{e.what()};
+    std::cerr << "herald: store error: " << what.substr(0, what.find(" with :")) << std::endl;
+    return make_herald_error(herald_errc::internal,
+                             "store error (details in the server log): " + brief(e.what()));
   } catch (...) {
     return make_herald_error(herald_errc::internal, "unknown error in the store");
   }
@@ -154,11 +174,11 @@ void announce(writer_ptr self, const std::vector<write_batch>& batches,
 }
 
 /// Commits `batches` in one transaction and announces them; returns the error, or none.
-caf::error commit_all(writer_ptr self, const std::vector<write_batch>& batches,
-                      bool may_reconnect) {
+/// A commit is never run twice on a new connection: the first one may have landed.
+caf::error commit_all(writer_ptr self, const std::vector<write_batch>& batches) {
   auto started = std::chrono::steady_clock::now();
   auto result = guarded(
-      *self->state.db, [&](store& s) { return s.commit(batches); }, may_reconnect);
+      *self->state.db, [&](store& s) { return s.commit(batches); }, false);
   if (auto* stats = self->state.stats.get()) {
     if (result) {
       stats->transaction_seconds.observe(
@@ -188,7 +208,7 @@ void flush(writer_ptr self) {
   st.promises.erase(pfirst, pfirst + n);
   if (!st.batches.empty())
     self->send(self, caf::flush_atom_v);
-  auto err = commit_all(self, group, true);
+  auto err = commit_all(self, group);
   if (!err) {
     for (auto& rp : promises)
       rp.deliver(caf::ok_atom_v);
@@ -202,7 +222,7 @@ void flush(writer_ptr self) {
   for (size_t i = 0; i < group.size(); ++i) {
     std::vector<write_batch> one;
     one.push_back(std::move(group[i]));
-    if (auto single = commit_all(self, one, false))
+    if (auto single = commit_all(self, one))
       promises[i].deliver(std::move(single));
     else
       promises[i].deliver(caf::ok_atom_v);

@@ -37,7 +37,13 @@ grpc::StatusCode to_status_code(herald_errc code) {
 }  // namespace
 
 grpc::Status to_grpc_status(const caf::error& err) {
-  return grpc::Status{to_status_code(error_code(err)), error_message(err)};
+  // The message travels in a header: a client refuses (RESOURCE_EXHAUSTED) a status whose
+  // headers exceed its limit (8 KiB by default), and then cannot tell what the status was.
+  constexpr size_t max_message = 1024;
+  auto message = error_message(err);
+  if (message.size() > max_message)
+    message = message.substr(0, max_message - 3) + "...";
+  return grpc::Status{to_status_code(error_code(err)), std::move(message)};
 }
 
 }  // namespace herald

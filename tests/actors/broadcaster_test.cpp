@@ -57,6 +57,12 @@ BOOST_AUTO_TEST_CASE(a_broadcaster_whose_owner_failed_ends_its_streams) {
   BOOST_TEST(sink->ends == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_broadcaster_left_without_owner_ends_its_streams) {
+  bc = nullptr;  // its owner stopped: nothing refers to it any more
+  run();
+  BOOST_TEST(sink->ends == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_passivated_broadcaster_leaves_its_streams_open) {
   caf::anon_send_exit(bc, caf::exit_reason::user_shutdown);
   run();

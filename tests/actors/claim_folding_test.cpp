@@ -129,6 +129,12 @@ BOOST_AUTO_TEST_CASE(a_claim_whose_commit_fails_gives_its_poll_back) {
   auto wf_poll = park_workflow_poll("w-a");
   auto failed = try_start("doomed", R"({"doomed":true})");
   BOOST_REQUIRE(!failed);
+  // The caller learns what failed, not the statement and its parameters (which may hold other
+  // executions' data).
+  auto message = error_message(failed.error());
+  BOOST_TEST(message.find("injected failure") != std::string::npos);
+  BOOST_TEST(message.find("doomed") == std::string::npos);
+  BOOST_TEST(message.size() < 300u);
   run();
   // The poll was set aside for the failed start; it waits again and takes the next work once.
   BOOST_TEST(!wf_poll->has_value());

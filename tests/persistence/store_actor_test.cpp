@@ -226,6 +226,12 @@ BOOST_AUTO_TEST_CASE(actors_reconnect_after_the_server_dropped_them,
   BOOST_REQUIRE(
       ask<workflow_record>(env.self, env.reader, caf::get_atom_v, workflow_atom_v, "wf-1"));
   BOOST_TEST(db.terminate_connections() == 2);
+  // A commit whose connection broke may have landed: it is not run again on a new connection,
+  // it fails UNAVAILABLE (its sender reloads from the store); the next commit reconnects.
+  auto lost = ask<caf::ok_atom>(env.self, env.writer, commit_atom_v, start_batch("wf-2"));
+  BOOST_REQUIRE(!lost.engaged());
+  BOOST_TEST(code_of(lost.error()) == "unavailable");
+  BOOST_TEST(error_message(lost.error()).find("INSERT") == std::string::npos);
   auto committed = ask<caf::ok_atom>(env.self, env.writer, commit_atom_v, start_batch("wf-2"));
   BOOST_TEST(committed.engaged(), (committed ? "" : error_message(committed.error())));
   auto loaded
