@@ -1,6 +1,7 @@
 #include "api/server.hpp"
 
 #include <ostream>
+#include <unordered_map>
 
 #include <caf/send.hpp>
 
@@ -35,13 +36,19 @@ registry_init load_state(store& db, const std::string& url, const auth_settings&
   init.orgs = credential_store{url}.list_orgs();
   // Every task of an unfinished workflow, finished ones too: the actor answers for all of them.
   auto active = db.load_active();
+  std::unordered_map<std::string, size_t> index;
   for (auto& rec : active.workflows) {
+    index.emplace(rec.id, init.workflows.size());
     workflow_init wf;
-    wf.history = db.load_history(rec.id);
-    wf.tasks = db.load_tasks(rec.id);
     wf.record = std::move(rec);
     init.workflows.push_back(std::move(wf));
   }
+  for (auto& ev : active.history)
+    if (auto i = index.find(ev.workflow_id); i != index.end())
+      init.workflows[i->second].history.push_back(std::move(ev.event));
+  for (auto& row : active.workflow_tasks)
+    if (auto i = index.find(row.workflow_id); i != index.end())
+      init.workflows[i->second].tasks.push_back(std::move(row));
   for (auto& row : active.tasks)
     if (row.workflow_id.empty())
       init.standalone_tasks.push_back(std::move(row));

@@ -484,6 +484,8 @@ struct soci_store::impl {
   std::unique_ptr<select_query<idempotency_key_record>> key_by_name;
   std::unique_ptr<select_query<workflow_row>> active_workflows;
   std::unique_ptr<select_query<task_row>> active_tasks;
+  std::unique_ptr<select_query<keyed_history_event>> active_history;
+  std::unique_ptr<select_query<task_row>> active_workflow_tasks;
   std::unique_ptr<select_query<worker_row>> worker_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_id;
   std::unique_ptr<select_query<promise_row>> promise_by_key;
@@ -906,13 +908,22 @@ std::optional<idempotency_key_record> soci_store::find_idempotency_key(const std
 
 active_state soci_store::load_active() {
   auto& d = *impl_;
+  // completed_ms = 0 selects the unfinished rows by a partial index (the status is not indexed,
+  // so that steps update rows in place).
+  auto unfinished = "FROM workflow_execution WHERE completed_ms = 0 AND status IN ("
+                    + status_list(all_workflow_statuses, false) + ")";
   auto& workflows
-      = lazy_select(d.active_workflows, d.sql,
-                    // completed_ms = 0 selects the unfinished rows by a partial index (the
-                    // status is not indexed, so that steps update rows in place).
-                    "FROM workflow_execution WHERE completed_ms = 0 AND status IN ("
-                        + status_list(all_workflow_statuses, false) + ") ORDER BY created_ms, id",
-                    0);
+      = lazy_select(d.active_workflows, d.sql, unfinished + " ORDER BY created_ms, id", 0);
+  // Their histories and tasks in one query each, not one per execution: a start-up with many
+  // unfinished executions serves again in seconds.
+  auto& history = lazy_select(d.active_history, d.sql,
+                              "FROM workflow_event WHERE workflow_id IN (SELECT id " + unfinished
+                                  + ") ORDER BY workflow_id, sequence",
+                              0);
+  auto& workflow_tasks = lazy_select(d.active_workflow_tasks, d.sql,
+                                     "FROM task_execution WHERE workflow_id IN (SELECT id "
+                                         + unfinished + ") ORDER BY created_ms, ord",
+                                     0);
   auto& tasks
       = lazy_select(d.active_tasks, d.sql,
                     "FROM task_execution WHERE completed_ms = 0 AND status IN ("
@@ -920,6 +931,8 @@ active_state soci_store::load_active() {
                     0);
   active_state result;
   workflows.run([&](const workflow_row& row) { result.workflows.push_back(decode(row)); });
+  history.run([&](const keyed_history_event& x) { result.history.push_back(x); });
+  workflow_tasks.run([&](const task_row& row) { result.workflow_tasks.push_back(decode(row)); });
   tasks.run([&](const task_row& row) { result.tasks.push_back(decode(row)); });
   return result;
 }

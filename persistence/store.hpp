@@ -21,8 +21,12 @@ public:
 
 /// Everything that is not terminal at start-up: what the registry rehydrates.
 struct active_state {
-  std::vector<workflow_record> workflows;
-  std::vector<task_record> tasks;
+  std::vector<workflow_record> workflows;  ///< the unfinished executions, oldest first
+  /// The histories of those executions, by execution, then sequence.
+  std::vector<keyed_history_event> history;
+  /// Every task of those executions, finished ones too, in creation order.
+  std::vector<task_record> workflow_tasks;
+  std::vector<task_record> tasks;  ///< the unfinished tasks, of executions and standalone
 };
 
 /// Synchronous access to the database. Not thread-safe: one instance per detached actor (or per

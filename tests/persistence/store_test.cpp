@@ -602,6 +602,45 @@ HERALD_STORE_TEST(load_active_filters_terminal_rows) {
   check_equal(active.tasks.at(1), b.tasks.at(1));
 }
 
+// Start-up loads the histories and tasks of every unfinished execution in bulk: nothing of a
+// finished one, everything (finished tasks too) of an unfinished one, in order.
+HERALD_STORE_TEST(load_active_brings_histories_and_tasks_in_bulk) {
+  auto s = db.open_migrated();
+  write_batch b;
+  for (auto [id, status] : {std::pair{"wf-a", workflow_status::waiting},
+                            std::pair{"wf-done", workflow_status::completed},
+                            std::pair{"wf-b", workflow_status::running}}) {
+    auto x = sample_workflow(id);
+    x.status = status;
+    x.completed_ms = status == workflow_status::completed ? 5 : 0;
+    b.workflows.push_back(x);
+    for (int32_t seq = 1; seq <= 3; ++seq)
+      b.events.push_back({id, history_event{seq, "TASK_SCHEDULED", "{}", seq}});
+  }
+  int64_t created = 1'700'000'000'000;
+  for (auto [id, wf, status] : {std::tuple{"t-a1", "wf-a", task_status::completed},
+                                std::tuple{"t-a2", "wf-a", task_status::running},
+                                std::tuple{"t-done", "wf-done", task_status::completed},
+                                std::tuple{"t-b1", "wf-b", task_status::pending}}) {
+    auto x = sample_task(id, wf);
+    x.status = status;
+    x.created_ms = created++;
+    x.completed_ms = status == task_status::completed ? 5 : 0;
+    b.tasks.push_back(x);
+  }
+  commit_one(*s, b);
+  auto active = s->load_active();
+  std::vector<std::string> events;
+  for (const auto& e : active.history)
+    events.push_back(e.workflow_id + "/" + std::to_string(e.event.sequence));
+  BOOST_TEST(
+      events
+          == (std::vector<std::string>{"wf-a/1", "wf-a/2", "wf-a/3", "wf-b/1", "wf-b/2", "wf-b/3"}),
+      boost::test_tools::per_element());
+  BOOST_TEST(ids_of(active.workflow_tasks) == (std::vector<std::string>{"t-a1", "t-a2", "t-b1"}),
+             boost::test_tools::per_element());
+}
+
 HERALD_STORE_TEST(idempotency_keys_bind_until_they_expire) {
   auto s = db.open_migrated();
   auto key = [](std::string org, std::string name, std::string wf, std::string task,
