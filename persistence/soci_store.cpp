@@ -865,6 +865,24 @@ std::vector<stream_event> soci_store::load_tree(const std::string& root_id, int6
   return result;
 }
 
+namespace {
+
+/// `FROM ... WHERE ...` of the executions that finished in [:from_ms, :before_ms).
+std::string finished_executions() {
+  return " FROM workflow_execution WHERE completed_ms >= :from_ms AND completed_ms < :before_ms"
+         " AND completed_ms > 0 AND status IN ("
+         + status_list(all_workflow_statuses, true) + ")";
+}
+
+/// `FROM ... WHERE ...` of the standalone tasks that finished in [:from_ms, :before_ms).
+std::string finished_standalone_tasks() {
+  return " FROM task_execution WHERE workflow_id = '' AND completed_ms >= :from_ms"
+         " AND completed_ms < :before_ms AND completed_ms > 0 AND status IN ("
+         + status_list(all_task_statuses, true) + ")";
+}
+
+}  // namespace
+
 int64_t soci_store::prune_streams(int64_t from_ms, int64_t before_ms) {
   auto& sql = impl_->sql;
   soci::transaction tr{sql};
@@ -875,20 +893,27 @@ int64_t soci_store::prune_streams(int64_t from_ms, int64_t before_ms) {
     st.execute(true);
     removed += st.get_affected_rows();
   };
-  const std::string finished
-      = " completed_ms >= :from_ms AND completed_ms < :before_ms"
-        " AND completed_ms > 0 AND status IN ("
-        + status_list(all_workflow_statuses, true) + ")";
-  run("DELETE FROM tree_event WHERE root_id IN (SELECT id FROM workflow_execution WHERE" + finished
-      + ")");
-  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id FROM workflow_execution WHERE"
-      + finished + ")");
-  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id FROM task_execution WHERE"
-      " workflow_id = '' AND completed_ms >= :from_ms AND completed_ms < :before_ms"
-      " AND completed_ms > 0 AND status IN ("
-      + status_list(all_task_statuses, true) + "))");
+  run("DELETE FROM tree_event WHERE root_id IN (SELECT id" + finished_executions() + ")");
+  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id" + finished_executions() + ")");
+  run("DELETE FROM stream_event WHERE stream_id IN (SELECT id" + finished_standalone_tasks() + ")");
   tr.commit();
   return removed;
+}
+
+int64_t soci_store::prune_window_end(int64_t from_ms, int64_t before_ms, int64_t limit) {
+  auto& sql = impl_->sql;
+  // The finish time of the first row past `limit`: the window ends there (or just after
+  // `from_ms`, when more than `limit` rows finished in that one millisecond).
+  auto end_for = [&](const std::string& rows) {
+    int64_t at = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT completed_ms" + rows + " ORDER BY completed_ms LIMIT 1 OFFSET "
+               + std::to_string(std::max<int64_t>(limit, 1)),
+        soci::use(from_ms, "from_ms"), soci::use(before_ms, "before_ms"), soci::into(at, ind);
+    return sql.got_data() && ind == soci::i_ok ? std::max(at, from_ms + 1) : before_ms;
+  };
+  return std::min(
+      {before_ms, end_for(finished_executions()), end_for(finished_standalone_tasks())});
 }
 
 std::optional<idempotency_key_record> soci_store::find_idempotency_key(const std::string& org_id,

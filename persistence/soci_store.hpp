@@ -68,6 +68,7 @@ public:
                                       int64_t limit) override;
 
   int64_t prune_streams(int64_t from_ms, int64_t before_ms) override;
+  int64_t prune_window_end(int64_t from_ms, int64_t before_ms, int64_t limit) override;
 
   /// Never matches an empty key.
   std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,

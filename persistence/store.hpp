@@ -66,6 +66,11 @@ public:
   /// Deletes the stream events (own and consolidated) of executions and standalone tasks that
   /// finished in [`from_ms`, `before_ms`); history is kept. Returns how many rows went.
   virtual int64_t prune_streams(int64_t from_ms, int64_t before_ms) = 0;
+  /// Returns the end of a window [`from_ms`, end) in which about `limit` executions and about
+  /// `limit` standalone tasks finished (more only when they finished in the same millisecond):
+  /// `before_ms` once what is left fits, and always > `from_ms`. Retention deletes in such
+  /// windows, so that no one transaction holds the writer for long.
+  virtual int64_t prune_window_end(int64_t from_ms, int64_t before_ms, int64_t limit) = 0;
   /// Returns what idempotency key `key` of `org_id` binds, unless it expired by `now_ms`.
   virtual std::optional<idempotency_key_record> find_idempotency_key(const std::string& org_id,
                                                                      const std::string& key,

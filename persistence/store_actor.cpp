@@ -262,10 +262,13 @@ writer_actor::behavior_type store_writer(writer_actor::stateful_pointer<writer_s
         return caf::ok_atom_v;
       },
       [=](release_atom, watch_atom, const std::string& tree) { self->state.watched.erase(tree); },
-      [=](expire_atom, caf::stream_atom, int64_t from_ms,
-          int64_t before_ms) -> caf::result<int64_t> {
-        return reply(guarded(*self->state.db,
-                             [&](store& s) { return s.prune_streams(from_ms, before_ms); }));
+      [=](expire_atom, caf::stream_atom, int64_t from_ms, int64_t before_ms,
+          int64_t limit) -> caf::result<int64_t> {
+        return reply(guarded(*self->state.db, [&](store& s) {
+          auto end = s.prune_window_end(from_ms, before_ms, limit);
+          s.prune_streams(from_ms, end);
+          return end;
+        }));
       },
   };
 }

@@ -34,8 +34,10 @@ using store_writer_actor = caf::typed_actor<
     caf::replies_to<watch_atom, std::string, stream_listener_actor>::with<caf::ok_atom>,
     /// Stops handing out the tree's events.
     caf::reacts_to<release_atom, watch_atom, std::string>,
-    /// Deletes the streams of what finished in [from ms, before ms); replies the rows removed.
-    caf::replies_to<expire_atom, caf::stream_atom, int64_t, int64_t>::with<int64_t>>;
+    /// Deletes the streams of what finished in [from ms, before ms), at most about `limit` (the
+    /// third number) executions and standalone tasks at a time; replies where it stopped: the
+    /// `from` of the next call, the `before` once everything is done.
+    caf::replies_to<expire_atom, caf::stream_atom, int64_t, int64_t, int64_t>::with<int64_t>>;
 
 /// Read access; not-found answers are `herald_errc::not_found` errors.
 using store_reader_actor = caf::typed_actor<

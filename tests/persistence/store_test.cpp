@@ -641,6 +641,32 @@ HERALD_STORE_TEST(load_active_brings_histories_and_tasks_in_bulk) {
              boost::test_tools::per_element());
 }
 
+// Retention deletes in windows of about `limit` finished executions (and standalone tasks), so
+// that a sweep over a large backlog holds the writer for one short transaction at a time.
+HERALD_STORE_TEST(prune_windows_bound_the_rows_of_one_transaction) {
+  auto s = db.open_migrated();
+  write_batch b;
+  for (int64_t i = 1; i <= 5; ++i) {
+    auto x = sample_workflow("done-" + std::to_string(i));
+    x.status = workflow_status::completed;
+    x.completed_ms = i * 1'000;
+    b.workflows.push_back(x);
+  }
+  for (int i = 1; i <= 3; ++i) {  // three finished in the same millisecond
+    auto x = sample_workflow("tie-" + std::to_string(i));
+    x.status = workflow_status::failed;
+    x.completed_ms = 7'000;
+    b.workflows.push_back(x);
+  }
+  commit_one(*s, b);
+  BOOST_TEST(s->prune_window_end(0, 10'000, 2) == 3'000);       // done-1 and done-2
+  BOOST_TEST(s->prune_window_end(3'000, 10'000, 2) == 5'000);   // done-3 and done-4
+  BOOST_TEST(s->prune_window_end(5'000, 10'000, 2) == 7'000);   // done-5 (the ties are next)
+  BOOST_TEST(s->prune_window_end(7'000, 10'000, 2) == 7'001);   // the ties at once
+  BOOST_TEST(s->prune_window_end(7'001, 10'000, 2) == 10'000);  // nothing left
+  BOOST_TEST(s->prune_window_end(0, 10'000, 100) == 10'000);    // everything fits
+}
+
 HERALD_STORE_TEST(idempotency_keys_bind_until_they_expire) {
   auto s = db.open_migrated();
   auto key = [](std::string org, std::string name, std::string wf, std::string task,
