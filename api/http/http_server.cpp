@@ -40,13 +40,15 @@ uint16_t http_server::start() {
   threads_.reserve(n);
   for (unsigned i = 0; i < n; ++i)
     threads_.emplace_back([this] {
-      // A handler that throws must not take the server down.
+      // A handler that throws must not take the server down, nor go unnoticed.
       for (;;) {
         try {
           ioc_.run();
           return;
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "herald http: handler failed: %s\n", e.what());
+          state_->note_handler_failure(e.what());
+        } catch (...) {
+          state_->note_handler_failure("not a std::exception");
         }
       }
     });

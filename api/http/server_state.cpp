@@ -61,13 +61,21 @@ void server_state::note_slow_subscriber(const std::string& stream_id, size_t que
             << std::endl;
 }
 
+void server_state::note_handler_failure(const char* what) {
+  auto n = ++handler_failures_;
+  std::cerr << "herald: BUG: an HTTP handler threw (" << what << "); its connection is dropped; "
+            << n << " so far" << std::endl;
+}
+
 std::string server_state::metrics_text() const {
   herald::metrics_text out;
   out.gauge("herald_sse_streams_open", "SSE connections open now.", streams_.open.load())
       .counter("herald_sse_slow_disconnects_total",
                "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load())
       .counter("herald_sse_idle_timeouts_total", "SSE streams ended after their idle timeout.",
-               streams_.idle_timeouts.load());
+               streams_.idle_timeouts.load())
+      .counter("herald_http_handler_failures_total",
+               "HTTP handlers that threw (a defect; see the log).", handler_failures_.load());
   for (const auto& source : metric_sources_)
     out.raw(source());
   return out.str();

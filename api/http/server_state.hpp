@@ -62,6 +62,11 @@ public:
   /// Counts and logs (stderr) a subscriber cut off for falling `queued_bytes` behind.
   void note_slow_subscriber(const std::string& stream_id, size_t queued_bytes);
 
+  /// Counts and logs (stderr, as a bug) a handler that threw: handlers report failures as error
+  /// codes, so an exception is a defect. The server goes on serving the other connections; the
+  /// test harness fails a test during which this was logged.
+  void note_handler_failure(const char* what);
+
   /// Returns the Prometheus text of `/_/metrics`.
   std::string metrics_text() const;
 
@@ -90,6 +95,7 @@ private:
   http_settings settings_;
   std::shared_ptr<authenticator> auth_;
   stream_counters streams_;
+  std::atomic<uint64_t> handler_failures_{0};
   std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving
   mutable std::shared_mutex mtx_;  ///< exclusive for `sessions_` and `stopped_` changes
   bool stopped_ = false;

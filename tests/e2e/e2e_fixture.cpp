@@ -143,6 +143,8 @@ e2e_fixture::e2e_fixture()
 e2e_fixture::~e2e_fixture() {
   BOOST_CHECK_MESSAGE(server.running(), "herald died during the test; its output:\n"
                                             << server.output_tail(80));
+  for (const auto& bug : server.take_bugs())
+    BOOST_ERROR("herald survived a defect during the test: " << bug);
 }
 
 std::string e2e_fixture::executions_path(const std::string& id) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace herald::test {
 
@@ -103,6 +104,11 @@ herald_process::~herald_process() {
   } catch (...) {
     // A destructor must not throw; the child is reaped either way.
   }
+}
+
+std::vector<std::string> herald_process::take_bugs() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return std::exchange(bugs_, {});
 }
 
 std::string herald_process::grpc_target() const {
@@ -224,6 +230,8 @@ void herald_process::read_loop(int fd) {
         org_id_ = line.substr(std::strlen("herald: default org default "));
       else if (starts_with(line, "herald: rehydrated "))
         rehydrated_ = std::atoi(line.c_str() + std::strlen("herald: rehydrated "));
+      else if (starts_with(line, "herald: BUG:"))
+        bugs_.push_back(line);
       lines_.push_back(std::move(line));
       while (lines_.size() > max_kept_lines)
         lines_.pop_front();

@@ -68,6 +68,8 @@ public:
   std::string output_tail(size_t max_lines = 60) const;
   /// Every line printed since the last start (bounded), for checks on the start-up banner.
   std::vector<std::string> lines() const;
+  /// The `herald: BUG:` lines printed since the last call (defects the server survived).
+  std::vector<std::string> take_bugs();
 
 private:
   /// Starts the child on `grpc_port` and `http_port` (0 = pick free ones).
@@ -82,6 +84,7 @@ private:
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<std::string> lines_;
+  std::vector<std::string> bugs_;
   bool eof_ = false;
   uint16_t grpc_port_ = 0;
   uint16_t http_port_ = 0;
