@@ -61,6 +61,12 @@ void engine_directory::remove_workflow(const std::string& id) {
   }
 }
 
+void engine_directory::remove_task(const std::string& id, const task_actor& handle) {
+  std::unique_lock<std::shared_mutex> guard{live_mtx_};
+  if (auto i = tasks_.find(id); i != tasks_.end() && i->second.handle == handle)
+    tasks_.erase(i);
+}
+
 workflow_actor engine_directory::workflow(const std::string& id) const {
   std::shared_lock<std::shared_mutex> guard{live_mtx_};
   if (auto i = workflows_.find(id); i != workflows_.end())

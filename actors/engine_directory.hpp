@@ -66,6 +66,9 @@ public:
 
   std::optional<live_task> task(const std::string& id) const;
 
+  /// Forgets task `id` if `handle` is still its live actor (a standalone task that passivates).
+  void remove_task(const std::string& id, const task_actor& handle);
+
   /// The org of the live workflow or task `id`, or "" when it is not live.
   std::string org_of(const std::string& id) const;
 

@@ -19,8 +19,10 @@ namespace {
 
 constexpr const char* deadline_error = "Task exceeded deadline";
 
-/// Private messages: check the worker's lease; the task's deadline passed.
-using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>>;
+/// Private messages: check the worker's lease; the task's deadline passed; a finished standalone
+/// task may leave memory.
+using task_impl = task_actor::extend<caf::reacts_to<lease_atom>, caf::reacts_to<deadline_atom>,
+                                     caf::reacts_to<passivate_atom>>;
 
 struct task_state {
   engine_context ctx;
@@ -34,7 +36,8 @@ struct task_state {
   /// stream data of this task). Until then its worker's signs of life elsewhere do not count:
   /// an attempt left RUNNING by the last run may never have reached its worker.
   bool attempt_seen = true;
-  claim_fence fence;  ///< the connections of this process's claims of the task
+  claim_fence fence;           ///< the connections of this process's claims of the task
+  int64_t last_change_ms = 0;  ///< of the last commit (`clock_ms`): a finished task passivates idle
 
   static inline const char* name = "task";
 };
@@ -136,6 +139,9 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
       .await(
           [=](caf::ok_atom) mutable {
             self->state.record = std::move(next);
+            self->state.last_change_ms = clock_ms(self);
+            if (is_terminal(self->state.record.status))
+              self->delayed_send(self, self->state.ctx.settings.passivate_after, passivate_atom_v);
             if (!events.empty())
               self->send(self->state.broadcaster, emit_atom_v, std::move(events));
             if (key)  // the store answers for the key from now on
@@ -230,6 +236,9 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
     if (st.record.status == task_status::running)
       arm_lease(self, st.attempt_seen ? ctx.settings.worker_lease
                                       : proof_window(ctx.settings.worker_lease));
+    st.last_change_ms = clock_ms(self);
+    if (!workflow && is_terminal(st.record.status))
+      self->delayed_send(self, ctx.settings.passivate_after, passivate_atom_v);
     if (st.record.timeout_ms > 0 && !is_terminal(st.record.status)) {
       auto due = st.record.created_ms + st.record.timeout_ms;
       self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(due - now_ms(), 0)},
@@ -420,6 +429,22 @@ static task_actor spawn_task_impl(caf::actor_system& sys, const engine_context& 
           if (is_terminal(self->state.record.status))
             return;
           fail_attempt(self, deadline_error, true, [](const caf::error&) {});
+        },
+        [=](passivate_atom) {
+          // A finished standalone task leaves memory once idle (a workflow's tasks leave with
+          // their workflow). Requests that still hold its handle find it gone and go through
+          // the registry, which loads it again from the store.
+          auto& st = self->state;
+          if (st.workflow || !is_terminal(st.record.status))
+            return;
+          auto left = st.last_change_ms + st.ctx.settings.passivate_after.count() - clock_ms(self);
+          if (left > 0) {
+            self->delayed_send(self, std::chrono::milliseconds{left}, passivate_atom_v);
+            return;
+          }
+          st.ctx.directory->remove_task(st.record.id, caf::actor_cast<task_actor>(self));
+          self->send_exit(st.broadcaster, caf::exit_reason::user_shutdown);
+          self->quit();
         },
     };
   });

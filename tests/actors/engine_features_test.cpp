@@ -668,6 +668,30 @@ BOOST_AUTO_TEST_CASE(a_task_left_running_by_the_last_run_needs_a_sign_of_its_own
   run();
 }
 
+// A finished standalone task leaves memory once idle; its row answers from the store, and a late
+// report is refused as for any finished task.
+BOOST_AUTO_TEST_CASE(a_finished_standalone_task_leaves_memory) {
+  submit_task_request req;
+  req.org_id = org_id;
+  req.kind = "echo";
+  req.input = "{}";
+  req.queue = "q";
+  auto submitted = call<submit_task_result>(registry, start_atom_v, task_atom_v, req);
+  BOOST_REQUIRE(submitted);
+  auto id = submitted->task.id;
+  BOOST_TEST(poll_task("w1").id == id);
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, id, std::string{"1"}, std::string{}));
+  BOOST_TEST(static_cast<bool>(directory->task(id)));
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(!directory->task(id));
+  auto row = call<task_record>(registry, caf::get_atom_v, task_atom_v, id);
+  BOOST_REQUIRE(row);
+  BOOST_TEST(row->status == task_status::completed);
+  auto late = call<caf::ok_atom>(registry, complete_atom_v, id, std::string{"2"}, std::string{});
+  BOOST_REQUIRE(!late);
+  BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
+}
+
 // -- consolidated streams ------------------------------------------------------------------------
 
 // A subscriber of the root's consolidated stream, there before any child exists, sees the root,
