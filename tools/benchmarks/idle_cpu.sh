@@ -21,27 +21,21 @@ done
 
 herald="${HERALD_BINARY:-$root/build/api/herald}"
 load="$root/build/tools/herald-load/herald-load"
+# shellcheck source=../lib/scratch_database.sh
+source "$root/tools/lib/scratch_database.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-idle.XXXXXX")"
-pg_dir=""
 herald_pid=""
 load_pid=""
 cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
   [ -n "$herald_pid" ] && kill "$herald_pid" 2>/dev/null || true
   wait 2>/dev/null || true
-  [ -n "$pg_dir" ] && bash "$root/scripts/stop-test-postgres.sh" "$pg_dir" >/dev/null 2>&1 || true
+  close_scratch_database
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-if [ "$backend" = postgresql ]; then
-  eval "$(bash "$root/scripts/start-test-postgres.sh" 2>/dev/null)"
-  pg_dir="$HERALD_TEST_POSTGRES_DIR"
-  database="$HERALD_TEST_POSTGRES_URL"
-else
-  database="$work/herald.db"
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+open_scratch_database "$backend" "$work"
 grpc_port="$(free_port)"
 http_port="$(free_port)"
 

@@ -23,27 +23,18 @@ while [ $# -gt 0 ]; do
 done
 
 herald="${HERALD_BINARY:-$root/build/api/herald}"
+# shellcheck source=../lib/scratch_database.sh
+source "$root/tools/lib/scratch_database.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-startup.XXXXXX")"
-pg_dir=""
 herald_pid=""
 cleanup() {
   [ -n "$herald_pid" ] && kill -9 "$herald_pid" 2>/dev/null || true
-  [ -n "$pg_dir" ] && bash "$root/scripts/stop-test-postgres.sh" "$pg_dir" >/dev/null 2>&1 || true
+  close_scratch_database
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-if [ "$backend" = postgresql ]; then
-  eval "$(bash "$root/scripts/start-test-postgres.sh" 2>/dev/null)"
-  pg_dir="$HERALD_TEST_POSTGRES_DIR"
-  database="$HERALD_TEST_POSTGRES_URL"
-  sql() { psql -qtA "$database" -c "$1"; }
-else
-  database="$work/herald.db"
-  sql() { sqlite3 "$database" "$1"; }
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+open_scratch_database "$backend" "$work"
 http_port="$(free_port)"
 
 # Starts herald and sets `elapsed_ms` to the milliseconds until it answers a request that reads

@@ -42,8 +42,9 @@ esac
 
 herald="$root/build/api/herald"
 load="$root/build/tools/herald-load/herald-load"
+# shellcheck source=../lib/scratch_database.sh
+source "$root/tools/lib/scratch_database.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-drill.XXXXXX")"
-pg_dir=""
 herald_pid=""
 cleanup() {
   [ -n "$herald_pid" ] && kill -9 "$herald_pid" 2>/dev/null || true
@@ -51,22 +52,12 @@ cleanup() {
     echo "fault-drill: kept $work${pg_dir:+ and PostgreSQL in $pg_dir ($database)}" >&2
     return
   fi
-  [ -n "$pg_dir" ] && bash "$root/scripts/stop-test-postgres.sh" "$pg_dir" >/dev/null 2>&1 || true
+  close_scratch_database
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-if [ "$backend" = postgresql ]; then
-  eval "$(bash "$root/scripts/start-test-postgres.sh")"
-  pg_dir="$HERALD_TEST_POSTGRES_DIR"
-  database="$HERALD_TEST_POSTGRES_URL"
-  sql() { psql -qtA "$database" -c "$1"; }
-else
-  database="$work/herald.db"
-  sql() { sqlite3 "$database" "$1"; }
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+open_scratch_database "$backend" "$work"
 grpc_port="$(free_port)"
 http_port="$(free_port)"
 key="herald_sk_drill_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -91,13 +82,6 @@ start_herald
   -s one-task -c "$concurrency" -d "$duration" --drain-timeout 120 --quiet \
   --json "$work/report.json" > "$work/load.log" 2>&1 &
 load_pid=$!
-
-# Runs a command as the owner of the throwaway PostgreSQL.
-as_postgres() {
-  if [ "$(id -un)" = postgres ]; then "$@";
-  elif [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@";
-  else sudo -u postgres -- "$@"; fi
-}
 
 # Returns once herald answers a request that reads the database.
 wait_served() {
