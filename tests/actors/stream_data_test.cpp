@@ -50,7 +50,8 @@ BOOST_AUTO_TEST_CASE(data_that_queues_up_shares_one_commit_in_arrival_order) {
   }
   BOOST_TEST(commits() - before < 20u);
   // The completion that follows comes after every token of the stream.
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
   std::vector<std::string> tokens;
   int64_t offset = 0;
   int64_t completed_at = 0;
@@ -76,7 +77,8 @@ BOOST_AUTO_TEST_CASE(data_queued_before_a_step_goes_first_in_the_steps_commit) {
   // A token and the completion arrive together (a worker that does not wait for the ack).
   auto token = call_async<caf::ok_atom>(registry, emit_atom_v,
                                         task_stream_data{task_id, id, "token", R"({"n":1})"});
-  auto done = call_async<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{});
+  auto done = call_async<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"},
+                                       std::string{});
   run();
   BOOST_REQUIRE(token->has_value() && done->has_value());
   BOOST_TEST(static_cast<bool>(**token));

@@ -62,7 +62,8 @@ BOOST_AUTO_TEST_CASE(task_completion_resumes_a_waiting_workflow) {
   BOOST_TEST(task.id == task_id);
   BOOST_TEST(task.execution_count == 1);
   BOOST_TEST(task.status == task_status::running);
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{R"({"r":2})"}, std::string{}));
+  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{R"({"r":2})"},
+                                   std::string{}));
   BOOST_TEST(get(id).status == workflow_status::pending);
   auto hist = history(id);
   BOOST_TEST(types(hist)
@@ -84,10 +85,12 @@ BOOST_AUTO_TEST_CASE(completion_while_running_is_not_lost) {
   BOOST_REQUIRE(submit(id, {schedule(a), schedule(b)}, reported_status::suspended));
   auto t1 = poll_task();
   auto t2 = poll_task();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, t1.id, std::string{"1"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, t1.id, std::string{"1"}, std::string{}));
   BOOST_TEST(get(id).status == workflow_status::pending);
   poll_workflow();  // RUNNING again
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, t2.id, std::string{"2"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, t2.id, std::string{"2"}, std::string{}));
   BOOST_TEST(get(id).status == workflow_status::running);
   // The worker did not see the second completion and suspends (FFI style: no command).
   BOOST_REQUIRE(submit(id, {}, reported_status::suspended));
@@ -108,7 +111,8 @@ BOOST_AUTO_TEST_CASE(ten_parallel_tasks_completing_in_random_order) {
   std::shuffle(tasks.begin(), tasks.end(), std::mt19937{42});
   size_t seen = 0;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, tasks[i].id, std::to_string(i), std::string{}));
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, tasks[i].id, std::to_string(i),
+                                     std::string{}));
     // Like an SDK: whenever the workflow is ready, run it; it suspends until all are done.
     auto rec = get(id);
     if (rec.status == workflow_status::pending) {
@@ -137,8 +141,8 @@ BOOST_AUTO_TEST_CASE(failed_attempts_are_retried_then_fail_for_good) {
     auto t = poll_task();
     BOOST_TEST(t.id == task_id);
     BOOST_TEST(t.execution_count == attempt);
-    BOOST_REQUIRE(
-        call<caf::ok_atom>(registry, fail_atom_v, task_id, "boom " + std::to_string(attempt), std::string{}));
+    BOOST_REQUIRE(call<caf::ok_atom>(registry, fail_atom_v, task_id,
+                                     "boom " + std::to_string(attempt), std::string{}));
     if (attempt < 3)
       BOOST_TEST(get(id).status == workflow_status::waiting);
   }
@@ -272,7 +276,8 @@ BOOST_AUTO_TEST_CASE(stream_offsets_and_late_subscribers) {
   poll_task();
   BOOST_REQUIRE(call<caf::ok_atom>(registry, emit_atom_v,
                                    task_stream_data{task_id, id, "token", R"({"text":"hi"})"}));
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
   auto events = early->events();
   strings names;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -346,7 +351,8 @@ BOOST_AUTO_TEST_CASE(replay_is_paced_by_the_subscriber) {
   for (size_t i = 0; i < got.size(); ++i)
     BOOST_TEST(got[i].offset == static_cast<int64_t>(i + 1));
   // Live events reach it too: it was never dropped.
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"{}"}, std::string{}));
   BOOST_TEST(slow->events().size() == all->events().size());
 }
 
@@ -445,7 +451,8 @@ BOOST_AUTO_TEST_CASE(a_cancelled_timer_never_fires) {
   BOOST_REQUIRE(
       submit(id, {start_timer("t", 5000), schedule(task_id)}, reported_status::suspended));
   poll_task();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
   poll_workflow();
   BOOST_REQUIRE(submit(id, {cancel_timer("t")}, reported_status::suspended));
   advance(std::chrono::seconds(10));
@@ -462,7 +469,8 @@ BOOST_AUTO_TEST_CASE(a_timer_that_fires_while_running_is_not_lost) {
   BOOST_REQUIRE(
       submit(id, {start_timer("t", 1000), schedule(task_id)}, reported_status::suspended));
   poll_task();
-  BOOST_REQUIRE(call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, complete_atom_v, task_id, std::string{"1"}, std::string{}));
   poll_workflow();  // RUNNING
   advance(std::chrono::seconds(1));
   BOOST_TEST(get(id).status == workflow_status::running);
