@@ -62,6 +62,15 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "gRPC port for workers and clients (0 = pick a free one)")  //
       ("http-threads", po::value(&cfg.http.io_threads)->default_value(cfg.http.io_threads),
        "threads serving HTTP and SSE connections")  //
+      ("http-max-connections",
+       po::value(&cfg.http.connections.max_total)->default_value(cfg.http.connections.max_total),
+       "HTTP connections open at once, SSE streams included; at the cap the oldest idle one is "
+       "closed, or a new one gets 503 (0 = three quarters of the open files limit)")  //
+      ("http-max-connections-per-address",
+       po::value(&cfg.http.connections.max_per_address)
+           ->default_value(cfg.http.connections.max_per_address),
+       "HTTP connections from one client address; at the cap its oldest idle one is closed, or a "
+       "new one gets 429 (0 = half of --http-max-connections)")  //
       ("http-port", po::value(&http_port)->default_value(http_port),
        "HTTP port for REST and SSE (0 = pick a free one)")  //
       ("sse-keep-alive-seconds", po::value(&keep_alive_s)->default_value(keep_alive_s),

@@ -11,6 +11,7 @@
 
 #include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
+#include "api/http/connection_limits.hpp"
 #include "api/http/net.hpp"
 
 namespace herald {
@@ -30,6 +31,7 @@ struct http_settings {
   size_t sse_queue_bytes = 1 << 20;      ///< unsent bytes after which an SSE subscriber is cut off
   int retry_ms = 2000;                   ///< SSE `retry:` hint
   unsigned io_threads = 2;               ///< threads running the io_context
+  connection_limit_settings connections;  ///< zeros are derived from the open files limit
 };
 
 /// The HTTP server: REST under `/api/orgs/{slug}`, SSE streams, `/_/health`. Every request becomes

@@ -22,8 +22,9 @@ std::optional<int64_t> cursor(const std::optional<std::string>& text) {
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_state> state)
-    : stream_(std::move(socket)), state_(std::move(state)) {
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_state> state,
+                           std::shared_ptr<connection_limits::slot> slot)
+    : stream_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {
   // nop
 }
 
@@ -48,12 +49,18 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(state_->settings().max_body_bytes);
   req_ = {};
+  awaiting_request_ = true;
+  slot_->idle([weak = weak_from_this(), state = state_] {
+    state->post_to(weak, [](http_session& self) { self.evict(); });
+  });
   stream_.expires_after(state_->settings().request_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
 void http_session::on_header(beast::error_code ec, size_t) {
+  awaiting_request_ = false;
+  slot_->busy();
   if (ec) {
     fail_read(ec);
     return;
@@ -167,6 +174,11 @@ void http_session::close() {
   stream_.close();
   // Every caller holds a strong reference, so this is never the last one.
   state_->leave(this);
+}
+
+void http_session::evict() {
+  if (awaiting_request_)
+    close();
 }
 
 // -- engine requests ----------------------------------------------------------
@@ -493,8 +505,8 @@ void http_session::open_stream(stream_request request) {
     return;
   // This session ends here; the connection lives on in the SSE session.
   closed_ = true;
-  auto sse = std::make_shared<sse_session>(std::move(stream_), state_, std::move(request),
-                                           req_.version());
+  auto sse = std::make_shared<sse_session>(std::move(stream_), state_, std::move(slot_),
+                                           std::move(request), req_.version());
   state_->leave(this);
   sse->run();
 }

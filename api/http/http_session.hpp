@@ -20,7 +20,9 @@ namespace herald {
 /// the connection's strand only; replies from the engine are posted back to it.
 class http_session : public closable_session, public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_state> state);
+  /// `slot` is the connection's place under the server's connection caps.
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> state,
+               std::shared_ptr<connection_limits::slot> slot);
 
   /// Starts reading on the connection's strand.
   void run();
@@ -49,6 +51,8 @@ private:
   void send_error(const caf::error& err);
   void on_write(bool close, beast::error_code ec, size_t);
   void close();
+  /// Closes the connection if it still waits for a request (it was evicted to make room).
+  void evict();
 
   /// Sends one request to the registry; `on_reply(*this, reply)` runs on the strand. Errors are
   /// answered with `send_error` unless `on_error(*this, err)` is given and returns true.
@@ -116,6 +120,10 @@ private:
   request req_;
   std::shared_ptr<response> res_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
+  /// The connection's place under the caps, freed when the session goes (its aborted operations
+  /// complete at once after a close); handed to the SSE session, if one takes the connection.
+  std::shared_ptr<connection_limits::slot> slot_;
+  bool awaiting_request_ = false;  ///< idle: reading the header of the next request
   bool closed_ = false;
   caller caller_;  ///< of the current request, once `authorize` accepted it
 };

@@ -12,7 +12,10 @@ closable_session::~closable_session() {
 
 server_state::server_state(engine_client engine, http_settings settings,
                            std::shared_ptr<authenticator> auth)
-    : engine_(std::move(engine)), settings_(std::move(settings)), auth_(std::move(auth)) {
+    : engine_(std::move(engine)),
+      settings_(std::move(settings)),
+      auth_(std::move(auth)),
+      connections_(std::make_shared<connection_limits>(settings_.connections)) {
   // nop
 }
 
@@ -69,6 +72,23 @@ void server_state::note_handler_failure(const char* what) {
 
 std::string server_state::metrics_text() const {
   herald::metrics_text out;
+  const auto& caps = *connections_;
+  out.gauge("herald_http_connections_open", "HTTP connections open now, SSE streams included.",
+            static_cast<double>(caps.open()))
+      .gauge("herald_http_connections_max", "The cap on open HTTP connections.",
+             static_cast<double>(caps.settings().max_total))
+      .gauge("herald_http_connections_per_address_max",
+             "The cap on open HTTP connections from one client address.",
+             static_cast<double>(caps.settings().max_per_address))
+      .counter("herald_http_connections_evicted_total",
+               "Idle HTTP connections closed to make room for a new one at a cap.",
+               static_cast<double>(caps.evicted()))
+      .counter("herald_http_connections_refused_total",
+               "New HTTP connections refused at the total cap (503), none being idle.",
+               static_cast<double>(caps.refused(connection_limits::refusal::total)))
+      .counter("herald_http_connections_refused_per_address_total",
+               "New HTTP connections refused at the per-address cap (429), none being idle.",
+               static_cast<double>(caps.refused(connection_limits::refusal::per_address)));
   out.gauge("herald_sse_streams_open", "SSE connections open now.", streams_.open.load())
       .counter("herald_sse_slow_disconnects_total",
                "SSE subscribers disconnected for falling behind.", streams_.slow_disconnects.load())

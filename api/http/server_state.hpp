@@ -12,6 +12,7 @@
 
 #include "api/authenticator.hpp"
 #include "api/engine_client.hpp"
+#include "api/http/connection_limits.hpp"
 #include "api/http/http_server.hpp"
 #include "api/http/net.hpp"
 
@@ -38,6 +39,7 @@ public:
   const registry_actor& registry() const { return engine_.registry; }
   const http_settings& settings() const { return settings_; }
   authenticator& auth() const { return *auth_; }
+  connection_limits& connections() const { return *connections_; }
 
   /// Keeps `session` alive until `leave`; returns false (and keeps nothing) once stopped.
   bool join(std::shared_ptr<closable_session> session);
@@ -94,6 +96,7 @@ private:
   engine_client engine_;
   http_settings settings_;
   std::shared_ptr<authenticator> auth_;
+  std::shared_ptr<connection_limits> connections_;
   stream_counters streams_;
   std::atomic<uint64_t> handler_failures_{0};
   std::vector<std::function<std::string()>> metric_sources_;  ///< fixed once serving

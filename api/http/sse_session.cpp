@@ -17,9 +17,11 @@ const shared_frame& keep_alive_frame() {
 }  // namespace
 
 sse_session::sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-                         stream_request request, unsigned version)
+                         std::shared_ptr<connection_limits::slot> slot, stream_request request,
+                         unsigned version)
     : stream_(std::move(stream)),
       state_(std::move(state)),
+      slot_(std::move(slot)),
       request_(std::move(request)),
       chunked_(version >= 11),
       res_(http::status::ok, version),

@@ -32,8 +32,10 @@ struct stream_request {
 class sse_session : public closable_session, public std::enable_shared_from_this<sse_session> {
 public:
   /// `version` is the HTTP version of the request (11 = HTTP/1.1); events are chunked from 1.1 on.
+  /// `slot` is the connection's place under the connection caps, held until the stream closes.
   sse_session(beast::tcp_stream&& stream, std::shared_ptr<server_state> state,
-              stream_request request, unsigned version);
+              std::shared_ptr<connection_limits::slot> slot, stream_request request,
+              unsigned version);
 
   /// Writes the response header and the `retry:` hint, then subscribes. Call on the strand.
   void run();
@@ -78,6 +80,7 @@ private:
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_state> state_;
+  std::shared_ptr<connection_limits::slot> slot_;
   /// Tells the registry to stop delivering to this session's sink.
   void unsubscribe();
 

@@ -113,8 +113,12 @@ for backend in $backends; do
     if [ "$scenario" = idle-streams ]; then
       run "$backend-idle-streams-10k" --spawn "$backend" --scenario idle-streams \
         --idle-workflows 100 --subscribers 100 --duration 20
+      # All streams come from one address: lift the connection caps (by default three quarters of
+      # the open files limit, half of that per address) to what the descriptors allow.
       run "$backend-idle-streams-max" --spawn "$backend" --scenario idle-streams \
-        --idle-workflows 100 --subscribers 199 --duration 20
+        --idle-workflows 100 --subscribers 199 --duration 20 \
+        --herald-arg=--http-max-connections=19950 \
+        --herald-arg=--http-max-connections-per-address=19950
       continue
     fi
     if [ "$scenario" = timer-lateness ]; then
