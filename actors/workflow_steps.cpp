@@ -126,6 +126,45 @@ std::string initiated_name(const change& c, const std::string& id) {
   return {};
 }
 
+/// `row` cancelled at `ts` because its execution completed without it: no worker runs it again.
+task_record abandoned(task_record row, int64_t ts) {
+  row.status = task_status::cancelled;
+  row.error = "the workflow execution completed without awaiting this task";
+  row.worker_id.clear();
+  row.completed_ms = ts;
+  return row;
+}
+
+/// A completed execution no longer waits for its tasks: those no worker has started are cancelled
+/// with it, so that nothing is left to run for nobody (and the execution can leave memory).
+/// Their TASK_CANCELLED stream events go before the stream event at `end_at` (the completion);
+/// the history ends with WORKFLOW_COMPLETED. Tasks running now finish on their own, but are not
+/// run again (see `apply_task_transition`). A failed execution keeps its tasks: a retry may
+/// await them.
+void abandon_unstarted_tasks(const workflow_data& data, change& c, size_t end_at) {
+  auto ts = c.record.updated_ms;
+  std::vector<stream_event> events;
+  for (auto& row : c.tasks)
+    if (row.status == task_status::pending) {
+      row = abandoned(std::move(row), ts);
+      events.push_back(task_state_event("TASK_CANCELLED", row, ts));
+    }
+  c.new_tasks.clear();  // cancelled before they ran: no actors for them
+  for (const auto& id : data.task_order) {
+    const auto& row = data.tasks.at(id);
+    bool in_change = false;
+    for (const auto& changed : c.tasks)
+      in_change = in_change || changed.id == id;
+    if (row.status != task_status::pending || in_change)
+      continue;
+    auto cancelled = abandoned(row, ts);
+    events.push_back(task_state_event("TASK_CANCELLED", cancelled, ts));
+    c.tasks.push_back(cancelled);
+    c.ended_tasks.push_back(std::move(cancelled));
+  }
+  c.insert_stream(end_at, std::move(events));
+}
+
 /// Ends the execution as CANCELLED in `c`: its open tasks are cancelled, its timers disarmed,
 /// its running children asked to cancel. Called on a change whose other effects (e.g. a last
 /// command batch) are already in it.
@@ -383,17 +422,18 @@ void change::emit(stream_event ev) {
   stream.push_back(std::move(ev));
 }
 
-void change::prepend_stream(std::vector<stream_event> events) {
+void change::insert_stream(size_t at, std::vector<stream_event> events) {
   if (events.empty())
     return;
-  auto base = record.stream_offset - static_cast<int64_t>(stream.size());
+  at = std::min(at, stream.size());
+  auto base = record.stream_offset - static_cast<int64_t>(stream.size() - at);
   for (auto& ev : events)
     ev.offset = ++base;
-  for (auto& ev : stream)
-    ev.offset = ++base;
+  for (size_t i = at; i < stream.size(); ++i)
+    stream[i].offset = ++base;
   record.stream_offset = base;
-  stream.insert(stream.begin(), std::make_move_iterator(events.begin()),
-                std::make_move_iterator(events.end()));
+  stream.insert(stream.begin() + static_cast<std::ptrdiff_t>(at),
+                std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
 }
 
 void change::emit_workflow(std::string_view name, std::string_view suspend_type) {
@@ -637,6 +677,7 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
   auto& rec = c.record;
   auto ts = rec.updated_ms;
   bool terminal = false;
+  size_t end_at = 0;  ///< index of the stream event of a completion
   bool cancelled = false;
   std::string cancel_reason;
   bool suspend = req.status == reported_status::suspended;
@@ -700,6 +741,7 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
         rec.completed_ms = ts;
         rec.worker_id.clear();
         c.append("WORKFLOW_COMPLETED", json_object{}.raw("output", rec.output).str());
+        end_at = c.stream.size();
         c.emit_workflow("WORKFLOW_COMPLETED");
         break;
       case command_type::fail_workflow:
@@ -855,12 +897,17 @@ change apply_commands(const workflow_data& data, const submit_request& req) {
     finish_cancel(data, c, cancel_reason);
     return c;
   }
-  if (!terminal && data.record.status == workflow_status::cancelling) {
+  if (terminal) {
+    if (rec.status == workflow_status::completed)
+      abandon_unstarted_tasks(data, c, end_at);
+    return c;
+  }
+  if (data.record.status == workflow_status::cancelling) {
     // The worker went on although cancellation was requested: it ends now.
     finish_cancel(data, c, data.record.error);
     return c;
   }
-  if (!terminal && suspend) {
+  if (suspend) {
     rec.status = workflow_status::waiting;
     rec.worker_id.clear();
     c.append("WORKFLOW_SUSPENDED", json_object{}.string("reason", suspend_reason).str());
@@ -939,6 +986,13 @@ change apply_task_transition(const workflow_data& data, task_transition what,
   // The task's own state event first, then the WORKFLOW_RESUMED it causes.
   for (auto& ev : task_stream_events(what, row, c.record.updated_ms))
     c.emit(std::move(ev));
+  if (c.record.status == workflow_status::completed && row.status == task_status::pending) {
+    // Its attempt failed or was given back after the execution had completed: not run again.
+    auto& ended = c.tasks.front();
+    ended = abandoned(std::move(ended), c.record.updated_ms);
+    c.emit(task_state_event("TASK_CANCELLED", ended, c.record.updated_ms));
+    c.ended_tasks.push_back(ended);
+  }
   if (what == task_transition::completed || what == task_transition::failed
       || what == task_transition::cancelled)
     wake(c);

@@ -107,7 +107,11 @@ struct change {
 
   /// Puts `events` before the stream events of this step, in order: they take the next offsets
   /// and this step's own events move up.
-  void prepend_stream(std::vector<stream_event> events);
+  void prepend_stream(std::vector<stream_event> events) { insert_stream(0, std::move(events)); }
+
+  /// Puts `events` before this step's stream event number `at` (0-based), renumbering the
+  /// offsets from there on.
+  void insert_stream(size_t at, std::vector<stream_event> events);
 
   /// Emits a workflow state event (WorkflowSnapshot) of the draft record.
   void emit_workflow(std::string_view name, std::string_view suspend_type = {});

@@ -692,6 +692,71 @@ BOOST_AUTO_TEST_CASE(a_finished_standalone_task_leaves_memory) {
   BOOST_TEST(error_code(late.error()) == herald_errc::failed_precondition);
 }
 
+// A completed execution awaits nothing: the tasks no worker started are cancelled with it (row and
+// stream, before WORKFLOW_COMPLETED; the history ends with the completion), nobody can claim
+// them, and the execution leaves memory instead of waiting for them for ever.
+BOOST_AUTO_TEST_CASE(a_completed_execution_cancels_the_tasks_nobody_started) {
+  auto id = start("fire-and-forget");
+  auto sink = std::make_shared<test::recording_sink>();
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, caf::subscribe_atom_v, id, int64_t{0}, event_sink_ptr{sink}));
+  poll_workflow();
+  auto early = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(early)}, reported_status::suspended));
+  BOOST_REQUIRE(call<int64_t>(registry, signal_atom_v, signal_request{org_id, id, "go", "1"}));
+  poll_workflow();
+  auto late = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(late), complete("1")}, reported_status::completed));
+  for (const auto& task_id : {early, late}) {
+    auto row = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+    BOOST_REQUIRE(row);
+    BOOST_TEST(row->status == task_status::cancelled);
+    BOOST_TEST(row->error.find("completed") != std::string::npos);
+  }
+  auto types = history_types(id);
+  BOOST_TEST(types.back() == "WORKFLOW_COMPLETED");
+  BOOST_TEST(count(types, "TASK_CANCELLED") == 0u);
+  strings names;
+  auto events = sink->events();
+  for (size_t i = 0; i < events.size(); ++i) {
+    BOOST_TEST(events[i].offset == static_cast<int64_t>(i + 1));
+    names.push_back(events[i].name);
+  }
+  BOOST_REQUIRE(!names.empty());
+  BOOST_TEST(names.back() == "WORKFLOW_COMPLETED");
+  BOOST_TEST(count(names, "TASK_CANCELLED") == 2u);
+  auto claim = call<task_record>(directory->task(early)->handle, claim_atom_v, std::string{"w1"},
+                                 std::string{});
+  BOOST_TEST(!claim);
+  BOOST_TEST(static_cast<bool>(directory->workflow(id)));
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(!directory->workflow(id));
+}
+
+// A task that was running when its execution completed finishes on its own, but an attempt that
+// fails then is not retried for nobody: the task ends CANCELLED and the execution leaves memory.
+BOOST_AUTO_TEST_CASE(a_task_of_a_completed_execution_is_not_run_again) {
+  auto id = start("fire-and-forget");
+  poll_workflow();
+  auto task_id = make_uuid();
+  BOOST_REQUIRE(submit(id, {schedule(task_id)}, reported_status::suspended));
+  BOOST_TEST(poll_task("w1").id == task_id);
+  BOOST_REQUIRE(call<int64_t>(registry, signal_atom_v, signal_request{org_id, id, "go", "1"}));
+  poll_workflow();
+  BOOST_REQUIRE(submit(id, {complete("1")}, reported_status::completed));
+  auto running = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(running);
+  BOOST_TEST(running->status == task_status::running);
+  BOOST_REQUIRE(
+      call<caf::ok_atom>(registry, fail_atom_v, task_id, std::string{"flaky"}, std::string{}));
+  auto ended = call<task_record>(registry, caf::get_atom_v, task_atom_v, task_id);
+  BOOST_REQUIRE(ended);
+  BOOST_TEST(ended->status == task_status::cancelled);
+  BOOST_TEST(history_types(id).back() == "WORKFLOW_COMPLETED");
+  advance(std::chrono::seconds(61));
+  BOOST_TEST(!directory->workflow(id));
+}
+
 // -- consolidated streams ------------------------------------------------------------------------
 
 // A subscriber of the root's consolidated stream, there before any child exists, sees the root,
