@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Herald needs to build, run and test. Idempotent: does nothing
 # when everything is present. With --test also what only the tests need: Chromium for the
-# browser test, and Node.js with npm when the machine has none (Debian's; a newer one that is
-# already installed is kept).
+# browser test, clang for the fuzz targets, and Node.js with npm when the machine has none
+# (Debian's; a newer one that is already installed is kept). With --fuzz only clang.
 set -euo pipefail
 
 packages=(
@@ -15,6 +15,11 @@ packages=(
   libbenchmark-dev
   postgresql curl
 )
+
+# The libFuzzer targets (scripts/fuzz.sh) build with clang and its runtime.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing (Chromium and the browser test's npm packages
 # too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
-# PostgreSQL) with ctest. Extra arguments are passed to ctest, e.g. bash scripts/test.sh -R persistence
+# PostgreSQL) with ctest, then runs each libFuzzer target for 30 s (HERALD_FUZZ_SECONDS; 0 skips
+# them). Extra arguments are passed to ctest, e.g. bash scripts/test.sh -R persistence
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,4 +43,9 @@ setsid ctest --test-dir build --output-on-failure -j1 "$@" &
 ctest_pid=$!
 wait "$ctest_pid" || status=$?
 ctest_pid=""
+
+# The libFuzzer targets, 30 s each from their committed seeds (a clang build of their sources).
+if [ "${HERALD_FUZZ_SECONDS:-30}" != 0 ]; then
+  bash scripts/fuzz.sh --seconds "${HERALD_FUZZ_SECONDS:-30}" || status=1
+fi
 exit "$status"

@@ -2,17 +2,23 @@
 # Fault drill: a fault in the middle of a herald-load run, then a check that nothing was lost.
 #   --fault kill9         kill -9 herald and restart it on the same database and ports;
 #   --fault pg-fast       restart PostgreSQL (pg_ctl restart -m fast) under a running herald;
-#   --fault pg-immediate  the same with -m immediate (a crash of the database: WAL recovery).
+#   --fault pg-immediate  the same with -m immediate (a crash of the database: WAL recovery);
+#   --fault disk-full     SQLite on a small tmpfs (needs root to mount it) that is filled up for
+#                         --hold seconds, then freed: herald must refuse writes with a clear
+#                         error, stay up, not corrupt the file, and go on by itself.
 # Prints one verdict line:
 #   fault-drill: PASS|FAIL fault=F completed=N errors=E violations=V stuck_workflows=W
 #                stuck_tasks=T serve_again_ms=M
 # PASS means every workflow herald-load started completed (its full verification found nothing
 # lost, duplicated or out of order) and nothing is left unfinished in the database.
-# serve_again_ms: from the restart (of herald, or of PostgreSQL once it accepts connections) to
-# herald's first answer from the database.
+# serve_again_ms: from the restart (of herald, or of PostgreSQL once it accepts connections, or
+# the disk freed) to herald's first answer from the database.
+# disk-full adds: full_errors (herald log lines saying the disk was full), integrity (SQLite's
+# PRAGMA integrity_check afterwards) and alive (herald kept running while the disk was full).
 #
 # Usage: bash tools/drills/fault_drill.sh [--fault kill9|pg-fast|pg-immediate]
 #        [--backend postgresql|sqlite] [--concurrency 64] [--duration 20] [--fault-after 8]
+#        [--hold 5]
 # Needs a build (bash scripts/build.sh); starts its own throwaway PostgreSQL for postgresql.
 # HERALD_DRILL_KEEP=1 keeps the work directory (logs, report) and the database for a post-mortem.
 set -euo pipefail
@@ -23,6 +29,7 @@ backend=postgresql
 concurrency=64
 duration=20
 fault_after=8
+hold=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --fault) fault="$2"; shift 2 ;;
@@ -30,6 +37,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --fault-after) fault_after="$2"; shift 2 ;;
+    --hold) hold="$2"; shift 2 ;;
     *) echo "fault_drill.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +45,7 @@ case "$fault" in
   kill9) ;;
   pg-fast|pg-immediate)
     [ "$backend" = postgresql ] || { echo "fault_drill.sh: $fault needs --backend postgresql" >&2; exit 2; } ;;
+  disk-full) backend=sqlite ;;
   *) echo "fault_drill.sh: unknown fault $fault" >&2; exit 2 ;;
 esac
 
@@ -46,8 +55,13 @@ load="$root/build/tools/herald-load/herald-load"
 source "$root/tools/lib/scratch_database.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-drill.XXXXXX")"
 herald_pid=""
+disk=""
 cleanup() {
-  [ -n "$herald_pid" ] && kill -9 "$herald_pid" 2>/dev/null || true
+  if [ -n "$herald_pid" ]; then
+    kill -9 "$herald_pid" 2>/dev/null || true
+    wait "$herald_pid" 2>/dev/null || true
+  fi
+  if [ -n "$disk" ] && [ -z "${HERALD_DRILL_KEEP:-}" ]; then umount "$disk" 2>/dev/null || true; fi
   if [ -n "${HERALD_DRILL_KEEP:-}" ]; then
     echo "fault-drill: kept $work${pg_dir:+ and PostgreSQL in $pg_dir ($database)}" >&2
     return
@@ -58,6 +72,14 @@ cleanup() {
 trap cleanup EXIT
 
 open_scratch_database "$backend" "$work"
+if [ "$fault" = disk-full ]; then
+  # A disk of its own, small enough to fill in a moment but ample for the run.
+  disk="$work/disk"
+  mkdir -p "$disk"
+  mount -t tmpfs -o size=256m tmpfs "$disk" \
+    || { echo "fault_drill.sh: disk-full needs root to mount a tmpfs" >&2; disk=""; exit 2; }
+  database="$disk/herald.db"
+fi
 grpc_port="$(free_port)"
 http_port="$(free_port)"
 key="herald_sk_drill_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -96,7 +118,15 @@ wait_served() {
 }
 
 sleep "$fault_after"
-if [ "$fault" = kill9 ]; then
+alive=""
+if [ "$fault" = disk-full ]; then
+  dd if=/dev/zero of="$disk/filler" bs=1M status=none 2>/dev/null || true
+  sleep "$hold"
+  alive=yes
+  kill -0 "$herald_pid" 2>/dev/null || alive=no
+  rm -f "$disk/filler"
+  before=$(date +%s%N)
+elif [ "$fault" = kill9 ]; then
   kill -9 "$herald_pid"
   wait "$herald_pid" 2>/dev/null || true
   before=$(date +%s%N)
@@ -125,14 +155,23 @@ EOF
 stuck_workflows=$(sql "SELECT COUNT(*) FROM workflow_execution WHERE status NOT IN ('COMPLETED','FAILED','CANCELLED')")
 stuck_tasks=$(sql "SELECT COUNT(*) FROM task_execution WHERE status NOT IN ('COMPLETED','FAILED','CANCELLED')")
 
+extra=""
 verdict=PASS
+if [ "$fault" = disk-full ]; then
+  full_errors=$(grep -ci "disk is full" "$work/herald.log" || true)
+  integrity=$(sql "PRAGMA integrity_check")
+  extra=" full_errors=$full_errors integrity=$integrity alive=$alive"
+  if [ "$integrity" != ok ] || [ "$alive" != yes ] || [ "$full_errors" = 0 ]; then
+    verdict=FAIL
+  fi
+fi
 if [ "$completed" -le 0 ] || [ "$violations" != 0 ] || [ "$stuck_workflows" != 0 ] \
    || [ "$stuck_tasks" != 0 ]; then
   verdict=FAIL
 fi
 echo "fault-drill: $verdict fault=$fault backend=$backend completed=$completed errors=$errors" \
   "violations=$violations stuck_workflows=$stuck_workflows stuck_tasks=$stuck_tasks" \
-  "serve_again_ms=$serve_again_ms load_exit=$load_status"
+  "serve_again_ms=$serve_again_ms load_exit=$load_status$extra"
 if [ "$verdict" = FAIL ]; then
   echo "--- herald-load output (tail)" >&2
   tail -30 "$work/load.log" >&2
