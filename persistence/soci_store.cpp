@@ -1215,4 +1215,15 @@ log_page soci_store::list_logs(const log_query& query) {
   return page;
 }
 
+bool is_storage_full(const std::exception& e) {
+  if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e))
+    return (lite->result() & 0xff) == 13;  // SQLITE_FULL, also in its extended codes
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e))
+    return pg->sqlstate() == "53100";  // disk_full
+  // SOCI reports some failures (e.g. of COMMIT) with the backend's text only.
+  std::string_view what{e.what()};
+  return what.find("database or disk is full") != std::string_view::npos
+         || what.find("No space left on device") != std::string_view::npos;
+}
+
 }  // namespace herald

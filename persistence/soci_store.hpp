@@ -108,4 +108,9 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// Whether `e`, thrown by a store call, says that the database's storage is full (SQLite's
+/// SQLITE_FULL, PostgreSQL's disk_full): nothing was written, and a retry succeeds once space is
+/// freed.
+bool is_storage_full(const std::exception& e);
+
 }  // namespace herald

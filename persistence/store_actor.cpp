@@ -1,6 +1,7 @@
 #include "persistence/store_actor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <iostream>
@@ -27,6 +28,21 @@ std::string brief(const char* what) {
   std::string_view text{what};
   auto end = std::min({text.find('\n'), text.find(" while executing"), size_t{200}});
   return std::string{text.substr(0, end)};
+}
+
+/// Logs that the database's storage is full, at most once a second (every refused write would
+/// otherwise be a line). Thread-safe: the reader and the writer both call it.
+void note_storage_full() {
+  static std::atomic<int64_t> last_ms{0};
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+                 .count();
+  auto last = last_ms.load(std::memory_order_relaxed);
+  if (now - last < 1000 || !last_ms.compare_exchange_strong(last, now))
+    return;
+  std::cerr << "herald: store: the database's storage is full (disk is full); writes are refused "
+               "with UNAVAILABLE until space is freed"
+            << std::endl;
 }
 
 /// Thrown when no connection to the database can be made.
@@ -102,6 +118,12 @@ auto guarded(store_handle& db, F&& f, bool may_retry = true)
                              "already: "
                                  + brief(e.what()));
   } catch (const std::exception& e) {
+    if (is_storage_full(e)) {
+      note_storage_full();
+      return make_herald_error(herald_errc::unavailable,
+                               "the database's storage is full: nothing was written; retry once "
+                               "space is freed");
+    }
     // The statement, not its parameters (they hold the users' data).
     std::string_view what{e.what()};
     std::cerr << "herald: store error: " << what.substr(0, what.find(" with :")) << std::endl;

@@ -1,15 +1,19 @@
 // The store against SQLite and PostgreSQL: schema, round trips, upserts, reads, atomicity.
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <stdexcept>
 
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <boost/test/unit_test.hpp>
 
 #include "persistence/schema.hpp"
 #include "persistence/soci_store.hpp"
 #include "protocol/json.hpp"
+#include "protocol/uuid.hpp"
 #include "tests/persistence/sample_records.hpp"
 #include "tests/persistence/test_database.hpp"
 
@@ -811,6 +815,36 @@ HERALD_STORE_TEST(readers_see_commits_of_other_connections) {
   commit_one(*writer, done);
   BOOST_TEST(std::string{to_string(reader->load_workflow("wf-1")->status)} == "COMPLETED");
   BOOST_TEST(reader->load_history("wf-1").size() == 2u);
+}
+
+// A full disk is told apart from other store errors (the writer answers it with UNAVAILABLE and a
+// clear message, see docs/reliability.md): here SQLite runs out of its page budget and says
+// SQLITE_FULL, as it does on a full disk; other errors are not taken for it.
+BOOST_AUTO_TEST_CASE(a_full_database_is_recognised) {
+  auto path = std::filesystem::temp_directory_path() / ("herald-full-" + make_uuid() + ".db");
+  {
+    soci::session sql{soci::sqlite3, path.string()};
+    sql << "CREATE TABLE t (x TEXT)";
+    sql << "PRAGMA max_page_count = 3";
+    std::string big(4096, 'x');
+    bool full = false;
+    try {
+      for (int i = 0; i < 100; ++i)
+        sql << "INSERT INTO t VALUES (:x)", soci::use(big);
+    } catch (const std::exception& e) {
+      full = is_storage_full(e);
+      BOOST_TEST_MESSAGE("SQLite said: " << e.what());
+    }
+    BOOST_TEST(full);
+    bool other = true;
+    try {
+      sql << "INSERT INTO no_such_table VALUES (1)";
+    } catch (const std::exception& e) {
+      other = is_storage_full(e);
+    }
+    BOOST_TEST(!other);
+  }
+  std::filesystem::remove(path);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -151,11 +151,18 @@ void sse_subscriber::on_end(const std::string& what) {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();
-  if (record_.reconnects >= max_reconnects)
+  auto now = std::chrono::steady_clock::now();
+  if (!failing_) {
+    failing_ = true;
+    failing_since_ = now;
+    retry_delay_ = 200ms;
+  } else if (now - failing_since_ >= give_up_after) {
     return finish(what + " (after " + std::to_string(record_.reconnects) + " reconnects)");
+  }
   ++record_.reconnects;
   metrics_.error("SSE: stream dropped before the terminal event, resumed with Last-Event-ID");
-  retry_timer_.expires_after(200ms);
+  retry_timer_.expires_after(retry_delay_);
+  retry_delay_ = std::min<std::chrono::milliseconds>(retry_delay_ * 2, 2s);
   retry_timer_.async_wait([self = shared_from_this()](beast::error_code) { self->connect(); });
 }
 
@@ -208,6 +215,7 @@ void sse_subscriber::parse_line(std::string_view line) {
 
 void sse_subscriber::on_event() {
   auto received = now_us();
+  failing_ = false;
   const auto& wf = record_.workflow_id;
   int64_t offset = 0;
   try {

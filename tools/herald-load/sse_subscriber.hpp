@@ -46,8 +46,10 @@ class sse_subscriber : public std::enable_shared_from_this<sse_subscriber> {
 public:
   using done_fn = std::function<void(const sse_subscriber&, const stream_record&)>;
 
-  /// Reconnections a subscriber makes before it gives up.
-  static constexpr int max_reconnects = 5;
+  /// How long a subscriber goes on reconnecting without receiving an event before it gives up.
+  /// Like a browser's EventSource it keeps trying through an outage (a database restart, a full
+  /// disk), waiting 200 ms after the first drop and up to the server's 2 s `retry:` hint later.
+  static constexpr std::chrono::seconds give_up_after{60};
 
   sse_subscriber(net::io_context& ioc, sse_endpoint endpoint, std::string workflow_id,
                  subscriber_mode mode, run_metrics& metrics, done_fn done);
@@ -88,6 +90,9 @@ private:
   done_fn done_;
   beast::tcp_stream stream_;
   net::steady_timer retry_timer_;
+  std::chrono::milliseconds retry_delay_{200};  ///< before the next reconnect; doubles up to 2 s
+  std::chrono::steady_clock::time_point failing_since_;  ///< first drop since the last event
+  bool failing_ = false;  ///< dropped and not yet received an event since
   net::steady_timer deadline_timer_;
   beast::flat_buffer buffer_;
   http::request<http::empty_body> req_;
