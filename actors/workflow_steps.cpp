@@ -126,6 +126,27 @@ std::string initiated_name(const change& c, const std::string& id) {
   return {};
 }
 
+/// Ends with `end(row)` the tasks of the execution, of this step and of earlier ones, whose
+/// status `which` selects; new tasks of this step get no actors (they end before they run).
+template <class Which, class End>
+void end_tasks(const workflow_data& data, change& c, Which which, End end) {
+  for (auto& row : c.tasks)
+    if (which(row.status))
+      row = end(std::move(row));
+  c.new_tasks.clear();
+  for (const auto& id : data.task_order) {
+    const auto& row = data.tasks.at(id);
+    bool in_change = false;
+    for (const auto& changed : c.tasks)
+      in_change = in_change || changed.id == id;
+    if (!which(row.status) || in_change)
+      continue;
+    auto ended = end(row);
+    c.tasks.push_back(ended);
+    c.ended_tasks.push_back(std::move(ended));
+  }
+}
+
 /// `row` cancelled at `ts` because its execution completed without it: no worker runs it again.
 task_record abandoned(task_record row, int64_t ts) {
   row.status = task_status::cancelled;
@@ -144,30 +165,16 @@ task_record abandoned(task_record row, int64_t ts) {
 void abandon_unstarted_tasks(const workflow_data& data, change& c, size_t end_at) {
   auto ts = c.record.updated_ms;
   std::vector<stream_event> events;
-  for (auto& row : c.tasks)
-    if (row.status == task_status::pending) {
-      row = abandoned(std::move(row), ts);
-      events.push_back(task_state_event("TASK_CANCELLED", row, ts));
-    }
-  c.new_tasks.clear();  // cancelled before they ran: no actors for them
-  for (const auto& id : data.task_order) {
-    const auto& row = data.tasks.at(id);
-    bool in_change = false;
-    for (const auto& changed : c.tasks)
-      in_change = in_change || changed.id == id;
-    if (row.status != task_status::pending || in_change)
-      continue;
-    auto cancelled = abandoned(row, ts);
-    events.push_back(task_state_event("TASK_CANCELLED", cancelled, ts));
-    c.tasks.push_back(cancelled);
-    c.ended_tasks.push_back(std::move(cancelled));
-  }
+  end_tasks(
+      data, c, [](task_status x) { return x == task_status::pending; },
+      [&](task_record row) {
+        row = abandoned(std::move(row), ts);
+        events.push_back(task_state_event("TASK_CANCELLED", row, ts));
+        return row;
+      });
   c.insert_stream(end_at, std::move(events));
 }
 
-/// Ends the execution as CANCELLED in `c`: its open tasks are cancelled, its timers disarmed,
-/// its running children asked to cancel. Called on a change whose other effects (e.g. a last
-/// command batch) are already in it.
 /// Ends a cancelled execution: CANCELLED, with WORKFLOW_CANCELLED for `reason`.
 void complete_cancel(change& c, const std::string& reason) {
   auto& rec = c.record;
@@ -178,6 +185,9 @@ void complete_cancel(change& c, const std::string& reason) {
   c.emit_workflow("WORKFLOW_CANCELLED");
 }
 
+/// Ends the execution as CANCELLED in `c`: its open tasks are cancelled, its timers disarmed,
+/// its running children asked to cancel. Called on a change whose other effects (e.g. a last
+/// command batch) are already in it.
 void finish_cancel(const workflow_data& data, change& c, const std::string& reason) {
   auto& rec = c.record;
   auto ts = rec.updated_ms;
@@ -194,21 +204,8 @@ void finish_cancel(const workflow_data& data, change& c, const std::string& reas
     c.emit(task_state_event("TASK_CANCELLED", row, ts));
     return row;
   };
-  for (auto& row : c.tasks)
-    if (!is_terminal(row.status))
-      row = cancel_task(std::move(row));
-  c.new_tasks.clear();  // cancelled before they ran: no actors for them
-  for (const auto& id : data.task_order) {
-    const auto& row = data.tasks.at(id);
-    bool in_change = false;
-    for (const auto& changed : c.tasks)
-      in_change = in_change || changed.id == id;
-    if (is_terminal(row.status) || in_change)
-      continue;
-    auto cancelled = cancel_task(row);
-    c.tasks.push_back(cancelled);
-    c.ended_tasks.push_back(std::move(cancelled));
-  }
+  end_tasks(
+      data, c, [](task_status x) { return !is_terminal(x); }, cancel_task);
   auto cancel_timer = [&](const std::string& key) {
     auto [is_promise, id] = parse_timer_key(key);
     if (is_promise)
