@@ -76,7 +76,7 @@ private:
 http_server::http_server(engine_client engine, http_settings settings,
                          std::shared_ptr<authenticator> auth)
     : settings_(with_connection_caps(std::move(settings))),
-      ioc_(static_cast<int>(std::max(1u, settings.io_threads))),
+      ioc_(static_cast<int>(std::max(1u, settings_.io_threads))),
       acceptor_(net::make_strand(ioc_)),
       accept_retry_(acceptor_.get_executor()),
       state_(std::make_shared<server_state>(std::move(engine), settings_, std::move(auth))) {

@@ -55,12 +55,12 @@ void verifier::next() {
 
 void verifier::finish_one() {
   ++checked_;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    ++done_;
-  }
-  cv_.notify_all();
+  // The next check starts before this one counts as done: once the last one is counted, `run`
+  // returns and this verifier goes, so nothing may touch it after the notification.
   next();
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++done_;
+  cv_.notify_all();
 }
 
 void verifier::check_history(const std::string& id, const std::string& kind) {
