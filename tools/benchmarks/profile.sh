@@ -7,6 +7,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../lib/spawned_herald.sh
+source "$root/tools/lib/spawned_herald.sh"
 build="${HERALD_BUILD_DIR:-$root/build}"
 load="$build/tools/herald-load/herald-load"
 export HERALD_BINARY="$build/api/herald"
@@ -21,12 +23,7 @@ mkdir -p "$results"
 "$load" --spawn "$backend" --scenario "$scenario" "$@" --verify none --quiet \
   --json "$results/$name.json" > "$results/$name.txt" 2>&1 &
 load_pid=$!
-herald_pid=""
-for _ in $(seq 1 300); do
-  herald_pid="$(pgrep -P "$load_pid" -x herald || true)"
-  [ -n "$herald_pid" ] && break
-  sleep 0.1
-done
+herald_pid="$(spawned_herald_pid "$load_pid")"
 [ -n "$herald_pid" ] || { echo "profile: herald did not start" >&2; wait "$load_pid"; exit 1; }
 sleep 2  # past start-up and worker registration
 perf record -F 499 -g -p "$herald_pid" -o "$data" 2> /dev/null &

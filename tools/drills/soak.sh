@@ -19,6 +19,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../lib/spawned_herald.sh
+source "$root/tools/lib/spawned_herald.sh"
 load="$root/build/tools/herald-load/herald-load"
 export HERALD_BINARY="$root/build/api/herald"
 backend=postgresql
@@ -53,12 +55,7 @@ echo "soak: $backend, mixed at $rate workflows/s for $minutes min; results in $o
 "$load" --spawn "$backend" -s mixed --rate "$rate" -d $((minutes * 60)) --drain-timeout 120 \
   --verify none --json "$out/report.json" > "$out/load.log" 2>&1 &
 load_pid=$!
-herald_pid=""
-for _ in $(seq 1 600); do
-  herald_pid="$(pgrep -P "$load_pid" -x herald || true)"
-  [ -n "$herald_pid" ] && break
-  sleep 0.1
-done
+herald_pid="$(spawned_herald_pid "$load_pid" 60)"
 [ -n "$herald_pid" ] || { echo "soak: herald did not start" >&2; wait "$load_pid"; exit 1; }
 
 # RSS samples during the load: seconds since start, KiB.
