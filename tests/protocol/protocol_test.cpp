@@ -12,17 +12,27 @@ using namespace herald;
 
 BOOST_AUTO_TEST_SUITE(uuid)
 
-BOOST_AUTO_TEST_CASE(new_uuids_are_canonical_version_4_and_distinct) {
+BOOST_AUTO_TEST_CASE(new_uuids_are_canonical_version_7_and_distinct) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     auto id = make_uuid();
     BOOST_TEST(id.size() == 36u);
     BOOST_TEST(canonical_uuid(id) == id);
-    BOOST_TEST(id[14] == '4');
+    BOOST_TEST(id[14] == '7');
     BOOST_TEST((id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b'));
     seen.insert(id);
   }
   BOOST_TEST(seen.size() == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(uuids_carry_their_time_and_sort_by_it) {
+  // 2026-12-07T00:00:00Z is 1796601600000 ms, 0x01a24dccd800.
+  auto id = make_uuid(1796601600000);
+  BOOST_TEST(id.substr(0, 13) == "01a24dcc-d800");
+  auto later = make_uuid(1796601600001);
+  BOOST_TEST(later.substr(0, 13) == "01a24dcc-d801");
+  BOOST_TEST(id < later);
+  BOOST_TEST(make_uuid(1796601600000) != id);  // the rest is random
 }
 
 BOOST_AUTO_TEST_CASE(canonical_form_lowers_case_and_rejects_garbage) {
