@@ -13,8 +13,8 @@
 # Usage: bash tools/drills/soak.sh [--backend postgresql|sqlite] [--minutes 30] [--rate R]
 #        [--out DIR] [--analyze]
 # --analyze only redoes the verdict, CSV and graph from the files of an earlier run in --out.
-# Without --rate, a 20 s closed-loop run (64 in flight) measures the capacity first and the soak
-# runs at half of it. Results go to --out (default: a temporary directory): soak.csv, soak.svg,
+# Without --rate, the capacity is measured first (a closed-loop run, then an open-loop probe that
+# measures CPU use; see below) and the soak runs at half of it. Results go to --out (default: a temporary directory): soak.csv, soak.svg,
 # report.json, load.log.
 set -euo pipefail
 
@@ -43,13 +43,34 @@ mkdir -p "$out"
 
 load_status=0
 if ((analyze_only)); then
-  rate=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(max(1, int(r["throughput"]["workflows_per_s"] / 2)))' "$out/capacity.json" 2>/dev/null || echo "?")
+  rate=$(cat "$out/rate.txt" 2>/dev/null || echo "?")
 else
 if [ -z "$rate" ]; then
+  # Capacity, in two steps. A closed-loop run (64 in flight) finds the throughput C that
+  # batching allows; an open-loop run at C/2 for 30 s then measures how busy that keeps the
+  # machine's CPUs (u, from /proc/stat). The soak is open loop, where commits batch less, and
+  # herald, PostgreSQL and herald-load share the machine: its open-loop capacity is taken as
+  # (C/2)/u, the rate that would keep every CPU busy, and the soak runs at half of that.
   "$load" --spawn "$backend" -s mixed -c 64 -d 20 --quiet --verify none \
     --json "$out/capacity.json" > "$out/capacity.log" 2>&1
-  rate=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(max(1, int(r["throughput"]["workflows_per_s"] / 2)))' "$out/capacity.json")
+  probe=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(max(1, int(r["throughput"]["workflows_per_s"] / 2)))' "$out/capacity.json")
+  cpu_times() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
+  "$load" --spawn "$backend" -s mixed --rate "$probe" -d 40 --quiet --verify none \
+    --json "$out/probe.json" > "$out/probe.log" 2>&1 &
+  probe_pid=$!
+  sleep 10  # past the start-up
+  read -r busy0 idle0 < <(cpu_times)
+  sleep 30
+  read -r busy1 idle1 < <(cpu_times)
+  wait "$probe_pid" || true
+  rate=$(python3 -c '
+import sys
+probe, busy, idle = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+u = busy / max(1.0, busy + idle)
+print(f"probe {probe}/s kept the CPUs {u:.0%} busy", file=sys.stderr)
+print(max(1, int(min(probe, probe / max(u, 0.01) / 2))))' "$probe" "$((busy1 - busy0))" "$((idle1 - idle0))" 2>> "$out/probe.log")
 fi
+echo "$rate" > "$out/rate.txt"
 echo "soak: $backend, mixed at $rate workflows/s for $minutes min; results in $out" >&2
 
 "$load" --spawn "$backend" -s mixed --rate "$rate" -d $((minutes * 60)) --drain-timeout 120 \
