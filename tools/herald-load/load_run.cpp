@@ -45,10 +45,11 @@ public:
     if (!mkdtemp(tmpl.data()))
       throw std::runtime_error("cannot create a temporary directory");
     path_ = tmpl;
+    on_interrupt_ = std::make_unique<interrupt_cleanup>([this] { remove(); });
   }
   ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    on_interrupt_.reset();
+    remove();
   }
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
@@ -56,7 +57,13 @@ public:
   const std::string& path() const { return path_; }
 
 private:
+  void remove() const {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+
   std::string path_;
+  std::unique_ptr<interrupt_cleanup> on_interrupt_;
 };
 
 /// Where the server is and what it runs on; owns what --spawn started.

@@ -3,6 +3,7 @@
 
 #include <absl/synchronization/mutex.h>
 
+#include "tools/herald-load/interrupt.hpp"
 #include "tools/herald-load/load_options.hpp"
 #include "tools/herald-load/load_run.hpp"
 
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   // a lock-order graph. Off before any thread starts.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::signal(SIGPIPE, SIG_IGN);
+  // An interrupted run still stops the PostgreSQL it started and removes its temporary files.
+  herald::load::exit_cleanly_on_interrupt();
   std::string message;
   bool exit_now = false;
   auto options = herald::load::parse_options(argc, argv, message, exit_now);

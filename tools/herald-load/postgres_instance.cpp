@@ -53,9 +53,15 @@ postgres_instance::postgres_instance(const std::string& source_dir) : source_dir
   dir_ = value_after(out, "export HERALD_TEST_POSTGRES_DIR=");
   if (url_.empty() || dir_.empty())
     throw std::runtime_error("start-test-postgres.sh printed no URL: " + out);
+  on_interrupt_ = std::make_unique<interrupt_cleanup>([this] { stop(); });
 }
 
 postgres_instance::~postgres_instance() {
+  on_interrupt_.reset();
+  stop();
+}
+
+void postgres_instance::stop() const {
   try {
     run_command("bash " + quoted(source_dir_ + "/scripts/stop-test-postgres.sh") + " "
                 + quoted(dir_));

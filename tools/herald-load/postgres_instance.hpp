@@ -3,7 +3,10 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
+
+#include "tools/herald-load/interrupt.hpp"
 
 namespace herald::load {
 
@@ -27,9 +30,12 @@ public:
   pid_t postmaster_pid() const;
 
 private:
+  void stop() const;
+
   std::string source_dir_;
   std::string url_;
   std::string dir_;
+  std::unique_ptr<interrupt_cleanup> on_interrupt_;
 };
 
 /// Returns the durability settings of the PostgreSQL at `url` (fsync, synchronous_commit,
