@@ -9,7 +9,8 @@
 namespace herald {
 
 bool http_session::authorize(const route_match& route, std::string_view query) {
-  if (route.kind == route_kind::health || route.kind == route_kind::metrics)
+  if (route.kind == route_kind::health || route.kind == route_kind::metrics
+      || route.kind == route_kind::api_docs || route.kind == route_kind::openapi)
     return true;
   auto& auth = state_->auth();
   auto header = to_std(req_[http::field::authorization]);

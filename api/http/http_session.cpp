@@ -1,4 +1,6 @@
 #include "api/http/http_session.hpp"
+
+#include "api/http/api_docs.hpp"
 #include "api/http/http_session_calls.hpp"
 
 #include "protocol/json.hpp"
@@ -220,6 +222,15 @@ void http_session::handle_request() {
     case route_kind::metrics: {
       auto res = make_response(http::status::ok, state_->metrics_text());
       res->set(http::field::content_type, "text/plain; version=0.0.4");
+      write(std::move(res));
+      return;
+    }
+    case route_kind::api_docs:
+    case route_kind::openapi: {
+      bool page = route.kind == route_kind::api_docs;
+      auto res
+          = make_response(http::status::ok, std::string{page ? api_docs_html() : openapi_json()});
+      res->set(http::field::content_type, page ? "text/html; charset=utf-8" : "application/json");
       write(std::move(res));
       return;
     }

@@ -22,8 +22,8 @@ constexpr auto ni = route_kind::not_implemented;
 constexpr route_entry routes[] = {
     {http::verb::get, "/_/health", route_kind::health},
     {http::verb::get, "/_/metrics", route_kind::metrics},
-    {http::verb::get, "/api/docs", ni},
-    {http::verb::get, "/api/docs/openapi.json", ni},
+    {http::verb::get, "/api/docs", route_kind::api_docs},
+    {http::verb::get, "/api/docs/openapi.json", route_kind::openapi},
     {http::verb::post, "/api/orgs", route_kind::create_org},
     {http::verb::get, "/api/orgs/{}", route_kind::get_org},
     {http::verb::post, "/api/orgs/{}/worker-tokens", route_kind::create_worker_token},

@@ -49,6 +49,8 @@ enum class route_kind {
   create_worker_token,
   workflow_stream_token,  ///< mints a stream token for an execution's streams
   task_stream_token,      ///< mints a stream token for a standalone task's stream
+  api_docs,               ///< the API reference page
+  openapi,                ///< the OpenAPI document
   not_implemented,        ///< listed by the reference, answered with 501
 };
 
