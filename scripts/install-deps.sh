@@ -2,7 +2,8 @@
 # Installs the Debian packages Herald needs to build, run and test. Idempotent: does nothing
 # when everything is present. With --test also what only the tests need: Chromium for the
 # browser test, clang for the fuzz targets, and Node.js with npm when the machine has none
-# (Debian's; a newer one that is already installed is kept). With --fuzz only clang.
+# (Debian's; a newer one that is already installed is kept). With --fuzz only clang; with --node
+# only Node.js and npm (for the example worker).
 set -euo pipefail
 
 packages=(
@@ -11,7 +12,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   rapidjson-dev libsodium-dev
   libsoci-dev libsqlite3-dev libpq-dev
-  libboost-dev libboost-test-dev libboost-program-options-dev
+  libboost-dev libboost-test-dev libboost-program-options-dev libcli11-dev
   libbenchmark-dev
   postgresql curl
 )
@@ -23,6 +24,8 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium)
+fi
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--node" ]; then
   command -v node > /dev/null || packages+=(nodejs)
   command -v npm > /dev/null || packages+=(npm)
 fi

@@ -8,6 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # Build output goes to stderr so that herald's own stdout (e.g. the bound ports) stays clean.
-bash scripts/build.sh herald >&2
+# heraldctl, the command-line client, is built beside it (README: See it work).
+bash scripts/build.sh herald heraldctl >&2
 
 exec "$root/build/api/herald" "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing (Chromium and the browser test's npm packages
-# too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
+# The whole test suite: installs what is missing (Chromium, the browser test's and the example
+# worker's npm packages too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
 # PostgreSQL) with ctest, then runs each libFuzzer target for 30 s (HERALD_FUZZ_SECONDS; 0 skips
 # them). Extra arguments are passed to ctest, e.g. bash scripts/test.sh -R persistence
 set -euo pipefail
@@ -12,6 +12,9 @@ bash scripts/install-deps.sh --test
 # puppeteer-core, pinned by tests/browser/package-lock.json; it drives Debian's chromium and
 # downloads no browser of its own.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# The example worker's gRPC packages (pinned by examples/worker/package-lock.json), for the
+# quickstart test.
+(cd examples/worker && npm ci --no-audit --no-fund --loglevel=error)
 bash scripts/build.sh
 
 pg_dir=""

@@ -2,24 +2,14 @@
 // docs/streaming-events.md (tests/browser/watch_workflow.js extracts it from the guide) against
 // the real server; mid-stream the server is killed with SIGKILL and restarted on the same ports;
 // the page's EventSource must reconnect by itself and end up with exactly the full replay.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <condition_variable>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 #include "protocol/uuid.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/test_worker.hpp"
 
 namespace herald::test {
@@ -27,166 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
-/// The checkout holding tests/browser/: $HERALD_SOURCE_DIR, or the first parent of the working
-/// directory or of this executable that has it ("" if none).
-fs::path source_dir() {
-  auto has_it = [](const fs::path& dir) {
-    return fs::exists(dir / "tests" / "browser" / "watch_workflow.js");
-  };
-  if (auto dir = env("HERALD_SOURCE_DIR"); !dir.empty())
-    return has_it(dir) ? fs::path{dir} : fs::path{};
-  std::error_code ec;
-  for (auto start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec).parent_path()})
-    for (auto dir = start; !dir.empty(); dir = dir.parent_path()) {
-      if (has_it(dir))
-        return dir;
-      if (dir == dir.parent_path())
-        break;
-    }
-  return {};
-}
-
-/// `name` looked up like a shell does: an absolute path as it is, otherwise in $PATH.
-std::string find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos)
-    return access(name.c_str(), X_OK) == 0 ? name : "";
-  std::string path = env("PATH");
-  for (size_t start = 0; start <= path.size();) {
-    auto end = path.find(':', start);
-    if (end == std::string::npos)
-      end = path.size();
-    auto candidate = path.substr(start, end - start) + "/" + name;
-    if (end > start && access(candidate.c_str(), X_OK) == 0)
-      return candidate;
-    start = end + 1;
-  }
-  return "";
-}
-
-/// A child process whose stdout and stderr are read line by line in a thread.
-class child_process {
-public:
-  explicit child_process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-      throw std::runtime_error("pipe2: " + std::string{std::strerror(errno)});
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0)
-      throw std::runtime_error("fork: " + std::string{std::strerror(errno)});
-    if (pid_ == 0) {
-      // SIGTERM (not SIGKILL) if the test dies: node then closes its Chromium.
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (getppid() != parent)
-        _exit(126);
-      dup2(fds[1], STDOUT_FILENO);
-      dup2(fds[1], STDERR_FILENO);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    reader_ = std::thread{[this, fd = fds[0]] {
-      std::string pending;
-      char buf[4096];
-      for (;;) {
-        auto n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n <= 0)
-          break;
-        pending.append(buf, static_cast<size_t>(n));
-        for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-          std::lock_guard<std::mutex> guard{mtx_};
-          lines_.push_back(pending.substr(0, nl));
-          pending.erase(0, nl + 1);
-          cv_.notify_all();
-        }
-      }
-      close(fd);
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (!pending.empty())
-        lines_.push_back(pending);
-      eof_ = true;
-      cv_.notify_all();
-    }};
-  }
-
-  ~child_process() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      wait_exit(10s);
-      if (pid_ > 0) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-      }
-    }
-    if (reader_.joinable())
-      reader_.join();
-  }
-
-  /// Waits until a line that starts with `prefix` and contains `part` arrived; returns its
-  /// index, or -1 if the output ended or `timeout` passed first.
-  long wait_line(const std::string& prefix, std::chrono::milliseconds timeout,
-                 const std::string& part = "") {
-    std::unique_lock<std::mutex> lock{mtx_};
-    long found = -1;
-    cv_.wait_for(lock, timeout, [&] {
-      for (size_t i = 0; i < lines_.size(); ++i)
-        if (lines_[i].rfind(prefix, 0) == 0 && lines_[i].find(part) != std::string::npos) {
-          found = static_cast<long>(i);
-          return true;
-        }
-      return eof_;
-    });
-    return found;
-  }
-
-  /// Waits for the exit; returns the raw wait status, or -1 on timeout.
-  int wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (pid_ > 0) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      if (std::chrono::steady_clock::now() >= deadline)
-        return -1;
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
-  std::vector<std::string> lines() const {
-    std::lock_guard<std::mutex> guard{mtx_};
-    return {lines_.begin(), lines_.end()};
-  }
-
-  std::string output() const {
-    std::string out;
-    for (auto& l : lines())
-      out += "  | " + l.substr(0, 400) + "\n";
-    return out;
-  }
-
-private:
-  pid_t pid_ = -1;
-  std::thread reader_;
-  mutable std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<std::string> lines_;
-  bool eof_ = false;
-};
 
 /// What the page received: the id and a label (state name, or stream type and payload).
 std::vector<std::pair<std::string, std::string>> labelled(const std::vector<sse_event>& events) {
@@ -211,7 +41,7 @@ BOOST_AUTO_TEST_SUITE(browser, *boost::unit_test::precondition(backend_available
 
 BOOST_AUTO_TEST_CASE(event_source_resumes_across_a_server_crash) {
   // Everything the test needs is installed by scripts/test.sh; a missing piece is a failure.
-  auto root = source_dir();
+  auto root = source_dir("tests/browser/watch_workflow.js");
   if (root.empty())
     BOOST_FAIL(
         "tests/browser/watch_workflow.js not found above the working directory or the "

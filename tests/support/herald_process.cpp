@@ -15,17 +15,14 @@
 #include <stdexcept>
 #include <utility>
 
+#include "tests/support/child_process.hpp"
+
 namespace herald::test {
 
 namespace {
 
 constexpr size_t max_kept_lines = 4000;
 constexpr const char* start_marker = "[e2e] starting:";
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 /// One SQLite file per test process, removed when the process exits.
 const std::string& sqlite_path() {

@@ -1,0 +1,259 @@
+// The README's quickstart as a newcomer runs it: the example worker (examples/worker, Node.js)
+// against the real herald, and heraldctl starting, showing, listing and watching its workflow,
+// across a crash of the server too.
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "protocol/uuid.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+/// heraldctl's exit status and its output lines.
+struct ctl_result {
+  int exit = -1;
+  std::vector<std::string> lines;
+  std::string output;  ///< for failure messages
+};
+
+/// The example worker and heraldctl, with what they need (a missing piece is a failure:
+/// scripts/test.sh installs everything).
+struct quickstart {
+  quickstart() {
+    root = source_dir("examples/worker/worker.js");
+    if (root.empty())
+      BOOST_FAIL("examples/worker/worker.js not found; set HERALD_SOURCE_DIR to the checkout");
+    node = find_program(env("HERALD_NODE").empty() ? "node" : env("HERALD_NODE"));
+    if (node.empty())
+      BOOST_FAIL("node not found in PATH (set HERALD_NODE): scripts/install-deps.sh --test");
+    if (!fs::exists(root / "examples" / "worker" / "node_modules" / "@grpc" / "grpc-js"))
+      BOOST_FAIL("the example worker's npm packages are missing: run `npm ci` in "
+                 << (root / "examples" / "worker") << " (scripts/test.sh does)");
+    ctl_binary = env("HERALD_CTL_BINARY");
+    if (ctl_binary.empty() || !fs::exists(ctl_binary))
+      BOOST_FAIL("HERALD_CTL_BINARY does not name heraldctl (ctest sets it)");
+  }
+
+  /// Starts the example worker on `queue` against `server`; waits until it polls.
+  std::unique_ptr<child_process> start_worker(const herald_process& server) {
+    auto worker = std::make_unique<child_process>(
+        std::vector<std::string>{node, (root / "examples" / "worker" / "worker.js").string()},
+        std::vector<std::string>{"HERALD_GRPC=" + server.grpc_target(),
+                                 "HERALD_HTTP=127.0.0.1:" + std::to_string(server.http_port()),
+                                 "HERALD_QUEUE=" + queue});
+    if (worker->wait_line("worker ", 30s, "polls queue") < 0)
+      BOOST_FAIL("the example worker did not start:\n" << worker->output());
+    return worker;
+  }
+
+  /// `heraldctl --server <server> args...` as a child process.
+  std::unique_ptr<child_process> spawn_ctl(const herald_process& server,
+                                           std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {ctl_binary, "--server", "http://127.0.0.1:" + std::to_string(server.http_port())});
+    return std::make_unique<child_process>(std::move(args));
+  }
+
+  /// Runs heraldctl to its end.
+  ctl_result ctl(const herald_process& server, std::vector<std::string> args,
+                 std::chrono::seconds timeout = 60s) {
+    auto child = spawn_ctl(server, std::move(args));
+    ctl_result out;
+    auto status = child->wait_exit(timeout);
+    out.exit = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    out.lines = child->lines();
+    out.output = child->output();
+    return out;
+  }
+
+  fs::path root;
+  std::string node;
+  std::string ctl_binary;
+  std::string queue = "e2e-quickstart-" + make_uuid();
+};
+
+/// The events of `watch --json` lines: (id, event, payload of the execution, execution id).
+struct watched {
+  std::string id;
+  std::string event;
+  std::string workflow_id;
+  std::string payload;
+};
+
+std::vector<watched> watched_events(const std::vector<std::string>& lines) {
+  std::vector<watched> out;
+  for (const auto& line : lines) {
+    auto doc = parse_json(line);
+    if (doc.HasParseError() || !doc.IsObject())
+      continue;  // heraldctl's notes on stderr
+    auto envelope = parse_json(string_member(doc, "data"));
+    out.push_back({string_member(doc, "id"), string_member(doc, "event"),
+                   string_member(envelope, "workflowExecutionId"),
+                   string_member(envelope, "data")});
+  }
+  return out;
+}
+
+/// The state event name of a watched event ("" for stream data).
+std::string state_name(const watched& w) {
+  auto doc = parse_json(w.payload);
+  return w.event == "data" && string_member(doc, "type") == "Event" ? string_member(doc, "event")
+                                                                    : "";
+}
+
+/// Whether the ids are 1, 2, 3, ... with no gap and no repeat.
+bool consecutive(const std::vector<watched>& events) {
+  for (size_t i = 0; i < events.size(); ++i)
+    if (events[i].id != std::to_string(i + 1))
+      return false;
+  return !events.empty();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(quickstart_suite, *boost::unit_test::precondition(backend_available))
+
+BOOST_AUTO_TEST_CASE(the_example_worker_runs_research_report_and_heraldctl_shows_it) {
+  quickstart q;
+  auto& server = shared_server();
+  auto worker = q.start_worker(server);
+
+  auto started = q.ctl(server, {"--json", "start", "research-report", "--input",
+                                R"({"topic":"testing"})", "--queue", q.queue, "--wait"});
+  BOOST_REQUIRE_MESSAGE(started.exit == 0, "start --wait exited " << started.exit << ":\n"
+                                                                  << started.output << "worker:\n"
+                                                                  << worker->output());
+  auto execution = parse_json(started.lines.back());
+  BOOST_REQUIRE(execution.IsObject());
+  auto id = string_member(execution, "id");
+  BOOST_TEST(is_canonical_uuid(id));
+  BOOST_TEST(string_member(execution, "status") == "COMPLETED");
+  const auto& output = json_get(execution, "output");
+  BOOST_TEST(string_member(output, "topic") == "testing");
+  BOOST_TEST(json_get(output, "points").Size() == 3u);  // one per parallel look-up
+  auto words = json_get(output, "words").GetInt();
+  BOOST_TEST(words > 10);
+
+  // show: the tasks with their attempts, the child, the history.
+  auto shown = q.ctl(server, {"--json", "show", id});
+  BOOST_REQUIRE_MESSAGE(shown.exit == 0, shown.output);
+  auto show = parse_json(shown.lines.back());
+  std::multiset<std::string> kinds;
+  for (const auto& t : json_get(show, "tasks").GetArray()) {
+    kinds.insert(string_member(t, "kind"));
+    const auto& attempts = json_get(json_get(show, "attempts"), string_member(t, "id").c_str());
+    BOOST_REQUIRE_EQUAL(attempts.Size(), 1u);
+    BOOST_TEST(string_member(attempts[0], "status") == "COMPLETED");
+  }
+  BOOST_TEST(kinds
+             == (std::multiset<std::string>{"look-up", "look-up", "look-up", "write-report"}));
+  const auto& children = json_get(show, "children");
+  BOOST_REQUIRE_EQUAL(children.Size(), 1u);
+  BOOST_TEST(string_member(children[0], "kind") == "key-points");
+  BOOST_TEST(string_member(children[0], "status") == "COMPLETED");
+  std::set<std::string> history;
+  for (const auto& e : json_get(show, "events").GetArray())
+    history.insert(string_member(e, "eventType"));
+  for (auto name : {"TIMER_FIRED", "CHILD_WORKFLOW_COMPLETED", "WORKFLOW_COMPLETED"})
+    BOOST_TEST(history.count(name) == 1u, name);
+
+  auto listed = q.ctl(server, {"--json", "list", "--kind", "research-report", "--limit", "100"});
+  BOOST_REQUIRE_MESSAGE(listed.exit == 0, listed.output);
+  BOOST_TEST(listed.output.find(id) != std::string::npos);
+
+  // watch after the end: the whole tree's replay, tokens included, then exit 0.
+  auto replay = q.ctl(server, {"--json", "watch", id});
+  BOOST_REQUIRE_MESSAGE(replay.exit == 0, replay.output);
+  auto events = watched_events(replay.lines);
+  BOOST_TEST(consecutive(events));
+  int tokens = 0;
+  bool child_seen = false;
+  for (const auto& e : events) {
+    tokens += e.event == "token" && e.workflow_id == id;
+    child_seen = child_seen || (e.workflow_id != id && state_name(e) == "WORKFLOW_COMPLETED");
+  }
+  BOOST_TEST(tokens == words);  // one token per word of the report
+  BOOST_TEST(child_seen);
+  BOOST_TEST(state_name(events.back()) == "WORKFLOW_COMPLETED");
+  BOOST_TEST(events.back().workflow_id == id);
+
+  // The same as a timeline for a terminal.
+  auto text = q.ctl(server, {"watch", id});
+  BOOST_REQUIRE_MESSAGE(text.exit == 0, text.output);
+  for (auto part :
+       {"workflow research-report", "started, attempt 1", "timer sleep-1 set for 2.0 s",
+        "child key-points", "> A short report on testing", "completed: research-report in"})
+    BOOST_TEST(text.output.find(part) != std::string::npos, part << " in\n" << text.output);
+}
+
+BOOST_AUTO_TEST_CASE(heraldctl_exit_codes_say_what_went_wrong) {
+  quickstart q;
+  auto& server = shared_server();
+  auto unknown = q.ctl(server, {"show", make_uuid()});
+  BOOST_TEST(unknown.exit == 3, unknown.output);
+  BOOST_TEST(unknown.output.find("not found") != std::string::npos, unknown.output);
+  auto bad_input = q.ctl(server, {"start", "research-report", "--input", "{not json"});
+  BOOST_TEST(bad_input.exit == 2, bad_input.output);
+  auto no_command = q.ctl(server, {});
+  BOOST_TEST(no_command.exit == 2, no_command.output);
+  child_process nowhere{{q.ctl_binary, "--server", "http://127.0.0.1:1", "list"}};
+  auto status = nowhere.wait_exit(30s);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 4), nowhere.output());
+}
+
+BOOST_AUTO_TEST_CASE(watch_resumes_by_itself_across_a_server_crash) {
+  quickstart q;
+  stop_shared_server();
+  auto options = options_from_env();
+  // A short lease: the attempt the crash interrupted goes back to the queue quickly.
+  options.extra_args = {"--worker-lease-seconds", "3"};
+  herald_process server{options};
+  auto worker = q.start_worker(server);
+  auto started = q.ctl(server, {"start", "research-report", "--queue", q.queue});
+  BOOST_REQUIRE_MESSAGE(started.exit == 0, started.output);
+  auto id = started.lines.back();
+  BOOST_REQUIRE(is_canonical_uuid(id));
+
+  auto watch = q.spawn_ctl(server, {"--json", "watch", id});
+  if (watch->wait_line("{", 30s, "TASK_COMPLETED") < 0)
+    BOOST_FAIL("watch saw no TASK_COMPLETED:\n"
+               << watch->output() << "worker:\n"
+               << worker->output());
+  server.kill9();
+  server.restart(true);
+  auto status = watch->wait_exit(90s);
+  BOOST_REQUIRE_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                        "watch exited with " << status << ":\n"
+                                             << watch->output() << "worker:\n"
+                                             << worker->output() << "herald:\n"
+                                             << server.output_tail(30));
+  BOOST_TEST(watch->output().find("stream interrupted; resuming after event") != std::string::npos,
+             "the crash was not mid-stream:\n"
+                 << watch->output());
+  auto live = watched_events(watch->lines());
+  BOOST_TEST(consecutive(live), "ids with a gap or a repeat:\n" << watch->output());
+  BOOST_TEST(state_name(live.back()) == "WORKFLOW_COMPLETED");
+
+  // What watch printed live, across the crash, is exactly the replay read afterwards.
+  auto replay = q.ctl(server, {"--json", "watch", id});
+  BOOST_REQUIRE_MESSAGE(replay.exit == 0, replay.output);
+  auto after = watched_events(replay.lines);
+  BOOST_REQUIRE_EQUAL(after.size(), live.size());
+  for (size_t i = 0; i < live.size(); ++i)
+    BOOST_TEST((after[i].id == live[i].id && after[i].payload == live[i].payload),
+               "event " << i + 1 << " differs");
+  worker.reset();
+  server.stop();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace herald::test

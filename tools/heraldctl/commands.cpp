@@ -1,0 +1,316 @@
+#include "tools/heraldctl/commands.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "tools/heraldctl/rest_client.hpp"
+#include "tools/heraldctl/timeline.hpp"
+
+namespace herald::ctl {
+
+namespace {
+
+namespace http = boost::beast::http;
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Percent-encodes `s` for a path segment or a query value.
+std::string encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string workflow_path(const global_options& g, const std::string& id = {}) {
+  auto path = "/api/orgs/" + encode(g.org) + "/workflow-executions";
+  return id.empty() ? path : path + "/" + encode(id);
+}
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError())
+    throw cli_error(unavailable, "herald answered with something that is not JSON: " + body);
+  return doc;
+}
+
+/// The compact JSON text of `v`.
+std::string compact(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  v.Accept(w);
+  return buf.GetString();
+}
+
+/// A string member of `obj` ("" if missing or not a string).
+std::string str(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+/// `obj[key]` as JSON text, "" if missing.
+std::string raw(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? "" : compact(it->value);
+}
+
+/// Checks that `text` is JSON; `what` names it in the error.
+std::string checked_json(const std::string& text, const std::string& what) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError())
+    throw cli_error(usage_error,
+                    what + " must be JSON (e.g. '{\"a\":1}' or '\"text\"'), not: " + text);
+  return compact(doc);
+}
+
+/// The exit code for a workflow's final status.
+int exit_for(const std::string& status) {
+  return status == "COMPLETED" ? success : workflow_failed;
+}
+
+/// Follows the consolidated stream of `id` until the root ends, resuming after a disconnect
+/// (herald restarting, say) from the last event seen. `on_event` sees each event once.
+void follow_until_end(rest_client& client, const global_options& g, const std::string& id,
+                      const std::function<bool(const sse_event&)>& on_event) {
+  std::string last_id;
+  auto backoff = std::chrono::milliseconds{200};
+  for (;;) {
+    bool ended = false;
+    try {
+      ended = client.follow(workflow_path(g, id) + "/stream/consolidated", last_id,
+                            [&](const sse_event& ev) {
+                              if (!ev.id.empty())
+                                last_id = ev.id;
+                              backoff = std::chrono::milliseconds{200};
+                              return on_event(ev);
+                            });
+    } catch (const cli_error& e) {
+      if (e.code() != unavailable)
+        throw;  // 4xx: the execution is not there, or we may not see it
+    }
+    if (ended)
+      return;
+    std::cerr << "heraldctl: stream interrupted; resuming after event "
+              << (last_id.empty() ? "0" : last_id) << '\n';
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds{2000});
+  }
+}
+
+/// Prints the final state of `id` (`--wait`): its output, or its error on stderr.
+int print_outcome(rest_client& client, const global_options& g, const std::string& id,
+                  std::ostream& out) {
+  auto body = client.call(http::verb::get, workflow_path(g, id)).body;
+  auto doc = parse(body);
+  auto status = str(doc, "status");
+  if (g.json)
+    out << body << '\n';
+  else if (status == "COMPLETED")
+    out << raw(doc, "output") << '\n';
+  else
+    std::cerr << "workflow " << id << " " << status << ": " << raw(doc, "error") << '\n';
+  return exit_for(status);
+}
+
+}  // namespace
+
+int start_workflow(const global_options& g, const start_options& o, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  w.Key("kind");
+  w.String(o.kind.c_str());
+  w.Key("input");
+  auto input = checked_json(o.input, "--input");
+  w.RawValue(input.c_str(), input.size(), rapidjson::kObjectType);
+  if (!o.queue.empty()) {
+    w.Key("queue");
+    w.String(o.queue.c_str());
+  }
+  if (!o.idempotency_key.empty()) {
+    w.Key("idempotencyKey");
+    w.String(o.idempotency_key.c_str());
+  }
+  w.EndObject();
+  auto body = client.call(http::verb::post, workflow_path(g), buf.GetString()).body;
+  auto doc = parse(body);
+  auto id = str(doc, "workflowExecutionId");
+  if (o.watch)
+    return watch_workflow(g, id, out);
+  if (!o.wait) {
+    out << (g.json ? body : id) << '\n';
+    return success;
+  }
+  follow_until_end(client, g, id, [&](const sse_event& ev) { return root_end(ev, id).empty(); });
+  return print_outcome(client, g, id, out);
+}
+
+int list_workflows(const global_options& g, const list_options& o, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto target = workflow_path(g) + "?limit=" + std::to_string(o.limit);
+  if (!o.status.empty())
+    target += "&status=" + encode(o.status);
+  if (!o.kind.empty())
+    target += "&kind=" + encode(o.kind);
+  auto body = client.call(http::verb::get, target).body;
+  if (g.json) {
+    out << body << '\n';
+    return success;
+  }
+  auto doc = parse(body);
+  out << std::left << std::setw(38) << "ID" << std::setw(24) << "KIND" << std::setw(11) << "STATUS"
+      << "CREATED\n";
+  for (const auto& w : doc["workflowExecutions"].GetArray())
+    out << std::setw(38) << str(w, "id") << std::setw(24) << str(w, "kind") << std::setw(11)
+        << str(w, "status") << str(w, "createdAt") << '\n';
+  out << doc["workflowExecutions"].Size() << " of " << raw(doc, "total") << '\n';
+  return success;
+}
+
+int show_workflow(const global_options& g, const std::string& id, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto path = workflow_path(g, id);
+  auto execution = client.call(http::verb::get, path).body;
+  auto tasks = client.call(http::verb::get, path + "/tasks").body;
+  auto children = client.call(http::verb::get, path + "/children").body;
+  auto events = client.call(http::verb::get, path + "/events").body;
+  auto tasks_doc = parse(tasks);
+  // Each task's attempts, by task id.
+  std::vector<std::pair<std::string, std::string>> attempts;
+  for (const auto& t : tasks_doc["tasks"].GetArray()) {
+    auto task_id = str(t, "id");
+    attempts.emplace_back(
+        task_id,
+        client.call(http::verb::get, path + "/tasks/" + encode(task_id) + "/attempts").body);
+  }
+  if (g.json) {
+    out << "{\"execution\":" << execution << ",\"tasks\":" << raw(tasks_doc, "tasks")
+        << ",\"attempts\":{";
+    for (size_t i = 0; i < attempts.size(); ++i)
+      out << (i ? "," : "") << '"' << attempts[i].first
+          << "\":" << raw(parse(attempts[i].second), "attempts");
+    out << "},\"children\":" << raw(parse(children), "children")
+        << ",\"events\":" << raw(parse(events), "events") << "}\n";
+    return success;
+  }
+  auto w = parse(execution);
+  out << str(w, "kind") << ' ' << str(w, "id") << '\n'
+      << "  status     " << str(w, "status") << '\n'
+      << "  queue      " << str(w, "queue") << '\n'
+      << "  created    " << str(w, "createdAt") << '\n';
+  if (!str(w, "completedAt").empty())
+    out << "  ended      " << str(w, "completedAt") << '\n';
+  out << "  input      " << raw(w, "input") << '\n';
+  if (str(w, "status") == "COMPLETED")
+    out << "  output     " << raw(w, "output") << '\n';
+  if (!str(w, "error").empty())
+    out << "  error      " << str(w, "error") << '\n';
+  out << "tasks\n";
+  size_t i = 0;
+  for (const auto& t : tasks_doc["tasks"].GetArray()) {
+    out << "  " << std::left << std::setw(20) << str(t, "kind") << std::setw(11) << str(t, "status")
+        << str(t, "id") << '\n';
+    auto a = parse(attempts[i++].second);
+    for (const auto& at : a["attempts"].GetArray())
+      out << "      attempt " << raw(at, "attempt") << "  " << std::setw(10) << str(at, "status")
+          << raw(at, "durationMs") << " ms  worker " << str(at, "workerId")
+          << (str(at, "error").empty() ? "" : "  error: " + str(at, "error")) << '\n';
+  }
+  out << "children\n";
+  for (const auto& c : parse(children)["children"].GetArray())
+    out << "  " << std::setw(20) << str(c, "kind") << std::setw(11) << str(c, "status")
+        << str(c, "childWorkflowExecutionId") << '\n';
+  out << "history\n";
+  for (const auto& e : parse(events)["events"].GetArray())
+    out << "  " << std::right << std::setw(4) << raw(e, "sequenceNumber") << "  " << std::left
+        << std::setw(26) << str(e, "eventType") << raw(e, "data") << '\n';
+  return success;
+}
+
+int watch_workflow(const global_options& g, const std::string& id, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  // Fails early, with herald's message, when the execution is not there.
+  client.call(http::verb::get, workflow_path(g, id));
+  timeline view{id};
+  std::string status;
+  follow_until_end(client, g, id, [&](const sse_event& ev) {
+    if (g.json) {
+      rapidjson::StringBuffer buf;
+      json_writer w{buf};
+      w.StartObject();
+      w.Key("id");
+      w.String(ev.id.c_str());
+      w.Key("event");
+      w.String(ev.event.c_str());
+      w.Key("data");
+      w.String(ev.data.c_str());
+      w.EndObject();
+      out << buf.GetString() << '\n';
+    } else {
+      out << view.render(ev);
+    }
+    out.flush();
+    status = root_end(ev, id);
+    return status.empty();
+  });
+  out << view.flush();
+  return exit_for(status);
+}
+
+int signal_workflow(const global_options& g, const std::string& id, const std::string& name,
+                    const std::string& value, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  w.Key("signalName");
+  w.String(name.c_str());
+  w.Key("signalValue");
+  auto v = checked_json(value, "--value");
+  w.RawValue(v.c_str(), v.size(), rapidjson::kObjectType);
+  w.EndObject();
+  auto body = client.call(http::verb::post, workflow_path(g, id) + "/signal", buf.GetString()).body;
+  out << (g.json ? body : "signal " + name + " sent to " + id) << '\n';
+  return success;
+}
+
+int cancel_workflow(const global_options& g, const std::string& id, const std::string& reason,
+                    std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  w.Key("reason");
+  w.String(reason.c_str());
+  w.EndObject();
+  auto body = client.call(http::verb::post, workflow_path(g, id) + "/cancel", buf.GetString()).body;
+  out << (g.json ? body : "cancellation of " + id + " requested: " + str(parse(body), "status"))
+      << '\n';
+  return success;
+}
+
+int retry_workflow(const global_options& g, const std::string& id, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto body = client.call(http::verb::post, workflow_path(g, id) + "/retry").body;
+  out << (g.json ? body : "retry of " + id + " requested: " + str(parse(body), "status")) << '\n';
+  return success;
+}
+
+}  // namespace herald::ctl

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace herald::ctl {
+
+/// What every command needs: where herald is, who calls, how to print.
+struct global_options {
+  std::string server = "http://127.0.0.1:8000";
+  std::string api_key;
+  std::string org = "default";
+  bool json = false;  ///< machine-readable output
+};
+
+struct start_options {
+  std::string kind;
+  std::string input = "{}";  ///< JSON
+  std::string queue;
+  std::string idempotency_key;
+  bool wait = false;   ///< print the output once the workflow ends
+  bool watch = false;  ///< show it live until it ends
+};
+
+struct list_options {
+  std::string status;
+  std::string kind;
+  int64_t limit = 20;
+};
+
+/// Each command prints to `out` and returns heraldctl's exit code; errors are cli_error.
+int start_workflow(const global_options& g, const start_options& o, std::ostream& out);
+int list_workflows(const global_options& g, const list_options& o, std::ostream& out);
+int show_workflow(const global_options& g, const std::string& id, std::ostream& out);
+int watch_workflow(const global_options& g, const std::string& id, std::ostream& out);
+int signal_workflow(const global_options& g, const std::string& id, const std::string& name,
+                    const std::string& value, std::ostream& out);
+int cancel_workflow(const global_options& g, const std::string& id, const std::string& reason,
+                    std::ostream& out);
+int retry_workflow(const global_options& g, const std::string& id, std::ostream& out);
+
+}  // namespace herald::ctl
