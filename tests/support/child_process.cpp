@@ -54,6 +54,29 @@ std::string find_program(const std::string& name) {
   return "";
 }
 
+void read_lines(int fd, const std::function<void(std::string)>& on_line) {
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    auto n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+      auto line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      on_line(std::move(line));
+    }
+  }
+  close(fd);
+  if (!pending.empty())
+    on_line(std::move(pending));
+}
+
 child_process::child_process(std::vector<std::string> args, std::vector<std::string> env_add) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
@@ -62,11 +85,11 @@ child_process::child_process(std::vector<std::string> args, std::vector<std::str
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e)
-    envp.push_back(*e);
+  std::vector<char*> envp;  // `env_add` first: the first of two equal names wins
   for (auto& e : env_add)
     envp.push_back(e.data());
+  for (char** e = environ; *e != nullptr; ++e)
+    envp.push_back(*e);
   envp.push_back(nullptr);
   pid_t parent = getpid();
   pid_ = fork();
@@ -84,26 +107,12 @@ child_process::child_process(std::vector<std::string> args, std::vector<std::str
   }
   close(fds[1]);
   reader_ = std::thread{[this, fd = fds[0]] {
-    std::string pending;
-    char buf[4096];
-    for (;;) {
-      auto n = read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      pending.append(buf, static_cast<size_t>(n));
-      for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-        std::lock_guard<std::mutex> guard{mtx_};
-        lines_.push_back(pending.substr(0, nl));
-        pending.erase(0, nl + 1);
-        cv_.notify_all();
-      }
-    }
-    close(fd);
+    read_lines(fd, [this](std::string line) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      lines_.push_back(std::move(line));
+      cv_.notify_all();
+    });
     std::lock_guard<std::mutex> guard{mtx_};
-    if (!pending.empty())
-      lines_.push_back(pending);
     eof_ = true;
     cv_.notify_all();
   }};

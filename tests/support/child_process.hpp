@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,10 @@ std::filesystem::path source_dir(const std::filesystem::path& marker);
 /// `name` looked up like a shell does: an absolute path as it is, otherwise in $PATH ("" if
 /// not found).
 std::string find_program(const std::string& name);
+
+/// Reads `fd` to its end and closes it, calling `on_line` for each line (without its line
+/// break; a last line without one too).
+void read_lines(int fd, const std::function<void(std::string)>& on_line);
 
 /// A child process (node, heraldctl, ...) whose stdout and stderr are read line by line in a
 /// thread. The destructor sends SIGTERM, then SIGKILL after 10 s.

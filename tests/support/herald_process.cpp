@@ -203,42 +203,24 @@ void herald_process::restart(bool same_ports) {
 }
 
 void herald_process::read_loop(int fd) {
-  std::string pending;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    pending.append(buf, static_cast<size_t>(n));
-    size_t pos;
-    while ((pos = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, pos);
-      pending.erase(0, pos + 1);
-      if (!line.empty() && line.back() == '\r')
-        line.pop_back();
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (starts_with(line, "herald: grpc listening on "))
-        grpc_port_ = port_of(line);
-      else if (starts_with(line, "herald: http listening on "))
-        http_port_ = port_of(line);
-      else if (starts_with(line, "herald: default org default "))
-        org_id_ = line.substr(std::strlen("herald: default org default "));
-      else if (starts_with(line, "herald: rehydrated "))
-        rehydrated_ = std::atoi(line.c_str() + std::strlen("herald: rehydrated "));
-      else if (starts_with(line, "herald: BUG:"))
-        bugs_.push_back(line);
-      lines_.push_back(std::move(line));
-      while (lines_.size() > max_kept_lines)
-        lines_.pop_front();
-      cv_.notify_all();
-    }
-  }
-  close(fd);
+  read_lines(fd, [this](std::string line) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (starts_with(line, "herald: grpc listening on "))
+      grpc_port_ = port_of(line);
+    else if (starts_with(line, "herald: http listening on "))
+      http_port_ = port_of(line);
+    else if (starts_with(line, "herald: default org default "))
+      org_id_ = line.substr(std::strlen("herald: default org default "));
+    else if (starts_with(line, "herald: rehydrated "))
+      rehydrated_ = std::atoi(line.c_str() + std::strlen("herald: rehydrated "));
+    else if (starts_with(line, "herald: BUG:"))
+      bugs_.push_back(line);
+    lines_.push_back(std::move(line));
+    while (lines_.size() > max_kept_lines)
+      lines_.pop_front();
+    cv_.notify_all();
+  });
   std::lock_guard<std::mutex> guard{mtx_};
-  if (!pending.empty())
-    lines_.push_back(pending);
   eof_ = true;
   cv_.notify_all();
 }
