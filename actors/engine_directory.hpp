@@ -13,6 +13,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/error.hpp>
 
+#include "actors/engine_stats.hpp"
 #include "actors/queue_actor.hpp"
 #include "actors/worker_activity.hpp"
 #include "protocol/messages.hpp"
@@ -89,6 +90,10 @@ public:
 
   worker_activity& activity() { return activity_; }
 
+  // -- metrics ---------------------------------------------------------------------------------
+
+  engine_stats& stats() { return stats_; }
+
   /// The time of the actor clock in milliseconds (see `clock_ms`), from any thread.
   int64_t clock_ms() const;
 
@@ -109,6 +114,7 @@ private:
   std::unordered_map<std::string, live_task> tasks_;
   std::unordered_map<std::string, std::vector<std::string>> tasks_of_;  ///< by workflow id
   worker_activity activity_;
+  engine_stats stats_;
 };
 
 using engine_directory_ptr = std::shared_ptr<engine_directory>;

@@ -258,6 +258,18 @@ void unreserve_polls(self_ptr self, const change& c) {
       self->send(queue_of(self, row.queue), unreserve_atom_v, i->second.id);
 }
 
+/// Counts an adopted change in the engine's metrics: a start, the children it creates, an end.
+void note_stats(self_ptr self, const change& c, bool was_new, bool was_terminal) {
+  auto& stats = self->state.ctx.directory->stats();
+  const auto& rec = self->state.data.record;
+  if (was_new)
+    stats.note_started(rec.kind);
+  for (const auto& child : c.children)
+    stats.note_started(child.record.kind);
+  if (is_terminal(rec.status) && !was_terminal)
+    stats.note_ended(rec.kind, rec.status, rec.updated_ms - rec.created_ms);
+}
+
 /// Writes `c` and, once durable, adopts it, streams its events and runs its follow-ups (among
 /// them, answering the polls its claims were made for); then calls `done` with the outcome.
 void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
@@ -266,9 +278,11 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
       .await(
           [=](caf::ok_atom) {
             auto& st = self->state;
+            bool was_new = !st.data.committed;
             bool was_terminal = st.data.committed && is_terminal(st.data.record.status);
             st.last_change = self->clock().now();
             adopt(st.data, *c);
+            note_stats(self, *c, was_new, was_terminal);
             follow_up(self, *c, was_terminal);
             done(caf::error{});
           },

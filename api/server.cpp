@@ -89,6 +89,7 @@ void server::start(std::ostream& out) {
   // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
   http_->add_metrics([stats = store_cfg.stats] { return stats->metrics_text(); });
+  http_->add_metrics([directory] { return directory->stats().metrics_text(); });
   auto http_port = http_->start();
   out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
   out << "herald: ready" << std::endl;

@@ -51,6 +51,25 @@ metrics_text& metrics_text::counter(std::string_view name, std::string_view help
   return scalar(name, "counter", help, value);
 }
 
+metrics_text& metrics_text::counter(std::string_view name, std::string_view help,
+                                    const std::vector<series>& family) {
+  std::string n{name};
+  out_ += "# HELP " + n + " " + std::string{help} + "\n# TYPE " + n + " counter\n";
+  for (const auto& s : family) {
+    out_ += n;
+    char sep = '{';
+    for (const auto& [label, value] : s.labels) {
+      out_ += sep + label + "=\"";
+      for (char c : value)  // the exposition format escapes \, " and line feeds
+        out_ += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : std::string(1, c);
+      out_ += '"';
+      sep = ',';
+    }
+    out_ += (s.labels.empty() ? " " : "} ") + metric_number(s.value) + "\n";
+  }
+  return *this;
+}
+
 metrics_text& metrics_text::gauge(std::string_view name, std::string_view help, double value) {
   return scalar(name, "gauge", help, value);
 }

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace herald {
@@ -40,6 +41,16 @@ public:
   metrics_text& counter(std::string_view name, std::string_view help, double value);
 
   metrics_text& gauge(std::string_view name, std::string_view help, double value);
+
+  /// One labelled series of a counter family: `labels` as name/value pairs.
+  struct series {
+    std::vector<std::pair<std::string, std::string>> labels;
+    double value = 0;
+  };
+
+  /// A counter family: one line per series, label values escaped.
+  metrics_text& counter(std::string_view name, std::string_view help,
+                        const std::vector<series>& family);
 
   metrics_text& histogram(std::string_view name, std::string_view help, const histogram_metric& h);
 

@@ -165,6 +165,15 @@ BOOST_AUTO_TEST_CASE(the_example_worker_runs_research_report_and_heraldctl_shows
   for (auto name : {"TIMER_FIRED", "CHILD_WORKFLOW_COMPLETED", "WORKFLOW_COMPLETED"})
     BOOST_TEST(history.count(name) == 1u, name);
 
+  // The metrics count the run: the workflow and its child, started and completed.
+  http_client http{server.http_port()};
+  auto metrics = http.get("/_/metrics").body;
+  for (auto series : {R"(herald_workflows_started_total{kind="research-report"})",
+                      R"(herald_workflows_started_total{kind="key-points"})",
+                      R"(herald_workflows_ended_total{kind="research-report",status="COMPLETED"})",
+                      R"(herald_workflows_ended_total{kind="key-points",status="COMPLETED"})"})
+    BOOST_TEST(metrics.find(series) != std::string::npos, series);
+
   auto listed = q.ctl(server, {"--json", "list", "--kind", "research-report", "--limit", "100"});
   BOOST_REQUIRE_MESSAGE(listed.exit == 0, listed.output);
   BOOST_TEST(listed.output.find(id) != std::string::npos);
