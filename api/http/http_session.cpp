@@ -311,6 +311,7 @@ void http_session::handle_request() {
     case route_kind::list_task_logs:
     case route_kind::stream_task:
     case route_kind::list_workflow_task_attempts:
+    case route_kind::list_workflow_task_logs:
       serve_task_route(route, query);
       return;
     case route_kind::not_implemented:

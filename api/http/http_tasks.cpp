@@ -84,6 +84,51 @@ void http_session::serve_task_route(const route_match& route, std::string_view q
           caf::get_atom_v, task_atom_v, id);
     });
   };
+  // Resolves the workflow, then its task `sub_id` (404 if the task belongs elsewhere), then
+  // `next`.
+  auto with_workflow_task = [this, task_id, &route](auto next) {
+    auto id = task_id(route.sub_id);
+    if (id.empty())
+      return;
+    with_workflow(route, [id, next](http_session& self, workflow_record& record) {
+      self.call<task_record>(
+          [id, next, workflow_id = record.id](http_session& self, task_record& task) mutable {
+            if (task.workflow_id != workflow_id) {
+              self.send_error(
+                  http::status::not_found,
+                  "task execution " + id + " is not part of workflow execution " + workflow_id);
+              return;
+            }
+            next(self, task);
+          },
+          caf::get_atom_v, task_atom_v, id);
+    });
+  };
+  // Answers with a page of the log lines of the task `next` is given.
+  auto send_logs = [this, &query, fail](auto with_task) {
+    log_query request;
+    if (auto err = parse_log_query(query, request)) {
+      fail(*err);
+      return;
+    }
+    with_task([request](http_session& self, task_record& task) mutable {
+      request.task_id = task.id;
+      auto limit = request.limit;
+      auto offset = request.offset;
+      self.call<log_page>(
+          [limit, offset](http_session& self, log_page& page) {
+            self.send(http::status::ok, logs_json(page, limit, offset));
+          },
+          list_atom_v, log_atom_v, std::move(request));
+    });
+  };
+  auto send_attempts = [](http_session& self, task_record& task) {
+    self.call<std::vector<task_attempt>>(
+        [](http_session& self, std::vector<task_attempt>& attempts) {
+          self.send(http::status::ok, attempts_json(attempts));
+        },
+        list_atom_v, attempts_atom_v, task.id);
+  };
   switch (route.kind) {
     case route_kind::submit_task: {
       submit_task_request request;
@@ -156,32 +201,11 @@ void http_session::serve_task_route(const route_match& route, std::string_view q
           http::status::bad_request);
       return;
     case route_kind::list_task_attempts:
-      with_standalone([](http_session& self, task_record& task) {
-        self.call<std::vector<task_attempt>>(
-            [](http_session& self, std::vector<task_attempt>& attempts) {
-              self.send(http::status::ok, attempts_json(attempts));
-            },
-            list_atom_v, attempts_atom_v, task.id);
-      });
+      with_standalone(send_attempts);
       return;
-    case route_kind::list_task_logs: {
-      log_query request;
-      if (auto err = parse_log_query(query, request)) {
-        fail(*err);
-        return;
-      }
-      with_standalone([request](http_session& self, task_record& task) mutable {
-        request.task_id = task.id;
-        auto limit = request.limit;
-        auto offset = request.offset;
-        self.call<log_page>(
-            [limit, offset](http_session& self, log_page& page) {
-              self.send(http::status::ok, logs_json(page, limit, offset));
-            },
-            list_atom_v, log_atom_v, std::move(request));
-      });
+    case route_kind::list_task_logs:
+      send_logs([&](auto next) { with_standalone(next); });
       return;
-    }
     case route_kind::stream_task: {
       auto request = stream_params(query);
       if (!request)
@@ -194,29 +218,12 @@ void http_session::serve_task_route(const route_match& route, std::string_view q
           });
       return;
     }
-    case route_kind::list_workflow_task_attempts: {
-      auto id = task_id(route.sub_id);
-      if (id.empty())
-        return;
-      with_workflow(route, [id](http_session& self, workflow_record& record) {
-        self.call<task_record>(
-            [id, workflow_id = record.id](http_session& self, task_record& task) {
-              if (task.workflow_id != workflow_id) {
-                self.send_error(
-                    http::status::not_found,
-                    "task execution " + id + " is not part of workflow execution " + workflow_id);
-                return;
-              }
-              self.call<std::vector<task_attempt>>(
-                  [](http_session& self, std::vector<task_attempt>& attempts) {
-                    self.send(http::status::ok, attempts_json(attempts));
-                  },
-                  list_atom_v, attempts_atom_v, id);
-            },
-            caf::get_atom_v, task_atom_v, id);
-      });
+    case route_kind::list_workflow_task_attempts:
+      with_workflow_task(send_attempts);
       return;
-    }
+    case route_kind::list_workflow_task_logs:
+      send_logs([&](auto next) { with_workflow_task(next); });
+      return;
     default:
       send_error(http::status::not_found, "no such task route");
       return;

@@ -47,6 +47,8 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/children", route_kind::list_children},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/attempts",
      route_kind::list_workflow_task_attempts},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks/{}/logs",
+     route_kind::list_workflow_task_logs},
     // standalone task executions
     {http::verb::post, "/api/orgs/{}/task-executions", route_kind::submit_task},
     {http::verb::get, "/api/orgs/{}/task-executions", route_kind::list_standalone_tasks},

@@ -45,6 +45,7 @@ enum class route_kind {
   list_task_logs,
   stream_task,
   list_workflow_task_attempts,
+  list_workflow_task_logs,
   create_org,
   create_worker_token,
   workflow_stream_token,  ///< mints a stream token for an execution's streams

@@ -149,9 +149,18 @@ BOOST_AUTO_TEST_CASE(the_example_worker_runs_research_report_and_heraldctl_shows
   std::multiset<std::string> kinds;
   for (const auto& t : json_get(show, "tasks").GetArray()) {
     kinds.insert(string_member(t, "kind"));
-    const auto& attempts = json_get(json_get(show, "attempts"), string_member(t, "id").c_str());
+    auto task_id = string_member(t, "id");
+    const auto& attempts = json_get(json_get(show, "attempts"), task_id.c_str());
     BOOST_REQUIRE_EQUAL(attempts.Size(), 1u);
     BOOST_TEST(string_member(attempts[0], "status") == "COMPLETED");
+    // The look-ups log what they search (LogMessage), and show lists it under the task.
+    const auto& logs = json_get(json_get(show, "logs"), task_id.c_str());
+    if (string_member(t, "kind") == "look-up") {
+      BOOST_REQUIRE_EQUAL(logs.Size(), 1u);
+      BOOST_TEST(string_member(logs[0], "message").find("for \"testing\"") != std::string::npos);
+    } else {
+      BOOST_TEST(logs.Size() == 0u);
+    }
   }
   BOOST_TEST(kinds
              == (std::multiset<std::string>{"look-up", "look-up", "look-up", "write-report"}));

@@ -192,21 +192,30 @@ int show_workflow(const global_options& g, const std::string& id, std::ostream& 
   auto children = client.call(http::verb::get, path + "/children").body;
   auto events = client.call(http::verb::get, path + "/events").body;
   auto tasks_doc = parse(tasks);
-  // Each task's attempts, by task id.
-  std::vector<std::pair<std::string, std::string>> attempts;
+  // Each task's attempts and log lines (the first 100), by task id.
+  struct task_detail {
+    std::string id;
+    rapidjson::Document attempts;
+    rapidjson::Document logs;
+  };
+  std::vector<task_detail> details;
   for (const auto& t : tasks_doc["tasks"].GetArray()) {
-    auto task_id = str(t, "id");
-    attempts.emplace_back(
-        task_id,
-        client.call(http::verb::get, path + "/tasks/" + encode(task_id) + "/attempts").body);
+    auto task_path = path + "/tasks/" + encode(str(t, "id"));
+    details.push_back({str(t, "id"),
+                       parse(client.call(http::verb::get, task_path + "/attempts").body),
+                       parse(client.call(http::verb::get, task_path + "/logs?limit=100").body)});
   }
   if (g.json) {
-    out << "{\"execution\":" << execution << ",\"tasks\":" << raw(tasks_doc, "tasks")
-        << ",\"attempts\":{";
-    for (size_t i = 0; i < attempts.size(); ++i)
-      out << (i ? "," : "") << '"' << attempts[i].first
-          << "\":" << raw(parse(attempts[i].second), "attempts");
-    out << "},\"children\":" << raw(parse(children), "children")
+    auto by_task = [&](const char* key, auto member) {
+      out << ",\"" << key << "\":{";
+      for (size_t i = 0; i < details.size(); ++i)
+        out << (i ? "," : "") << '"' << details[i].id << "\":" << raw(details[i].*member, key);
+      out << '}';
+    };
+    out << "{\"execution\":" << execution << ",\"tasks\":" << raw(tasks_doc, "tasks");
+    by_task("attempts", &task_detail::attempts);
+    by_task("logs", &task_detail::logs);
+    out << ",\"children\":" << raw(parse(children), "children")
         << ",\"events\":" << raw(parse(events), "events") << "}\n";
     return success;
   }
@@ -227,11 +236,14 @@ int show_workflow(const global_options& g, const std::string& id, std::ostream& 
   for (const auto& t : tasks_doc["tasks"].GetArray()) {
     out << "  " << std::left << std::setw(20) << str(t, "kind") << std::setw(11) << str(t, "status")
         << str(t, "id") << '\n';
-    auto a = parse(attempts[i++].second);
-    for (const auto& at : a["attempts"].GetArray())
+    const auto& detail = details[i++];
+    for (const auto& at : detail.attempts["attempts"].GetArray())
       out << "      attempt " << raw(at, "attempt") << "  " << std::setw(10) << str(at, "status")
           << raw(at, "durationMs") << " ms  worker " << str(at, "workerId")
           << (str(at, "error").empty() ? "" : "  error: " + str(at, "error")) << '\n';
+    for (const auto& line : detail.logs["logs"].GetArray())
+      out << "      log " << str(line, "timestamp") << ' ' << std::setw(5) << str(line, "level")
+          << ' ' << str(line, "message") << '\n';
   }
   out << "children\n";
   for (const auto& c : parse(children)["children"].GetArray())
