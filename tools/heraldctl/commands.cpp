@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocol/json.hpp"
 #include "tools/heraldctl/rest_client.hpp"
 #include "tools/heraldctl/timeline.hpp"
 
@@ -69,14 +70,13 @@ std::string raw(const rapidjson::Value& obj, const char* key) {
   return it == obj.MemberEnd() ? "" : compact(it->value);
 }
 
-/// Checks that `text` is JSON; `what` names it in the error.
+/// `text` as compact JSON; a usage error naming `what` if it is not JSON.
 std::string checked_json(const std::string& text, const std::string& what) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  auto json = compact_json(text);
+  if (json.empty())
     throw cli_error(usage_error,
                     what + " must be JSON (e.g. '{\"a\":1}' or '\"text\"'), not: " + text);
-  return compact(doc);
+  return json;
 }
 
 /// The exit code for a workflow's final status.
@@ -132,24 +132,13 @@ int print_outcome(rest_client& client, const global_options& g, const std::strin
 
 int start_workflow(const global_options& g, const start_options& o, std::ostream& out) {
   rest_client client{g.server, g.api_key};
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  w.Key("kind");
-  w.String(o.kind.c_str());
-  w.Key("input");
-  auto input = checked_json(o.input, "--input");
-  w.RawValue(input.c_str(), input.size(), rapidjson::kObjectType);
-  if (!o.queue.empty()) {
-    w.Key("queue");
-    w.String(o.queue.c_str());
-  }
-  if (!o.idempotency_key.empty()) {
-    w.Key("idempotencyKey");
-    w.String(o.idempotency_key.c_str());
-  }
-  w.EndObject();
-  auto body = client.call(http::verb::post, workflow_path(g), buf.GetString()).body;
+  json_object request;
+  request.string("kind", o.kind).raw("input", checked_json(o.input, "--input"));
+  if (!o.queue.empty())
+    request.string("queue", o.queue);
+  if (!o.idempotency_key.empty())
+    request.string("idempotencyKey", o.idempotency_key);
+  auto body = client.call(http::verb::post, workflow_path(g), request.str()).body;
   auto doc = parse(body);
   auto id = str(doc, "workflowExecutionId");
   if (o.watch)
@@ -263,21 +252,15 @@ int watch_workflow(const global_options& g, const std::string& id, std::ostream&
   timeline view{id};
   std::string status;
   follow_until_end(client, g, id, [&](const sse_event& ev) {
-    if (g.json) {
-      rapidjson::StringBuffer buf;
-      json_writer w{buf};
-      w.StartObject();
-      w.Key("id");
-      w.String(ev.id.c_str());
-      w.Key("event");
-      w.String(ev.event.c_str());
-      w.Key("data");
-      w.String(ev.data.c_str());
-      w.EndObject();
-      out << buf.GetString() << '\n';
-    } else {
+    if (g.json)
+      out << json_object{}
+                 .string("id", ev.id)
+                 .string("event", ev.event)
+                 .string("data", ev.data)
+                 .str()
+          << '\n';
+    else
       out << view.render(ev);
-    }
     out.flush();
     status = root_end(ev, id);
     return status.empty();
@@ -289,16 +272,11 @@ int watch_workflow(const global_options& g, const std::string& id, std::ostream&
 int signal_workflow(const global_options& g, const std::string& id, const std::string& name,
                     const std::string& value, std::ostream& out) {
   rest_client client{g.server, g.api_key};
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  w.Key("signalName");
-  w.String(name.c_str());
-  w.Key("signalValue");
-  auto v = checked_json(value, "--value");
-  w.RawValue(v.c_str(), v.size(), rapidjson::kObjectType);
-  w.EndObject();
-  auto body = client.call(http::verb::post, workflow_path(g, id) + "/signal", buf.GetString()).body;
+  auto request = json_object{}
+                     .string("signalName", name)
+                     .raw("signalValue", checked_json(value, "--value"))
+                     .str();
+  auto body = client.call(http::verb::post, workflow_path(g, id) + "/signal", request).body;
   out << (g.json ? body : "signal " + name + " sent to " + id) << '\n';
   return success;
 }
@@ -306,13 +284,8 @@ int signal_workflow(const global_options& g, const std::string& id, const std::s
 int cancel_workflow(const global_options& g, const std::string& id, const std::string& reason,
                     std::ostream& out) {
   rest_client client{g.server, g.api_key};
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  w.Key("reason");
-  w.String(reason.c_str());
-  w.EndObject();
-  auto body = client.call(http::verb::post, workflow_path(g, id) + "/cancel", buf.GetString()).body;
+  auto request = json_object{}.string("reason", reason).str();
+  auto body = client.call(http::verb::post, workflow_path(g, id) + "/cancel", request).body;
   out << (g.json ? body : "cancellation of " + id + " requested: " + str(parse(body), "status"))
       << '\n';
   return success;

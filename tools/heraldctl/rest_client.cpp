@@ -118,37 +118,33 @@ bool rest_client::follow(const std::string& target, const std::string& last_even
     http::read_header(stream, buffer, parser, ec);
   if (ec)
     throw cli_error(unavailable, "herald did not answer " + target + ": " + ec.message());
-  auto status = static_cast<int>(parser.get().result_int());
-  char chunk[16384];
-  if (status != 200) {
-    std::string body;
-    while (!parser.is_done()) {
-      parser.get().body().data = chunk;
-      parser.get().body().size = sizeof chunk;
-      http::read(stream, buffer, parser, ec);
-      if (ec && ec != http::error::need_buffer)
-        break;
-      body.append(chunk, sizeof chunk - parser.get().body().size);
-    }
-    fail_with(status, body);
-  }
+  // One loop reads the body: the stream's events, or the error of a refusal.
+  bool streaming = parser.get().result() == http::status::ok;
+  std::string refusal;
   bool stopped = false;
   sse_parser events{[&](const sse_event& ev) {
     if (!stopped && !on_event(ev))
       stopped = true;
   }};
+  char chunk[16384];
   while (!stopped && !parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    stream.expires_after(stream_read_timeout);
+    stream.expires_after(streaming ? stream_read_timeout : call_timeout);
     // read_some: events are small and must not wait for the body buffer to fill.
     http::read_some(stream, buffer, parser, ec);
     if (ec == http::error::need_buffer)
       ec = {};
-    events.feed(std::string_view{chunk, sizeof chunk - parser.get().body().size});
+    std::string_view piece{chunk, sizeof chunk - parser.get().body().size};
+    if (streaming)
+      events.feed(piece);
+    else
+      refusal.append(piece);
     if (ec)
       break;  // lost: the caller resumes after the last id it saw
   }
+  if (!streaming)
+    fail_with(static_cast<int>(parser.get().result_int()), refusal);
   return stopped;
 }
 

@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocol/json.hpp"
+
 namespace herald::ctl {
 
 namespace {
@@ -204,17 +206,9 @@ std::string timeline::state_line(const std::string& workflow_id, const std::stri
 }
 
 std::string root_end(const sse_event& ev, const std::string& root_id) {
-  if (ev.event != "data")
+  if (ev.event != "data" || json_string_member(ev.data, "workflowExecutionId") != root_id)
     return {};
-  rapidjson::Document envelope;
-  envelope.Parse(ev.data.c_str());
-  if (envelope.HasParseError() || text(envelope, "workflowExecutionId") != root_id)
-    return {};
-  rapidjson::Document payload;
-  payload.Parse(text(envelope, "data").c_str());
-  if (payload.HasParseError())
-    return {};
-  auto name = text(payload, "event");
+  auto name = json_string_member(json_string_member(ev.data, "data"), "event");
   bool end
       = name == "WORKFLOW_COMPLETED" || name == "WORKFLOW_FAILED" || name == "WORKFLOW_CANCELLED";
   return end ? name.substr(9) : std::string{};
