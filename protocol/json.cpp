@@ -27,6 +27,28 @@ bool json_too_deep(std::string_view text) {
   return false;
 }
 
+bool json_number_too_long(std::string_view text) {
+  size_t run = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    bool numeric
+        = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    run = numeric ? run + 1 : 0;
+    if (run > max_json_number_length)
+      return true;
+    in_string = c == '"';
+  }
+  return false;
+}
+
 bool is_valid_json(std::string_view text) {
   if (json_too_deep(text))
     return false;

@@ -22,6 +22,14 @@ inline constexpr size_t max_json_depth = 128;
 /// that skips strings; false for text too broken to tell (the parser reports that).
 bool json_too_deep(std::string_view text);
 
+/// The longest JSON number Herald parses with full precision (RapidJSON's `StrtodDiyFp` in
+/// Debian's 1.1.0 reads out of bounds on some numbers of hundreds of digits; a double holds 17).
+inline constexpr size_t max_json_number_length = 100;
+
+/// Whether `text` holds a number longer than `max_json_number_length` characters (outside
+/// strings), in one pass; parse such text only without kParseFullPrecisionFlag, or refuse it.
+bool json_number_too_long(std::string_view text);
+
 /// Returns `text` re-serialised compactly, or "" if it is not valid JSON. Empty input gives "null".
 std::string compact_json(std::string_view text);
 

@@ -14,7 +14,7 @@ std::map<std::string, std::string> replay_workflow_state(const std::vector<histo
     bool set = event.type == "STATE_SET";
     if (!set && event.type != "STATE_CLEARED")
       continue;
-    if (json_too_deep(event.data))
+    if (json_too_deep(event.data) || json_number_too_long(event.data))
       continue;
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(event.data.data(), event.data.size());

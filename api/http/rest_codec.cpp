@@ -139,6 +139,9 @@ std::optional<http_error> parse_object(std::string_view body, rapidjson::Documen
   constexpr auto flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
   if (json_too_deep(body))
     return bad_request("JSON body nests deeper than " + std::to_string(max_json_depth) + " levels");
+  if (json_number_too_long(body))
+    return bad_request("JSON body has a number longer than "
+                       + std::to_string(max_json_number_length) + " characters");
   doc.Parse<flags>(body.data(), body.size());
   if (doc.HasParseError())
     return bad_request(std::string{"malformed JSON body: "}

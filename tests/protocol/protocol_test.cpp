@@ -63,6 +63,17 @@ BOOST_AUTO_TEST_CASE(json_deeper_than_the_limit_is_refused_without_recursion) {
   BOOST_TEST(!herald::json_too_deep(R"({"a":[{"b":[1,2,{"c":"]]]"}]}]})"));
 }
 
+BOOST_AUTO_TEST_CASE(overlong_numbers_are_found_outside_strings_only) {
+  // The fuzzer's find (CI, 2026-12-07): a 338-character number made RapidJSON's full-precision
+  // strtod read out of bounds.
+  auto digits = std::string(330, '5');
+  BOOST_TEST(herald::json_number_too_long("[4." + digits + "E-544]"));
+  BOOST_TEST(herald::json_number_too_long("{\"a\":-" + std::string(101, '1') + "}"));
+  BOOST_TEST(!herald::json_number_too_long("{\"a\":-" + std::string(99, '1') + "}"));
+  BOOST_TEST(!herald::json_number_too_long("{\"a\":\"" + digits + "\"}"));
+  BOOST_TEST(!herald::json_number_too_long(R"({"a":1.5e-300,"b":[12345678901234567890,2]})"));
+}
+
 BOOST_AUTO_TEST_CASE(compact_json_validates_and_normalises) {
   BOOST_TEST(compact_json("{ \"a\" : [1, 2] }") == R"({"a":[1,2]})");
   BOOST_TEST(compact_json("") == "null");
