@@ -10,8 +10,12 @@
 
 namespace herald {
 
-engine_directory::engine_directory(caf::actor_system& sys, queue_settings settings)
-    : sys_(sys), settings_(std::move(settings)) {
+engine_directory::engine_directory(caf::actor_system& sys, queue_settings settings,
+                                   execution_feed_settings feed_settings)
+    : sys_(sys),
+      settings_(std::move(settings)),
+      // Wall-clock microseconds: a later process's feed offsets are above an earlier one's.
+      feed_(spawn_execution_feed(sys, feed_settings, now_ms() * 1000)) {
   // nop
 }
 
@@ -111,9 +115,47 @@ queue_actor engine_directory::queue(const std::string& org_id, const std::string
   if (stopped_)
     return {};
   auto& slot = queues_[key];
-  if (!slot)
-    slot = spawn_queue(sys_, settings_);
+  if (!slot) {
+    auto gauges = std::make_shared<queue_gauges>();
+    queue_gauges_[key] = gauges;
+    slot = spawn_queue(sys_, settings_, std::move(gauges));
+  }
   return slot;
+}
+
+std::string engine_directory::queue_metrics_text() const {
+  using series = metrics_text::series;
+  std::vector<series> ready;
+  std::vector<series> parked;
+  {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    size_t n = 0;
+    for (const auto& [key, g] : queue_gauges_) {
+      if (++n > max_queue_series)
+        break;
+      auto org = orgs_by_id_.find(key.first);
+      const auto& slug = org != orgs_by_id_.end() ? org->second.slug : key.first;
+      auto labels = [&](const char* kind) {
+        return std::vector<std::pair<std::string, std::string>>{
+            {"org", slug}, {"queue", key.second}, {"kind", kind}};
+      };
+      auto value = [](const std::atomic<int64_t>& gauge) {
+        return static_cast<double>(gauge.load(std::memory_order_relaxed));
+      };
+      ready.push_back({labels("workflow"), value(g->ready_workflows)});
+      ready.push_back({labels("task"), value(g->ready_tasks)});
+      parked.push_back({labels("workflow"), value(g->parked_workflow_polls)});
+      parked.push_back({labels("task"), value(g->parked_task_polls)});
+    }
+  }
+  return metrics_text{}
+      .gauge("herald_queue_ready",
+             "Work ready and waiting for a worker, by org, queue and kind (workflow or task).",
+             ready)
+      .gauge("herald_queue_parked_polls",
+             "Worker polls parked until work arrives, by org, queue and kind (workflow or task).",
+             parked)
+      .str();
 }
 
 caf::error engine_directory::admit_poll(poll_request& req) {
@@ -141,6 +183,7 @@ void engine_directory::stop() {
   }
   for (auto& q : all)
     caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(feed_, caf::exit_reason::user_shutdown);
 }
 
 int64_t engine_directory::clock_ms() const {

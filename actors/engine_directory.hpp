@@ -14,6 +14,7 @@
 #include <caf/error.hpp>
 
 #include "actors/engine_stats.hpp"
+#include "actors/execution_feed_actor.hpp"
 #include "actors/queue_actor.hpp"
 #include "actors/worker_activity.hpp"
 #include "protocol/messages.hpp"
@@ -29,7 +30,8 @@ namespace herald {
 /// that just left memory, whose requests then bounce (`sec::request_receiver_down`).
 class engine_directory {
 public:
-  engine_directory(caf::actor_system& sys, queue_settings settings);
+  engine_directory(caf::actor_system& sys, queue_settings settings,
+                   execution_feed_settings feed_settings = {});
 
   engine_directory(const engine_directory&) = delete;
   engine_directory& operator=(const engine_directory&) = delete;
@@ -83,8 +85,21 @@ public:
   /// "default") and notes it as a sign of life of its worker.
   caf::error admit_poll(poll_request& req);
 
-  /// Stops every queue (each answers its waiting polls with UNAVAILABLE); none is spawned after.
+  /// Queues reported apart in the metrics; later ones are left out (queue names are
+  /// client-chosen text).
+  static constexpr size_t max_queue_series = 500;
+
+  /// The queue gauges (ready work and parked polls of each queue) in Prometheus text format.
+  std::string queue_metrics_text() const;
+
+  /// Stops every queue (each answers its waiting polls with UNAVAILABLE) and the feed; no queue
+  /// is spawned after.
   void stop();
+
+  // -- executions feed -------------------------------------------------------------------------
+
+  /// The org-level feed of execution lifecycle events; the handle never changes.
+  const execution_feed_actor& feed() const { return feed_; }
 
   // -- workers ---------------------------------------------------------------------------------
 
@@ -104,6 +119,8 @@ private:
   std::map<std::string, org_record> orgs_by_id_;
   std::map<std::string, std::string> org_ids_by_slug_;
   std::map<std::pair<std::string, std::string>, queue_actor> queues_;
+  /// Kept after `stop` (the last values stay readable).
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<queue_gauges>> queue_gauges_;
   bool stopped_ = false;
   mutable std::shared_mutex live_mtx_;  ///< guards the live actors (apart from the queues)
   struct live_workflow {
@@ -115,6 +132,7 @@ private:
   std::unordered_map<std::string, std::vector<std::string>> tasks_of_;  ///< by workflow id
   worker_activity activity_;
   engine_stats stats_;
+  execution_feed_actor feed_;
 };
 
 using engine_directory_ptr = std::shared_ptr<engine_directory>;

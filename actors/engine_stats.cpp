@@ -1,5 +1,7 @@
 #include "actors/engine_stats.hpp"
 
+#include <algorithm>
+
 namespace herald {
 
 const std::string& engine_stats::counted_kind(const std::string& kind) {
@@ -22,6 +24,14 @@ void engine_stats::note_ended(const std::string& kind, workflow_status status, i
   ++ended_[{counted, to_string(status)}];
 }
 
+void engine_stats::note_task_dispatched(int64_t wait_ms) {
+  dispatch_seconds_.observe(static_cast<double>(std::max<int64_t>(wait_ms, 0)) / 1000.0);
+}
+
+void engine_stats::note_step(int64_t step_ms) {
+  step_seconds_.observe(static_cast<double>(std::max<int64_t>(step_ms, 0)) / 1000.0);
+}
+
 std::string engine_stats::metrics_text() const {
   std::vector<herald::metrics_text::series> started;
   std::vector<herald::metrics_text::series> ended;
@@ -41,6 +51,16 @@ std::string engine_stats::metrics_text() const {
                ended)
       .histogram("herald_workflow_run_seconds", "Time from an execution's creation to its end.",
                  run_seconds_)
+      .histogram("herald_workflow_step_seconds",
+                 "Time from an execution becoming ready (created, resumed) to the commit of the "
+                 "step its worker submitted: queueing, replay, the worker's decision and the "
+                 "commit.",
+                 step_seconds_)
+      .histogram("herald_task_dispatch_seconds",
+                 "Time from a task's creation to the claim of its first attempt by a worker.",
+                 dispatch_seconds_)
+      .gauge("herald_timers_pending", "Durable timers armed (timers and promise timeouts).",
+             static_cast<double>(timers_pending_.load(std::memory_order_relaxed)))
       .str();
 }
 

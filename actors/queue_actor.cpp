@@ -82,6 +82,7 @@ int64_t score(const ready_task&) {
 
 struct queue_state {
   queue_settings settings;
+  std::shared_ptr<queue_gauges> gauges;
   lane<ready_workflow, workflow_record> workflows;
   lane<ready_task, task_record> tasks;
   uint64_t arrivals = 0;
@@ -111,6 +112,17 @@ struct queue_state {
   size_t waiting() const {
     return workflows.polls.size() + workflows.reserved.size() + tasks.polls.size()
            + tasks.reserved.size();
+  }
+
+  /// Stores what the queue holds now in its gauges.
+  void publish() const {
+    auto set = [](std::atomic<int64_t>& gauge, size_t value) {
+      gauge.store(static_cast<int64_t>(value), std::memory_order_relaxed);
+    };
+    set(gauges->ready_workflows, workflows.ready.size());
+    set(gauges->ready_tasks, tasks.ready.size());
+    set(gauges->parked_workflow_polls, workflows.polls.size());
+    set(gauges->parked_task_polls, tasks.polls.size());
   }
 };
 
@@ -348,59 +360,75 @@ void fail_all(lane<Work, Record>& ln, const caf::error& err) {
 
 }  // namespace
 
-queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) {
-  auto impl = sys.spawn([settings](self_ptr self) -> queue_impl::behavior_type {
+queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings,
+                        std::shared_ptr<queue_gauges> gauges) {
+  auto impl = sys.spawn([settings, gauges](self_ptr self) -> queue_impl::behavior_type {
     self->state.settings = settings;
+    self->state.gauges = gauges;
     // Waiting polls are answered before the queue goes: a silently dropped promise would leave
     // each poller waiting for its whole timeout (CAF 0.17 has no broken_promise).
     self->set_exit_handler([self](caf::exit_msg& msg) {
       auto gone = make_herald_error(herald_errc::unavailable, "the server is shutting down");
       fail_all(self->state.workflows, gone);
       fail_all(self->state.tasks, gone);
+      self->state.publish();
       self->quit(msg.reason);
     });
+    // Each handler ends with `publish`: the gauges follow every change of the lanes.
     return {
         [=](enqueue_atom, ready_workflow& work) {
           self->state.add(std::move(work));
           dispatch(self, self->state.workflows);
+          self->state.publish();
         },
         [=](enqueue_atom, ready_task& work) {
           self->state.add(std::move(work));
           dispatch(self, self->state.tasks);
+          self->state.publish();
         },
         [=](poll_atom, workflow_atom, poll_request& req) -> caf::result<workflow_record> {
-          return park(self, self->state.workflows, req);
+          auto result = park(self, self->state.workflows, req);
+          self->state.publish();
+          return result;
         },
         [=](poll_atom, task_atom, poll_request& req) -> caf::result<task_record> {
-          return park(self, self->state.tasks, req);
+          auto result = park(self, self->state.tasks, req);
+          self->state.publish();
+          return result;
         },
         [=](reserve_atom, workflow_atom, const std::string& kind) {
-          return reserve(self, self->state.workflows, kind);
+          auto result = reserve(self, self->state.workflows, kind);
+          self->state.publish();
+          return result;
         },
         [=](reserve_atom, task_atom, const std::vector<std::string>& kinds) {
           std::vector<poll_reservation> out;
           out.reserve(kinds.size());
           for (const auto& kind : kinds)
             out.push_back(reserve(self, self->state.tasks, kind));
+          self->state.publish();
           return out;
         },
         [=](deliver_atom, uint64_t id, workflow_record& rec, const workflow_actor& handle) {
           deliver(self, self->state.workflows, id, rec, handle);
+          self->state.publish();
         },
         [=](deliver_atom, uint64_t id, task_record& rec, const task_actor& handle) {
           deliver(self, self->state.tasks, id, rec, handle);
+          self->state.publish();
         },
         [=](unreserve_atom, uint64_t id) {
           if (!unreserve(self, self->state.workflows, id))
             unreserve(self, self->state.tasks, id);
+          self->state.publish();
         },
         [=](withdraw_atom, uint64_t request) {
           auto& st = self->state;
           poller_key poller{caf::actor_cast<caf::actor_addr>(self->current_sender()), request};
-          if (withdraw(self, st.workflows, poller) || withdraw(self, st.tasks, poller))
-            return;
-          if (st.claiming.count(poller) > 0)
+          if (!withdraw(self, st.workflows, poller) && !withdraw(self, st.tasks, poller)
+              && st.claiming.count(poller) > 0)
             st.gone.insert(poller);
+          st.publish();
         },
         [=](expire_poll_atom, uint64_t generation) {
           auto& st = self->state;
@@ -415,6 +443,7 @@ queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings) 
             expire(self, st.tasks, id);
           }
           arm_expiry(self);
+          st.publish();
         },
     };
   });

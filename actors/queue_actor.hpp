@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -90,6 +93,17 @@ struct queue_settings {
   size_t max_parked_polls = 10000;  ///< more concurrent polls are refused (resource_exhausted)
 };
 
-queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings);
+/// What a queue holds, stored by its actor after each message it handles and read by
+/// /_/metrics from any thread.
+struct queue_gauges {
+  std::atomic<int64_t> ready_workflows{0};
+  std::atomic<int64_t> ready_tasks{0};
+  std::atomic<int64_t> parked_workflow_polls{0};
+  std::atomic<int64_t> parked_task_polls{0};
+};
+
+/// Spawns a queue that keeps `gauges` current.
+queue_actor spawn_queue(caf::actor_system& sys, const queue_settings& settings,
+                        std::shared_ptr<queue_gauges> gauges);
 
 }  // namespace herald

@@ -138,6 +138,9 @@ void persist(self_ptr self, task_transition what, task_record next, Done done) {
   self->request(st.ctx.writer, caf::infinite, commit_atom_v, std::move(batch))
       .await(
           [=](caf::ok_atom) mutable {
+            if (what == task_transition::claimed && next.execution_count == 1)
+              self->state.ctx.directory->stats().note_task_dispatched(next.started_ms
+                                                                      - next.created_ms);
             self->state.record = std::move(next);
             self->state.last_change_ms = clock_ms(self);
             if (is_terminal(self->state.record.status))

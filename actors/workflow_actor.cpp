@@ -48,8 +48,19 @@ struct workflow_state {
   bool flush_scheduled = false;  ///< a flush of `pending_data` is in the mailbox
   /// Tasks that streamed data since the last flush: their attempts are alive (lease).
   std::set<std::string> streaming_tasks;
+  /// When the execution last became ready for its worker (0: not since the last step), for the
+  /// step latency in the metrics.
+  int64_t ready_ms = 0;
+  /// The timers this actor counts as armed in the engine's metrics (`timer_actors.size()` after
+  /// each change), given back when it goes.
+  size_t counted_timers = 0;
 
   static inline const char* name = "workflow";
+
+  ~workflow_state() {
+    if (ctx.directory)
+      ctx.directory->stats().note_timers(-static_cast<int64_t>(counted_timers));
+  }
 };
 
 using self_ptr = workflow_impl::stateful_pointer<workflow_state>;
@@ -87,10 +98,20 @@ task_actor spawn_task_actor(self_ptr self, const task_record& row, bool restored
   return handle;
 }
 
+/// Brings the engine's count of armed timers in line with this actor's.
+void count_timers(self_ptr self) {
+  auto& st = self->state;
+  auto now = st.timer_actors.size();
+  st.ctx.directory->stats().note_timers(static_cast<int64_t>(now)
+                                        - static_cast<int64_t>(st.counted_timers));
+  st.counted_timers = now;
+}
+
 /// Arms the timer actor of a committed timer or promise timeout.
 void arm_timer(self_ptr self, const std::string& key, int64_t fire_at_ms) {
   self->state.timer_actors[key]
       = spawn_timer(self->system(), key, fire_at_ms, caf::actor_cast<workflow_actor>(self));
+  count_timers(self);
 }
 
 /// Schedules a check of the holder's lease after `delay`, unless one is scheduled already: that
@@ -154,6 +175,7 @@ void follow_up(self_ptr self, change& c, bool was_terminal) {
       st.timer_actors.erase(t);
     }
   }
+  count_timers(self);
   for (const auto& [key, fire_at] : c.new_timers)
     arm_timer(self, key, fire_at);
   for (auto& init : c.children)
@@ -258,16 +280,53 @@ void unreserve_polls(self_ptr self, const change& c) {
       self->send(queue_of(self, row.queue), unreserve_atom_v, i->second.id);
 }
 
-/// Counts an adopted change in the engine's metrics: a start, the children it creates, an end.
+/// Counts an adopted change in the engine's metrics: a start, the children it creates, an end,
+/// the first claims of its tasks, and a worker's step (from ready to its commands committed).
 void note_stats(self_ptr self, const change& c, bool was_new, bool was_terminal) {
-  auto& stats = self->state.ctx.directory->stats();
-  const auto& rec = self->state.data.record;
+  auto& st = self->state;
+  auto& stats = st.ctx.directory->stats();
+  const auto& rec = st.data.record;
   if (was_new)
     stats.note_started(rec.kind);
   for (const auto& child : c.children)
     stats.note_started(child.record.kind);
   if (is_terminal(rec.status) && !was_terminal)
     stats.note_ended(rec.kind, rec.status, rec.updated_ms - rec.created_ms);
+  auto created_ms = [&c](const std::string& task_id) -> int64_t {
+    for (const auto* rows : {&c.tasks, &c.new_tasks})
+      for (const auto& row : *rows)
+        if (row.id == task_id)
+          return row.created_ms;
+    return 0;
+  };
+  for (const auto& a : c.attempts)
+    if (a.attempt == 1 && a.status == "RUNNING")
+      if (auto created = created_ms(a.task_id); created > 0)
+        stats.note_task_dispatched(a.started_ms - created);
+  auto ready = [](workflow_status s) {
+    return s == workflow_status::pending || s == workflow_status::running;
+  };
+  if (was_new || (!ready(c.initial_status) && ready(rec.status)))
+    st.ready_ms = was_new ? rec.created_ms : rec.updated_ms;
+  else if (c.initial_status == workflow_status::running && !ready(rec.status) && st.ready_ms > 0) {
+    stats.note_step(rec.updated_ms - st.ready_ms);
+    st.ready_ms = 0;
+  }
+}
+
+/// Hands the lifecycle events of an adopted change (its own and its new children's) to the
+/// org's executions feed.
+void feed_lifecycle(self_ptr self, const change& c) {
+  std::vector<stream_event> events;
+  for (const auto& ev : c.stream)
+    if (is_feed_event(ev.name))
+      events.push_back(ev);
+  for (const auto& child : c.child_stream)
+    if (is_feed_event(child.event.name))
+      events.push_back(child.event);
+  if (!events.empty())
+    self->send(self->state.ctx.directory->feed(), emit_atom_v, self->state.data.record.org_id,
+               std::move(events));
 }
 
 /// Writes `c` and, once durable, adopts it, streams its events and runs its follow-ups (among
@@ -283,6 +342,7 @@ void write(self_ptr self, std::shared_ptr<change> c, done_fn done) {
             st.last_change = self->clock().now();
             adopt(st.data, *c);
             note_stats(self, *c, was_new, was_terminal);
+            feed_lifecycle(self, *c);
             follow_up(self, *c, was_terminal);
             done(caf::error{});
           },

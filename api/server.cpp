@@ -90,6 +90,7 @@ void server::start(std::ostream& out) {
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
   http_->add_metrics([stats = store_cfg.stats] { return stats->metrics_text(); });
   http_->add_metrics([directory] { return directory->stats().metrics_text(); });
+  http_->add_metrics([directory] { return directory->queue_metrics_text(); });
   auto http_port = http_->start();
   out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
   out << "herald: ready" << std::endl;

@@ -4,8 +4,9 @@
 
 namespace herald {
 
-void unsubscribe_stream(const registry_actor& registry, stream_owner owner, const std::string& id,
+void unsubscribe_stream(const engine_client& engine, stream_owner owner, const std::string& id,
                         event_sink_ptr sink) {
+  const auto& registry = engine.registry;
   switch (owner) {
     case stream_owner::workflow:
       caf::anon_send(registry, caf::unsubscribe_atom_v, id, std::move(sink));
@@ -15,6 +16,9 @@ void unsubscribe_stream(const registry_actor& registry, stream_owner owner, cons
       break;
     case stream_owner::tree:
       caf::anon_send(registry, caf::unsubscribe_atom_v, tree_atom_v, id, std::move(sink));
+      break;
+    case stream_owner::org:
+      caf::anon_send(engine.directory->feed(), caf::unsubscribe_atom_v, std::move(sink));
       break;
   }
 }

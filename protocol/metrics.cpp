@@ -53,8 +53,19 @@ metrics_text& metrics_text::counter(std::string_view name, std::string_view help
 
 metrics_text& metrics_text::counter(std::string_view name, std::string_view help,
                                     const std::vector<series>& family) {
+  return labelled(name, "counter", help, family);
+}
+
+metrics_text& metrics_text::gauge(std::string_view name, std::string_view help,
+                                  const std::vector<series>& family) {
+  return labelled(name, "gauge", help, family);
+}
+
+metrics_text& metrics_text::labelled(std::string_view name, std::string_view type,
+                                     std::string_view help, const std::vector<series>& family) {
   std::string n{name};
-  out_ += "# HELP " + n + " " + std::string{help} + "\n# TYPE " + n + " counter\n";
+  out_
+      += "# HELP " + n + " " + std::string{help} + "\n# TYPE " + n + " " + std::string{type} + "\n";
   for (const auto& s : family) {
     out_ += n;
     char sep = '{';

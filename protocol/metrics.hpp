@@ -52,6 +52,10 @@ public:
   metrics_text& counter(std::string_view name, std::string_view help,
                         const std::vector<series>& family);
 
+  /// A gauge family, like the counter family.
+  metrics_text& gauge(std::string_view name, std::string_view help,
+                      const std::vector<series>& family);
+
   metrics_text& histogram(std::string_view name, std::string_view help, const histogram_metric& h);
 
   /// Appends text some other source rendered already.
@@ -62,6 +66,8 @@ public:
 private:
   metrics_text& scalar(std::string_view name, std::string_view type, std::string_view help,
                        double value);
+  metrics_text& labelled(std::string_view name, std::string_view type, std::string_view help,
+                         const std::vector<series>& family);
 
   std::string out_;
 };

@@ -56,4 +56,9 @@ stream_event tree_stream_event(std::string_view workflow_id, stream_event event,
   return event;
 }
 
+stream_event reset_event(int64_t offset, std::string_view reason) {
+  return stream_event{offset, std::string{reset_event_name}, "",
+                      json_object{}.string("type", "Reset").string("reason", reason).str(), 0};
+}
+
 }  // namespace herald

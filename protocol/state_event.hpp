@@ -26,4 +26,11 @@ stream_event task_state_event(std::string_view name, const task_record& task, in
 /// and the state event name are kept, so filters see the original.
 stream_event tree_stream_event(std::string_view workflow_id, stream_event event, int64_t offset);
 
+/// The SSE event name of a feed's "reload your list" event (see `reset_event`).
+inline constexpr std::string_view reset_event_name = "reset";
+
+/// Returns the reset event of a feed whose head is `offset`: `{"type":"Reset","reason":…}`. The
+/// client reloads what it shows and follows on from this event's id.
+stream_event reset_event(int64_t offset, std::string_view reason);
+
 }  // namespace herald

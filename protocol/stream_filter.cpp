@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "protocol/errors.hpp"
+#include "protocol/state_event.hpp"
 
 namespace herald {
 
@@ -105,7 +106,7 @@ caf::expected<stream_filter> stream_filter::parse(std::string_view types) {
 }
 
 bool stream_filter::matches(const stream_event& event) const {
-  if (empty())
+  if (empty() || event.event == reset_event_name)
     return true;
   if (event.name.empty())
     return contains(stream_types_, event.event);

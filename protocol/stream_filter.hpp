@@ -17,7 +17,8 @@ const std::vector<std::string_view>& streamed_state_events();
 /// Which events of a stream a subscriber wants: the `?types=` of an SSE request or the `types`
 /// of a gRPC subscription. Worker stream data is chosen by its stream type (`token`, `progress`,
 /// `data`, `error`); state events by name in dot form (`task.created`) or by category (`task`,
-/// `child_workflow`), or all of them (`events`). An empty filter lets everything through.
+/// `child_workflow`), or all of them (`events`). An empty filter lets everything through, and so
+/// does every filter a `reset` event (the executions feed's "reload your list").
 /// Offsets are not renumbered: a filtered stream has gaps in its ids and resumes the same way.
 class stream_filter {
 public:

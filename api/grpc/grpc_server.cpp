@@ -3,9 +3,11 @@
 #include <climits>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
+#include "api/grpc/call_stats.hpp"
 #include "api/grpc/stream_service.hpp"
 #include "api/grpc/task_execution_service.hpp"
 #include "api/grpc/unary_reactor.hpp"
@@ -69,6 +71,7 @@ struct grpc_server::impl {
   }
 
   service_context context;
+  call_stats calls;
   worker_lifecycle_service lifecycle;
   workflow_dispatch_service dispatch;
   task_execution_service tasks;
@@ -104,6 +107,9 @@ uint16_t grpc_server::start() {
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<size_t>(settings.max_message_bytes, INT_MAX)));
   set_keepalive(builder);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(impl_->calls.interceptor_factory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&impl_->lifecycle);
   builder.RegisterService(&impl_->dispatch);
   builder.RegisterService(&impl_->tasks);
@@ -133,7 +139,7 @@ void grpc_server::stop() {
 }
 
 std::string grpc_server::metrics_text() const {
-  return impl_->streams.metrics_text();
+  return impl_->streams.metrics_text() + impl_->calls.metrics_text();
 }
 
 }  // namespace herald

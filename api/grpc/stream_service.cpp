@@ -80,10 +80,10 @@ caf::expected<subscription> decode(const v1::SubscribeRequest& x) {
   return out;
 }
 
-/// Tells the registry to stop delivering to `sink`. Thread-safe; a no-op if not subscribed.
-void unsubscribe(const registry_actor& registry, const subscription& sub,
+/// Tells the publisher to stop delivering to `sink`. Thread-safe; a no-op if not subscribed.
+void unsubscribe(const engine_client& engine, const subscription& sub,
                  const std::shared_ptr<stream_sink>& sink) {
-  unsubscribe_stream(registry, sub.target, sub.id, sink);
+  unsubscribe_stream(engine, sub.target, sub.id, sink);
 }
 
 /// Checks that the target belongs to the org, then subscribes `sink`; any error finishes the
@@ -92,13 +92,12 @@ void unsubscribe(const registry_actor& registry, const subscription& sub,
 void subscribe(const service_context& context, subscription sub,
                std::shared_ptr<stream_sink> sink) {
   auto engine = context.engine;
-  auto registry = engine.registry;
   auto on_error = [sink](caf::error& err) { sink->finish(to_grpc_status(err)); };
   auto after = sub.after;
-  auto on_subscribed = [registry, sub, sink](caf::ok_atom) {
+  auto on_subscribed = [engine, sub, sink](caf::ok_atom) {
     // The call may have ended before the subscription was in place; its unsubscribe was a no-op.
     if (sink->closed())
-      unsubscribe(registry, sub, sink);
+      unsubscribe(engine, sub, sink);
   };
   auto go = [engine, on_error, on_subscribed, after, sub, sink] {
     subscribe_stream(engine, sub.target, sub.id, after, sink, on_subscribed, on_error);
@@ -109,7 +108,7 @@ void subscribe(const service_context& context, subscription sub,
   };
   if (sub.target == stream_owner::task) {
     engine.port->ask(
-        registry,
+        engine.registry,
         [go, not_found, sub, sink](task_record& task) {
           if (task.org_id != sub.org_id)
             not_found("task execution " + sub.id + " not found");
@@ -123,7 +122,7 @@ void subscribe(const service_context& context, subscription sub,
     return;
   }
   engine.port->ask(
-      registry,
+      engine.registry,
       [go, not_found, sub, sink](workflow_record& record) {
         if (record.org_id != sub.org_id)
           not_found("workflow execution " + sub.id + " not found");
@@ -227,7 +226,7 @@ public:
     if (expiry_)
       boost::asio::post(hub_.timers, [timer = expiry_] { timer->cancel(); });
     if (joined_) {
-      unsubscribe(hub_.context.engine.registry, sub_, sink_);
+      unsubscribe(hub_.context.engine, sub_, sink_);
       hub_.leave(sink_);
     }
     delete this;

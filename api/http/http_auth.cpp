@@ -4,13 +4,15 @@
 #include "api/http/http_session_calls.hpp"
 
 #include "api/http/rest_codec.hpp"
+#include "api/http/static_assets.hpp"
 #include "protocol/uuid.hpp"
 
 namespace herald {
 
 bool http_session::authorize(const route_match& route, std::string_view query) {
+  // Public: health, metrics and the files served as they are (they hold no data).
   if (route.kind == route_kind::health || route.kind == route_kind::metrics
-      || route.kind == route_kind::api_docs || route.kind == route_kind::openapi)
+      || static_asset_of(route.kind) != nullptr)
     return true;
   auto& auth = state_->auth();
   auto header = to_std(req_[http::field::authorization]);

@@ -1,7 +1,7 @@
 #include "api/http/http_session.hpp"
 
-#include "api/http/api_docs.hpp"
 #include "api/http/http_session_calls.hpp"
+#include "api/http/static_assets.hpp"
 
 #include "protocol/json.hpp"
 
@@ -226,11 +226,15 @@ void http_session::handle_request() {
       return;
     }
     case route_kind::api_docs:
-    case route_kind::openapi: {
-      bool page = route.kind == route_kind::api_docs;
-      auto res
-          = make_response(http::status::ok, std::string{page ? api_docs_html() : openapi_json()});
-      res->set(http::field::content_type, page ? "text/html; charset=utf-8" : "application/json");
+    case route_kind::openapi:
+    case route_kind::console:
+    case route_kind::console_script:
+    case route_kind::console_style: {
+      const auto* asset = static_asset_of(route.kind);
+      auto res = make_response(http::status::ok, std::string{asset->body});
+      res->set(http::field::content_type, std::string{asset->content_type});
+      // Revalidated on each load, so a new herald's console is picked up at once.
+      res->set(http::field::cache_control, "no-cache");
       write(std::move(res));
       return;
     }
@@ -272,6 +276,18 @@ void http_session::handle_request() {
         request.id = record.id;
         self.open_stream(std::move(request));
       });
+      return;
+    }
+    case route_kind::stream_executions: {
+      auto request = stream_params(query);
+      if (!request)
+        return;
+      request->owner = stream_owner::org;
+      with_org(route.slug,
+               [request = std::move(*request)](http_session& self, org_record& org) mutable {
+                 request.id = org.id;
+                 self.open_stream(std::move(request));
+               });
       return;
     }
     case route_kind::signal_workflow:

@@ -20,6 +20,9 @@ constexpr auto ni = route_kind::not_implemented;
 // Literal segments come before `{}` at the same position so that, e.g.,
 // `/workflow-executions/signal-with-start` wins over `/workflow-executions/{}`.
 constexpr route_entry routes[] = {
+    {http::verb::get, "/", route_kind::console},
+    {http::verb::get, "/console/console.js", route_kind::console_script},
+    {http::verb::get, "/console/console.css", route_kind::console_style},
     {http::verb::get, "/_/health", route_kind::health},
     {http::verb::get, "/_/metrics", route_kind::metrics},
     {http::verb::get, "/api/docs", route_kind::api_docs},
@@ -32,6 +35,7 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-executions", route_kind::list_workflows},
     {http::verb::post, "/api/orgs/{}/workflow-executions/signal-with-start",
      route_kind::signal_with_start},
+    {http::verb::get, "/api/orgs/{}/workflow-executions/stream", route_kind::stream_executions},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}", route_kind::get_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/events", route_kind::list_events},
     {http::verb::get, "/api/orgs/{}/workflow-executions/{}/tasks", route_kind::list_tasks},
@@ -120,7 +124,7 @@ bool match_pattern(const std::vector<std::string_view>& path, std::string_view p
 
 bool is_stream_route(route_kind kind) {
   return kind == route_kind::stream_workflow || kind == route_kind::stream_consolidated
-         || kind == route_kind::stream_task;
+         || kind == route_kind::stream_task || kind == route_kind::stream_executions;
 }
 
 std::vector<std::pair<std::string, std::string>> route_patterns() {

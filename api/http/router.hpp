@@ -22,6 +22,7 @@ enum class route_kind {
   metrics,
   stream_workflow,
   stream_consolidated,
+  stream_executions,  ///< the org's executions feed
   signal_workflow,
   signal_with_start,
   list_workflows,
@@ -52,6 +53,9 @@ enum class route_kind {
   task_stream_token,      ///< mints a stream token for a standalone task's stream
   api_docs,               ///< the API reference page
   openapi,                ///< the OpenAPI document
+  console,                ///< the web console's page
+  console_script,         ///< the web console's script
+  console_style,          ///< the web console's style sheet
   not_implemented,        ///< listed by the reference, answered with 501
 };
 

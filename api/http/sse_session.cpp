@@ -82,7 +82,7 @@ void sse_session::run() {
 }
 
 void sse_session::unsubscribe() {
-  unsubscribe_stream(state_->registry(), request_.owner, request_.id, sink_);
+  unsubscribe_stream(state_->engine(), request_.owner, request_.id, sink_);
 }
 
 void sse_session::on_subscribed() {

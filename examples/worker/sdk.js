@@ -220,19 +220,21 @@ class Worker {
 
   /// Connects, registers the worker, and polls until `stop()`.
   async run() {
-    const credentials = this.apiKey
-      ? grpc.credentials.combineChannelCredentials(
-          grpc.credentials.createInsecure(),
-          grpc.credentials.createFromMetadataGenerator((_, done) => {
-            const metadata = new grpc.Metadata();
-            metadata.set("authorization", `Bearer ${this.apiKey}`);
-            done(null, metadata);
-          }),
-        )
-      : grpc.credentials.createInsecure();
-    this.dispatch = new flovyn.WorkflowDispatch(this.target, credentials);
-    this.execution = new flovyn.TaskExecution(this.target, credentials);
-    this.lifecycle = new flovyn.WorkerLifecycle(this.target, credentials);
+    // The key goes in each call's metadata: grpc-js refuses call credentials on a plaintext
+    // channel, and Herald's gRPC port is plaintext unless a proxy terminates TLS in front of it.
+    const key = this.apiKey;
+    const withKey = (options, nextCall) =>
+      new grpc.InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          metadata.set("authorization", `Bearer ${key}`);
+          next(metadata, listener);
+        },
+      });
+    const credentials = grpc.credentials.createInsecure();
+    const options = key ? { interceptors: [withKey] } : {};
+    this.dispatch = new flovyn.WorkflowDispatch(this.target, credentials, options);
+    this.execution = new flovyn.TaskExecution(this.target, credentials, options);
+    this.lifecycle = new flovyn.WorkerLifecycle(this.target, credentials, options);
     if (!this.orgId) this.orgId = await this.#lookUpOrgId();
     const registered = await this.#call(this.lifecycle, "RegisterWorker", {
       worker_name: this.name,

@@ -46,4 +46,22 @@ BOOST_AUTO_TEST_CASE(label_values_are_escaped_and_kinds_are_bounded) {
              == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(step_and_dispatch_latencies_and_timers_are_reported) {
+  engine_stats stats;
+  stats.note_step(30);             // 0.03 s
+  stats.note_step(2000);           // 2 s
+  stats.note_task_dispatched(-5);  // clocks apart: counted as 0
+  stats.note_timers(3);
+  stats.note_timers(-1);
+  auto text = stats.metrics_text();
+  BOOST_TEST_INFO(text);
+  BOOST_TEST(text.find("herald_workflow_step_seconds_bucket{le=\"0.05\"} 1\n")
+             != std::string::npos);
+  BOOST_TEST(text.find("herald_workflow_step_seconds_count 2\n") != std::string::npos);
+  BOOST_TEST(text.find("herald_task_dispatch_seconds_bucket{le=\"0.001\"} 1\n")
+             != std::string::npos);
+  BOOST_TEST(text.find("# TYPE herald_timers_pending gauge\nherald_timers_pending 2\n")
+             != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,8 +5,8 @@
 #include <rapidjson/document.h>
 #include <boost/test/unit_test.hpp>
 
-#include "api/http/api_docs.hpp"
 #include "api/http/router.hpp"
+#include "api/http/static_assets.hpp"
 
 using namespace herald;
 

@@ -188,6 +188,9 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
       {{"GET", "/_/metrics"}, expect::public_route},
       {{"GET", "/api/docs"}, expect::public_route},
       {{"GET", "/api/docs/openapi.json"}, expect::public_route},
+      {{"GET", "/"}, expect::public_route},
+      {{"GET", "/console/console.js"}, expect::public_route},
+      {{"GET", "/console/console.css"}, expect::public_route},
       {{"POST", "/api/orgs"}, expect::admin_only},
   };
   size_t checked = 0;

@@ -8,77 +8,13 @@
 #include <set>
 
 #include "protocol/uuid.hpp"
-#include "tests/e2e/e2e_fixture.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/e2e/quickstart_fixture.hpp"
 
 namespace herald::test {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-/// heraldctl's exit status and its output lines.
-struct ctl_result {
-  int exit = -1;
-  std::vector<std::string> lines;
-  std::string output;  ///< for failure messages
-};
-
-/// The example worker and heraldctl, with what they need (a missing piece is a failure:
-/// scripts/test.sh installs everything).
-struct quickstart {
-  quickstart() {
-    root = source_dir("examples/worker/worker.js");
-    if (root.empty())
-      BOOST_FAIL("examples/worker/worker.js not found; set HERALD_SOURCE_DIR to the checkout");
-    node = find_program(env("HERALD_NODE").empty() ? "node" : env("HERALD_NODE"));
-    if (node.empty())
-      BOOST_FAIL("node not found in PATH (set HERALD_NODE): scripts/install-deps.sh --test");
-    if (!fs::exists(root / "examples" / "worker" / "node_modules" / "@grpc" / "grpc-js"))
-      BOOST_FAIL("the example worker's npm packages are missing: run `npm ci` in "
-                 << (root / "examples" / "worker") << " (scripts/test.sh does)");
-    ctl_binary = env("HERALD_CTL_BINARY");
-    if (ctl_binary.empty() || !fs::exists(ctl_binary))
-      BOOST_FAIL("HERALD_CTL_BINARY does not name heraldctl (ctest sets it)");
-  }
-
-  /// Starts the example worker on `queue` against `server`; waits until it polls.
-  std::unique_ptr<child_process> start_worker(const herald_process& server) {
-    auto worker = std::make_unique<child_process>(
-        std::vector<std::string>{node, (root / "examples" / "worker" / "worker.js").string()},
-        std::vector<std::string>{"HERALD_GRPC=" + server.grpc_target(),
-                                 "HERALD_HTTP=127.0.0.1:" + std::to_string(server.http_port()),
-                                 "HERALD_QUEUE=" + queue});
-    if (worker->wait_line("worker ", 30s, "polls queue") < 0)
-      BOOST_FAIL("the example worker did not start:\n" << worker->output());
-    return worker;
-  }
-
-  /// `heraldctl --server <server> args...` as a child process.
-  std::unique_ptr<child_process> spawn_ctl(const herald_process& server,
-                                           std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {ctl_binary, "--server", "http://127.0.0.1:" + std::to_string(server.http_port())});
-    return std::make_unique<child_process>(std::move(args));
-  }
-
-  /// Runs heraldctl to its end.
-  ctl_result ctl(const herald_process& server, std::vector<std::string> args,
-                 std::chrono::seconds timeout = 60s) {
-    auto child = spawn_ctl(server, std::move(args));
-    ctl_result out;
-    auto status = child->wait_exit(timeout);
-    out.exit = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    out.lines = child->lines();
-    out.output = child->output();
-    return out;
-  }
-
-  fs::path root;
-  std::string node;
-  std::string ctl_binary;
-  std::string queue = "e2e-quickstart-" + make_uuid();
-};
 
 /// The events of `watch --json` lines: (id, event, payload of the execution, execution id).
 struct watched {
@@ -182,6 +118,24 @@ BOOST_AUTO_TEST_CASE(the_example_worker_runs_research_report_and_heraldctl_shows
                       R"(herald_workflows_ended_total{kind="research-report",status="COMPLETED"})",
                       R"(herald_workflows_ended_total{kind="key-points",status="COMPLETED"})"})
     BOOST_TEST(metrics.find(series) != std::string::npos, series);
+  // ... and the latencies, queues, timers and gRPC calls moved.
+  auto value_of = [&metrics](const std::string& series) {
+    auto at = metrics.find("\n" + series + " ");
+    BOOST_TEST_REQUIRE(at != std::string::npos, series << " is missing from\n" << metrics);
+    return std::stod(metrics.substr(at + series.size() + 2));
+  };
+  BOOST_TEST(value_of("herald_workflow_step_seconds_count") >= 4);  // one per worker step
+  BOOST_TEST(value_of("herald_task_dispatch_seconds_count") >= 5);  // 3 look-ups, pick, write
+  BOOST_TEST(value_of("herald_timers_pending") >= 0);
+  BOOST_TEST(value_of(R"(herald_queue_parked_polls{org="default",queue=")" + q.queue
+                      + R"(",kind="workflow"})")
+             >= 0);
+  BOOST_TEST(value_of(R"(herald_queue_ready{org="default",queue=")" + q.queue + R"(",kind="task"})")
+             == 0);
+  BOOST_TEST(
+      value_of(
+          R"(herald_grpc_calls_total{method="/flovyn.v1.WorkflowDispatch/SubmitWorkflowCommands",code="OK"})")
+      >= 4);
 
   auto listed = q.ctl(server, {"--json", "list", "--kind", "research-report", "--limit", "100"});
   BOOST_REQUIRE_MESSAGE(listed.exit == 0, listed.output);
