@@ -1,6 +1,6 @@
 #include "api/authenticator.hpp"
 
-#include <ostream>
+#include <spdlog/spdlog.h>
 
 #include "persistence/soci_store.hpp"
 #include "protocol/errors.hpp"
@@ -68,7 +68,7 @@ issued_credential issue_credential(credential_store& db, const credential_key& k
 }
 
 authenticator::authenticator(auth_settings settings, const std::string& database_url,
-                             bool loopback_only, std::ostream& log)
+                             bool loopback_only)
     : settings_(std::move(settings)) {
   using mode = auth_settings::auth_mode;
   bool any_credential = !settings_.keys.empty();
@@ -98,17 +98,16 @@ authenticator::authenticator(auth_settings settings, const std::string& database
              || (settings_.mode == mode::automatic && (!loopback_only || any_credential))
              || (!broken_.empty() && settings_.mode != mode::off);
   if (!broken_.empty() && enabled_) {
-    log << "herald: SECURITY: the credential configuration cannot be loaded (" << broken_
-        << "): every request is denied" << std::endl;
+    spdlog::critical(
+        "SECURITY: the credential configuration cannot be loaded ({}): every request is denied",
+        broken_);
   } else if (!enabled_) {
-    log << "herald: authentication off"
-        << (settings_.mode == mode::off ? " (--auth off)"
-                                        : ": no credentials exist and only this machine can reach "
-                                          "the ports (see docs/security.md)")
-        << std::endl;
+    spdlog::info("authentication off{}", settings_.mode == mode::off
+                                             ? " (--auth off)"
+                                             : ": no credentials exist and only this machine can "
+                                               "reach the ports (see docs/security.md)");
   } else {
-    log << "herald: authentication required (" << static_.size() << " keys from the config file)"
-        << std::endl;
+    spdlog::info("authentication required ({} keys from the config file)", static_.size());
     rechecker_ = std::thread{[this] { recheck_loop(); }};
   }
 }
@@ -211,20 +210,56 @@ std::string authenticator::mint_stream_token(stream_grant& grant) const {
   return key_->mint(grant);
 }
 
-caf::expected<issued_credential> authenticator::issue_worker_token(const std::string& org_id,
-                                                                   std::string name) {
+template <class F>
+auto authenticator::with_db(std::string_view what, F f)
+    -> caf::expected<decltype(f(std::declval<credential_store&>()))> {
   if (!key_ || !db_)
-    return make_herald_error(herald_errc::unavailable,
-                             "credentials cannot be issued: the credential configuration cannot "
-                             "be loaded");
+    return make_herald_error(
+        herald_errc::unavailable,
+        "cannot " + std::string{what} + ": the credential configuration cannot be loaded");
   try {
     std::lock_guard<std::mutex> guard{db_mtx_};
-    return issue_credential(*db_, *key_, org_id, "worker_token", principal_type::worker, false,
-                            std::move(name));
+    return f(*db_);
   } catch (const std::exception& e) {
     return make_herald_error(herald_errc::unavailable,
-                             std::string{"cannot store the worker token: "} + e.what());
+                             "cannot " + std::string{what} + ": " + e.what());
   }
+}
+
+caf::expected<issued_credential> authenticator::issue_worker_token(const std::string& org_id,
+                                                                   std::string name) {
+  return with_db("store the worker token", [&](credential_store& db) {
+    return issue_credential(db, *key_, org_id, "worker_token", principal_type::worker, false,
+                            std::move(name));
+  });
+}
+
+caf::expected<issued_credential> authenticator::issue_api_key(const std::string& org_id,
+                                                              principal_type type,
+                                                              std::string name) {
+  return with_db("store the API key", [&](credential_store& db) {
+    return issue_credential(db, *key_, org_id, "api_key", type, false, std::move(name));
+  });
+}
+
+caf::expected<std::vector<credential_record>> authenticator::credentials(
+    const std::string& org_id) {
+  return with_db("read the credentials", [&](credential_store& db) { return db.list(org_id); });
+}
+
+caf::error authenticator::revoke(const std::string& org_id, const std::string& id) {
+  auto revoked = with_db("revoke the credential", [&](credential_store& db) {
+    for (const auto& c : db.list(org_id))
+      if (c.id == id && c.revoked_ms == 0)
+        return db.revoke(id, now_ms()) > 0;
+    return false;
+  });
+  if (!revoked)
+    return std::move(revoked.error());
+  if (!*revoked)
+    return make_herald_error(herald_errc::not_found,
+                             "no active credential '" + id + "' in this org");
+  return {};
 }
 
 void authenticator::recheck_loop() {

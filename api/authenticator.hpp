@@ -87,9 +87,8 @@ issued_credential issue_credential(credential_store& db, const credential_key& k
 class authenticator {
 public:
   /// Loads the secret key and the config file's keys (resolving their orgs in the database) and
-  /// decides the mode; problems are logged to `log` with a SECURITY prefix and deny all.
-  authenticator(auth_settings settings, const std::string& database_url, bool loopback_only,
-                std::ostream& log);
+  /// decides the mode; problems are logged with a SECURITY prefix and deny all.
+  authenticator(auth_settings settings, const std::string& database_url, bool loopback_only);
   ~authenticator();
 
   authenticator(const authenticator&) = delete;
@@ -112,11 +111,29 @@ public:
   /// Issues a worker token `fwt_...` of `org_id` (a database write).
   caf::expected<issued_credential> issue_worker_token(const std::string& org_id, std::string name);
 
+  /// Issues an API key of `type` for `org_id`. Never an admin key: those are made with
+  /// `herald keys create --admin` on the database only.
+  caf::expected<issued_credential> issue_api_key(const std::string& org_id, principal_type type,
+                                                 std::string name);
+
+  /// The credentials of `org_id` in the database (API keys and worker tokens, revoked ones
+  /// included), oldest first; their secrets are not stored, so not returned.
+  caf::expected<std::vector<credential_record>> credentials(const std::string& org_id);
+
+  /// Revokes credential `id` of `org_id` (refused on every process sharing the database within
+  /// `revocation_check`); `not_found` if the org has no such active credential.
+  caf::error revoke(const std::string& org_id, const std::string& id);
+
   /// Stops the background thread.
   void stop();
 
 private:
   caf::expected<caller> deny(std::string message) const;
+  /// Runs `f(db)` under the database lock; a failure or a missing database is `unavailable`,
+  /// described as `what` ("store the worker token").
+  template <class F>
+  auto with_db(std::string_view what, F f)
+      -> caf::expected<decltype(f(std::declval<credential_store&>()))>;
   /// Checks `token` (whose hash is `hash`) against the database and caches it.
   caf::expected<caller> lookup(const std::string& token, std::string hash);
   void recheck_loop();

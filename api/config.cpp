@@ -29,6 +29,8 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
   int64_t sweep_s
       = std::chrono::duration_cast<std::chrono::seconds>(cfg.engine.stream_sweep_interval).count();
   std::string auth_mode = "auto";
+  std::string log_level = "info";
+  std::string log_format = "text";
   std::vector<std::string> org_lines;
   std::vector<std::string> key_lines;
   int64_t stream_token_s = cfg.auth.stream_token_ttl.count();
@@ -55,6 +57,11 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
        "config file: an API key, 'ORG User|Worker KEY [admin]' (repeatable)")  //
       ("stream-token-ttl-seconds", po::value(&stream_token_s)->default_value(stream_token_s),
        "lifetime of the stream tokens browsers use for SSE")  //
+      ("log-level", po::value(&log_level)->default_value(log_level),
+       "trace, debug (adds an access log line per HTTP request and gRPC call), info, warn, "
+       "error, critical or off")  //
+      ("log-format", po::value(&log_format)->default_value(log_format),
+       "text (one line per event) or json (one JSON object per line)")  //
       ("allow-unauthenticated-network-access", po::bool_switch(&cfg.allow_unauthenticated_network),
        "with --auth off, serve on a listen address other than loopback: anyone who reaches the "
        "ports can act on every workflow")  //
@@ -196,6 +203,15 @@ std::optional<server_config> parse_config(int argc, char** argv, std::string& me
     return std::nullopt;
   }
   cfg.engine.worker_lease = std::chrono::seconds(lease_s);
+  if (!parse_log_level(log_level, cfg.log.level)) {
+    message = "log-level must be trace, debug, info, warn, error, critical or off";
+    return std::nullopt;
+  }
+  if (log_format != "text" && log_format != "json") {
+    message = "log-format must be text or json";
+    return std::nullopt;
+  }
+  cfg.log.json = log_format == "json";
   if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing") {
     message = "scheduler must be sharing or stealing";
     return std::nullopt;

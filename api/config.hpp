@@ -8,6 +8,7 @@
 #include "api/grpc/grpc_server.hpp"
 #include "api/http/http_server.hpp"
 #include "persistence/store_actor.hpp"
+#include "protocol/logging.hpp"
 
 namespace herald {
 
@@ -18,6 +19,7 @@ struct server_config {
   grpc_settings grpc;
   http_settings http;
   auth_settings auth;
+  log_settings log;
   size_t caf_threads = 0;             ///< 0 = one per core
   std::string scheduler = "sharing";  ///< CAF scheduler policy: sharing or stealing
   /// Serving on an address other than loopback with `--auth off` was asked for by name.

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <absl/synchronization/mutex.h>
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
@@ -11,6 +12,7 @@
 #include "api/open_files_limit.hpp"
 #include "api/server.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/logging.hpp"
 
 int main(int argc, char** argv) {
   // Debian builds Abseil with its mutex deadlock detector on: every lock gRPC takes would update
@@ -28,7 +30,8 @@ int main(int argc, char** argv) {
     std::cout << message << std::endl;
     return 0;
   }
-  // Before any socket or thread exists; printed after the banner, whose first line names the
+  herald::init_logging(cfg->log);
+  // Before any socket or thread exists; logged after the banner, whose first line names the
   // backend.
   auto files = herald::raise_open_files_limit();
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -51,24 +54,24 @@ int main(int argc, char** argv) {
   {
     herald::server srv{sys, *cfg};
     if (cfg->allow_unauthenticated_network)
-      std::cerr << "herald: SECURITY: serving on " << cfg->http.address
-                << " with --auth off (--allow-unauthenticated-network-access): anyone who "
-                   "reaches the ports can act on every workflow"
-                << std::endl;
+      spdlog::warn(
+          "SECURITY: serving on {} with --auth off (--allow-unauthenticated-network-access): "
+          "anyone who reaches the ports can act on every workflow",
+          cfg->http.address);
     try {
-      srv.start(std::cout);
+      srv.start();
     } catch (const std::exception& e) {
-      std::cerr << "herald: cannot start: " << e.what() << std::endl;
+      spdlog::critical("cannot start: {}", e.what());
       srv.stop();
       return 1;
     }
-    std::cout << "herald: open files limit " << files.after;
     if (files.after != files.before)
-      std::cout << " (raised from " << files.before << ")";
-    std::cout << std::endl;
+      spdlog::info("open files limit {} (raised from {})", files.after, files.before);
+    else
+      spdlog::info("open files limit {}", files.after);
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    std::cout << "herald: stopping (signal " << sig << ")" << std::endl;
+    spdlog::info("stopping (signal {})", sig);
     srv.stop();
   }
   return rc;

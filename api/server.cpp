@@ -1,8 +1,8 @@
 #include "api/server.hpp"
 
-#include <ostream>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
 #include <caf/send.hpp>
 
 #include "persistence/credential_store.hpp"
@@ -16,8 +16,7 @@ namespace {
 /// Reads what the engine starts from; creates the `default` org on the first start.
 /// Reads what the engine starts from; creates the `default` org on the first start, and the orgs
 /// of the config file that do not exist yet.
-registry_init load_state(store& db, const std::string& url, const auth_settings& auth,
-                         std::ostream& out) {
+registry_init load_state(store& db, const std::string& url, const auth_settings& auth) {
   registry_init init;
   auto ensure_org = [&db](const std::string& slug, const std::string& name) {
     auto org = db.find_org_by_slug(slug);
@@ -30,7 +29,7 @@ registry_init load_state(store& db, const std::string& url, const auth_settings&
     return *org;
   };
   auto org = ensure_org("default", "Default organization");
-  out << "herald: default org " << org.slug << " " << org.id << std::endl;
+  spdlog::info("default org {} {}", org.slug, org.id);
   for (const auto& configured : auth.orgs)
     ensure_org(configured.slug, configured.name);
   init.orgs = credential_store{url}.list_orgs();
@@ -52,8 +51,8 @@ registry_init load_state(store& db, const std::string& url, const auth_settings&
   for (auto& row : active.tasks)
     if (row.workflow_id.empty())
       init.standalone_tasks.push_back(std::move(row));
-  out << "herald: rehydrated " << init.workflows.size() << " unfinished workflow executions and "
-      << init.standalone_tasks.size() << " standalone tasks" << std::endl;
+  spdlog::info("rehydrated {} unfinished workflow executions and {} standalone tasks",
+               init.workflows.size(), init.standalone_tasks.size());
   return init;
 }
 
@@ -67,13 +66,13 @@ server::~server() {
   stop();
 }
 
-void server::start(std::ostream& out) {
+void server::start() {
   auto db = open_store(cfg_.database);
   db->migrate();
-  out << "herald: database " << db->backend() << std::endl;
-  auto init = load_state(*db, cfg_.database, cfg_.auth, out);
+  spdlog::info("database {}", db->backend());
+  auto init = load_state(*db, cfg_.database, cfg_.auth);
   db.reset();
-  auth_ = std::make_shared<authenticator>(cfg_.auth, cfg_.database, cfg_.loopback_only, out);
+  auth_ = std::make_shared<authenticator>(cfg_.auth, cfg_.database, cfg_.loopback_only);
   store_settings store_cfg;
   store_cfg.url = cfg_.database;
   store_cfg.stats = std::make_shared<store_stats>();
@@ -84,7 +83,7 @@ void server::start(std::ostream& out) {
   engine_client engine{registry_, directory, std::make_shared<engine_port>(sys_)};
   grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc, auth_);
   auto grpc_port = grpc_->start();
-  out << "herald: grpc listening on " << cfg_.grpc.address << ":" << grpc_port << std::endl;
+  spdlog::info("grpc listening on {}:{}", cfg_.grpc.address, grpc_port);
   http_ = std::make_unique<http_server>(engine, cfg_.http, auth_);
   // `stop()` stops HTTP before gRPC, so the gRPC server outlives every /_/metrics request.
   http_->add_metrics([grpc = grpc_.get()] { return grpc->metrics_text(); });
@@ -92,8 +91,8 @@ void server::start(std::ostream& out) {
   http_->add_metrics([directory] { return directory->stats().metrics_text(); });
   http_->add_metrics([directory] { return directory->queue_metrics_text(); });
   auto http_port = http_->start();
-  out << "herald: http listening on " << cfg_.http.address << ":" << http_port << std::endl;
-  out << "herald: ready" << std::endl;
+  spdlog::info("http listening on {}:{}", cfg_.http.address, http_port);
+  spdlog::info("ready");
 }
 
 void server::stop() {

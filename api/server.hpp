@@ -1,6 +1,5 @@
 #pragma once
 
-#include <iosfwd>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -15,9 +14,9 @@ public:
   server(caf::actor_system& sys, server_config cfg);
   ~server();
 
-  /// Migrates the schema, loads unfinished work, spawns the engine and binds both ports; prints
-  /// what it bound to `out`. Throws on failure (bad database URL, port in use, ...).
-  void start(std::ostream& out);
+  /// Migrates the schema, loads unfinished work, spawns the engine and binds both ports; logs
+  /// what it bound. Throws on failure (bad database URL, port in use, ...).
+  void start();
 
   /// Stops accepting, closes streams and calls, then stops the engine actors.
   void stop();

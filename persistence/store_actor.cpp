@@ -4,13 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
-#include <iostream>
 #include <iterator>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 
 #include "persistence/soci_store.hpp"
@@ -40,9 +40,9 @@ void note_storage_full() {
   auto last = last_ms.load(std::memory_order_relaxed);
   if (now - last < 1000 || !last_ms.compare_exchange_strong(last, now))
     return;
-  std::cerr << "herald: store: the database's storage is full (disk is full); writes are refused "
-               "with UNAVAILABLE until space is freed"
-            << std::endl;
+  spdlog::error(
+      "store: the database's storage is full (disk is full); writes are refused with "
+      "UNAVAILABLE until space is freed");
 }
 
 /// Thrown when no connection to the database can be made.
@@ -126,7 +126,7 @@ auto guarded(store_handle& db, F&& f, bool may_retry = true)
     }
     // The statement, not its parameters (they hold the users' data).
     std::string_view what{e.what()};
-    std::cerr << "herald: store error: " << what.substr(0, what.find(" with :")) << std::endl;
+    spdlog::error("store error: {}", what.substr(0, what.find(" with :")));
     return make_herald_error(herald_errc::internal,
                              "store error (details in the server log): " + brief(e.what()));
   } catch (...) {

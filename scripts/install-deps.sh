@@ -12,7 +12,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   rapidjson-dev libsodium-dev
   libsoci-dev libsqlite3-dev libpq-dev
-  libboost-dev libboost-test-dev libboost-program-options-dev libcli11-dev
+  libboost-dev libboost-test-dev libboost-program-options-dev libcli11-dev libspdlog-dev
   libbenchmark-dev
   postgresql curl
 )

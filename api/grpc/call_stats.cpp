@@ -1,6 +1,10 @@
 #include "api/grpc/call_stats.hpp"
 
+#include <chrono>
 #include <vector>
+
+#include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
 
 #include "protocol/metrics.hpp"
 
@@ -30,22 +34,32 @@ const char* code_name(int code) {
   return code >= 0 && code <= 16 ? names[code] : "UNKNOWN";
 }
 
-/// Notes the call's status once the server sends it.
+/// Notes the call's status once the server sends it, and logs the call at debug level.
 class counting_interceptor final : public grpc::experimental::Interceptor {
 public:
-  counting_interceptor(call_stats& stats, std::string method)
-      : stats_(stats), method_(std::move(method)) {}
+  counting_interceptor(call_stats& stats, grpc::experimental::ServerRpcInfo* info)
+      : stats_(stats), info_(info), started_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS))
-      stats_.note(method_, methods->GetSendStatus().error_code());
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      auto code = methods->GetSendStatus().error_code();
+      stats_.note(info_->method(), code);
+      if (spdlog::should_log(spdlog::level::debug)) {
+        auto ms
+            = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+                  .count();
+        spdlog::debug("grpc {} {} {} {:.2f} ms", info_->server_context()->peer(), info_->method(),
+                      code_name(code), ms);
+      }
+    }
     methods->Proceed();
   }
 
 private:
   call_stats& stats_;
-  std::string method_;
+  grpc::experimental::ServerRpcInfo* info_;  ///< owned by gRPC, outlives the interceptor
+  std::chrono::steady_clock::time_point started_;
 };
 
 class counting_factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -54,7 +68,7 @@ public:
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new counting_interceptor(stats_, info->method());
+    return new counting_interceptor(stats_, info);
   }
 
 private:

@@ -10,12 +10,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
-#include <iostream>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <caf/send.hpp>
 
 #include "api/grpc/grpc_codec.hpp"
@@ -137,12 +137,13 @@ struct stream_counters {
   std::atomic<int64_t> open{0};
   std::atomic<uint64_t> slow_disconnects{0};
 
-  /// Counts and logs (stderr) a subscriber cut off for falling `queued_bytes` behind.
+  /// Counts and logs a subscriber cut off for falling `queued_bytes` behind.
   void note_slow_subscriber(const std::string& stream_id, size_t queued_bytes) {
     auto n = ++slow_disconnects;
-    std::cerr << "herald: gRPC subscriber of " << stream_id << " fell " << queued_bytes
-              << " bytes behind and was disconnected (it resumes after its last offset); " << n
-              << " so far" << std::endl;
+    spdlog::warn(
+        "gRPC subscriber of {} fell {} bytes behind and was disconnected (it resumes after its "
+        "last offset); {} so far",
+        stream_id, queued_bytes, n);
   }
 };
 

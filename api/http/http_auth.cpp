@@ -105,6 +105,46 @@ void http_session::create_worker_token(const route_match& route) {
   });
 }
 
+void http_session::manage_api_keys(const route_match& route) {
+  if (route.kind == route_kind::create_api_key) {
+    principal_type type{};
+    std::string name;
+    if (auto err = parse_create_api_key(req_.body(), type, name)) {
+      send_error(err->status, err->message);
+      return;
+    }
+    with_org(route.slug, [type, name = std::move(name)](http_session& self, org_record& org) {
+      auto issued = self.state_->auth().issue_api_key(org.id, type, name);
+      if (!issued)
+        self.send_error(issued.error());
+      else
+        self.send(http::status::created, credential_json(issued->record, issued->token));
+    });
+    return;
+  }
+  if (route.kind == route_kind::list_api_keys) {
+    with_org(route.slug, [](http_session& self, org_record& org) {
+      auto records = self.state_->auth().credentials(org.id);
+      if (!records)
+        self.send_error(records.error());
+      else
+        self.send(http::status::ok, credentials_json(*records));
+    });
+    return;
+  }
+  auto id = canonical_uuid(route.id);
+  if (id.empty()) {
+    send_error(http::status::bad_request, "invalid key id '" + route.id + "': expected a UUID");
+    return;
+  }
+  with_org(route.slug, [id](http_session& self, org_record& org) {
+    if (auto err = self.state_->auth().revoke(org.id, id))
+      self.send_error(err);
+    else
+      self.send(http::status::no_content, "");
+  });
+}
+
 void http_session::mint_stream_token(const route_match& route) {
   if (caller_.stream) {
     send_error(http::status::forbidden, "a stream token cannot mint stream tokens");

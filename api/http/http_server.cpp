@@ -1,10 +1,10 @@
 #include "api/http/http_server.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include "api/http/http_session.hpp"
@@ -159,8 +159,7 @@ void http_server::on_accept(beast::error_code ec, tcp::socket socket) {
     // E.g. too many open files: back off instead of spinning, and say so once per streak of
     // failures rather than ten times a second.
     if (accept_failures_++ == 0)
-      std::fprintf(stderr, "herald http: accept failed: %s (retrying every 100 ms)\n",
-                   ec.message().c_str());
+      spdlog::warn("http: accept failed: {} (retrying every 100 ms)", ec.message());
     accept_retry_.expires_after(std::chrono::milliseconds(100));
     accept_retry_.async_wait([this](beast::error_code ec) {
       if (!ec && acceptor_.is_open())
@@ -169,8 +168,7 @@ void http_server::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   if (accept_failures_ > 0) {
-    std::fprintf(stderr, "herald http: accepting again after %zu failed attempts\n",
-                 accept_failures_);
+    spdlog::info("http: accepting again after {} failed attempts", accept_failures_);
     accept_failures_ = 0;
   }
   // Frames go out as they are written: with Nagle's algorithm a small SSE frame would wait for

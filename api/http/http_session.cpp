@@ -1,5 +1,7 @@
 #include "api/http/http_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "api/http/http_session_calls.hpp"
 #include "api/http/static_assets.hpp"
 
@@ -99,7 +101,21 @@ void http_session::on_read(beast::error_code ec, size_t) {
     return;
   }
   req_ = parser_->release();
+  received_ = std::chrono::steady_clock::now();
   handle_request();
+}
+
+void http_session::log_access(unsigned status, size_t bytes) const {
+  if (!spdlog::should_log(spdlog::level::debug))
+    return;
+  // The path only: a query may carry a stream token.
+  auto [path, query] = split_target(to_std(req_.target()));
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received_)
+                .count();
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  spdlog::debug("http {} {} {} {} {} bytes {:.2f} ms", ec ? "-" : peer.address().to_string(),
+                to_std(req_.method_string()), path, status, bytes, ms);
 }
 
 void http_session::fail_read(beast::error_code ec) {
@@ -142,6 +158,7 @@ void http_session::write(std::shared_ptr<response> res, bool close) {
     return;
   res->keep_alive(!close && req_.keep_alive());
   res->prepare_payload();
+  log_access(res->result_int(), res->body().size());
   res_ = std::move(res);
   stream_.expires_after(state_->settings().request_timeout);
   http::async_write(
@@ -290,6 +307,11 @@ void http_session::handle_request() {
                });
       return;
     }
+    case route_kind::create_api_key:
+    case route_kind::list_api_keys:
+    case route_kind::revoke_api_key:
+      manage_api_keys(route);
+      return;
     case route_kind::signal_workflow:
       signal_workflow(route);
       return;
@@ -533,6 +555,7 @@ void http_session::open_stream(stream_request request) {
     return;
   // This session ends here; the connection lives on in the SSE session.
   closed_ = true;
+  log_access(200, 0);
   auto sse = std::make_shared<sse_session>(std::move(stream_), state_, std::move(slot_),
                                            std::move(request), req_.version());
   state_->leave(this);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +72,8 @@ private:
   void create_org();
   /// POST /api/orgs/{slug}/worker-tokens: a new `fwt_` token, shown once.
   void create_worker_token(const route_match& route);
+  /// POST, GET .../api-keys and DELETE .../api-keys/{id}: the org's credentials.
+  void manage_api_keys(const route_match& route);
   /// POST .../workflow-executions/{id}/stream-token and .../task-executions/{id}/stream-token.
   void mint_stream_token(const route_match& route);
 
@@ -101,6 +105,8 @@ private:
   void list_events(const route_match& route, int64_t since);
   void list_tasks(const route_match& route);
   void open_stream(stream_request request);
+  /// At debug level, logs the current request with its answer's `status` and body size.
+  void log_access(unsigned status, size_t bytes) const;
   /// The resume cursor (Last-Event-ID header or lastEventId parameter; 0 if none), or nothing
   /// after answering 400.
   /// Reads where an SSE request resumes (`Last-Event-ID` or `lastEventId`) and its `types`;
@@ -126,6 +132,7 @@ private:
   bool awaiting_request_ = false;  ///< idle: reading the header of the next request
   bool closed_ = false;
   caller caller_;  ///< of the current request, once `authorize` accepted it
+  std::chrono::steady_clock::time_point received_;  ///< when the current request was read
 };
 
 }  // namespace herald

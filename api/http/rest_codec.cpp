@@ -253,6 +253,28 @@ std::optional<http_error> parse_optional_text(std::string_view body, const char*
   return std::nullopt;
 }
 
+std::optional<http_error> parse_create_api_key(std::string_view body, principal_type& type,
+                                               std::string& name) {
+  type = principal_type::user;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return std::nullopt;
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  if (auto value = member(doc, "principalType", "principal_type")) {
+    auto parsed = value->IsString() ? parse_principal_type(value->GetString()) : std::nullopt;
+    if (!parsed)
+      return bad_request("principalType must be \"User\" or \"Worker\"");
+    type = *parsed;
+  }
+  if (auto value = member(doc, "displayName", "display_name")) {
+    if (!value->IsString() || value->GetStringLength() > 255)
+      return bad_request("displayName must be a string of at most 255 characters");
+    name.assign(value->GetString(), value->GetStringLength());
+  }
+  return std::nullopt;
+}
+
 std::optional<http_error> parse_create_org(std::string_view body, org_record& out) {
   rapidjson::Document doc;
   if (auto err = parse_object(body, doc))
@@ -536,6 +558,23 @@ std::string task_page_json(const task_page& page, int64_t limit, int64_t offset)
       .integer("limit", limit)
       .integer("offset", offset)
       .str();
+}
+
+std::string credentials_json(const std::vector<credential_record>& records) {
+  auto render = [](const credential_record& c) {
+    json_object obj;
+    obj.string("id", c.id)
+        .string("prefix", c.prefix)
+        .string("kind", c.kind)
+        .string("principalType", c.principal)
+        .string("displayName", c.name)
+        .boolean("admin", c.role == "admin");
+    time_field(obj, "createdAt", c.created_ms);
+    time_field(obj, "lastUsedAt", c.last_used_ms);
+    time_field(obj, "revokedAt", c.revoked_ms);
+    return obj.str();
+  };
+  return json_object{}.raw("apiKeys", json_array(records, render)).str();
 }
 
 std::string attempts_json(const std::vector<task_attempt>& attempts) {

@@ -10,6 +10,7 @@
 
 #include "api/http/net.hpp"
 #include "persistence/credential_store.hpp"
+#include "protocol/credentials.hpp"
 #include "protocol/json.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
@@ -68,6 +69,15 @@ std::optional<http_error> parse_promise_body(std::string_view body, size_t max_i
 /// Parses an optional body `{<field>: "text"}` (an empty body is `{}`), e.g. a cancel reason.
 std::optional<http_error> parse_optional_text(std::string_view body, const char* field,
                                               std::string& out);
+
+/// Parses a create-key body `{principalType?: "User"|"Worker", displayName?}` (an empty body
+/// is a User key without a name).
+std::optional<http_error> parse_create_api_key(std::string_view body, principal_type& type,
+                                               std::string& name);
+
+/// `{"apiKeys": [...]}`: each credential without its secret (`id`, `prefix`, `kind`,
+/// `principalType`, `displayName`, `admin`, `createdAt`, `lastUsedAt`, `revokedAt`).
+std::string credentials_json(const std::vector<credential_record>& records);
 
 /// The reply of a resolve or reject.
 std::string promise_reply_json(const promise_result& result);

@@ -30,6 +30,9 @@ constexpr route_entry routes[] = {
     {http::verb::post, "/api/orgs", route_kind::create_org},
     {http::verb::get, "/api/orgs/{}", route_kind::get_org},
     {http::verb::post, "/api/orgs/{}/worker-tokens", route_kind::create_worker_token},
+    {http::verb::post, "/api/orgs/{}/api-keys", route_kind::create_api_key},
+    {http::verb::get, "/api/orgs/{}/api-keys", route_kind::list_api_keys},
+    {http::verb::delete_, "/api/orgs/{}/api-keys/{}", route_kind::revoke_api_key},
     // workflow executions
     {http::verb::post, "/api/orgs/{}/workflow-executions", route_kind::start_workflow},
     {http::verb::get, "/api/orgs/{}/workflow-executions", route_kind::list_workflows},

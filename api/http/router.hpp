@@ -49,6 +49,9 @@ enum class route_kind {
   list_workflow_task_logs,
   create_org,
   create_worker_token,
+  create_api_key,
+  list_api_keys,
+  revoke_api_key,         ///< an API key or a worker token
   workflow_stream_token,  ///< mints a stream token for an execution's streams
   task_stream_token,      ///< mints a stream token for a standalone task's stream
   api_docs,               ///< the API reference page

@@ -1,6 +1,6 @@
 #include "api/http/server_state.hpp"
 
-#include <iostream>
+#include <spdlog/spdlog.h>
 
 #include "protocol/metrics.hpp"
 
@@ -59,15 +59,15 @@ bool server_state::stopped() const {
 
 void server_state::note_slow_subscriber(const std::string& stream_id, size_t queued_bytes) {
   auto n = ++streams_.slow_disconnects;
-  std::cerr << "herald: SSE subscriber of " << stream_id << " fell " << queued_bytes
-            << " bytes behind and was disconnected (it resumes by its last id); " << n << " so far"
-            << std::endl;
+  spdlog::warn(
+      "SSE subscriber of {} fell {} bytes behind and was disconnected (it resumes by its last "
+      "id); {} so far",
+      stream_id, queued_bytes, n);
 }
 
 void server_state::note_handler_failure(const char* what) {
   auto n = ++handler_failures_;
-  std::cerr << "herald: BUG: an HTTP handler threw (" << what << "); its connection is dropped; "
-            << n << " so far" << std::endl;
+  spdlog::error("BUG: an HTTP handler threw ({}); its connection is dropped; {} so far", what, n);
 }
 
 std::string server_state::metrics_text() const {

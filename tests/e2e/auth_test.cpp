@@ -17,6 +17,7 @@
 #include "protocol/bearer_channel.hpp"
 #include "protocol/uuid.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/test_worker.hpp"
 
 namespace herald::test {
@@ -467,6 +468,71 @@ BOOST_AUTO_TEST_CASE(worker_tokens_serve_grpc_only_and_revoked_keys_are_refused)
   }
   BOOST_TEST(status == 401);
   BOOST_TEST(srv.keys("revoke " + key.substr(0, 16)).first == 1);  // already revoked
+}
+
+BOOST_AUTO_TEST_CASE(api_keys_are_managed_over_rest_and_with_heraldctl) {
+  auto& srv = server();
+  auto acme = client(acme_user);
+  auto created = acme.post_json("/api/orgs/acme/api-keys", R"({"displayName":"over-rest"})");
+  BOOST_REQUIRE_EQUAL(created.status, 201);
+  auto doc = parse_json(created.body);
+  auto key = string_member(doc, "token");
+  auto key_id = string_member(doc, "id");
+  BOOST_TEST(key.rfind("hsk_", 0) == 0u, created.body);
+  BOOST_TEST(string_member(doc, "principalType") == "User");
+  BOOST_TEST(client(key).get("/api/orgs/acme").status == 200);
+
+  // Bad input changes nothing; another org cannot see or revoke acme's keys.
+  auto listed_before = acme.get("/api/orgs/acme/api-keys").body;
+  BOOST_TEST(acme.post_json("/api/orgs/acme/api-keys", R"({"principalType":"Admin"})").status
+             == 400);
+  BOOST_TEST(acme.request("DELETE", "/api/orgs/acme/api-keys/not-a-uuid", "", "").status == 400);
+  BOOST_TEST(acme.get("/api/orgs/acme/api-keys").body == listed_before);
+  auto foreign = client(beta_user).request("DELETE", "/api/orgs/beta/api-keys/" + key_id, "", "");
+  BOOST_TEST(foreign.status == 404, foreign.body);
+  BOOST_TEST(client(beta_user).get("/api/orgs/beta/api-keys").body.find(key_id)
+             == std::string::npos);
+  BOOST_TEST(client(key).get("/api/orgs/acme").status == 200);
+
+  // The list shows the key by id and prefix, never the secret.
+  auto listed = acme.get("/api/orgs/acme/api-keys");
+  BOOST_REQUIRE_EQUAL(listed.status, 200);
+  BOOST_TEST(listed.body.find(key_id) != std::string::npos);
+  BOOST_TEST(listed.body.find(key.substr(0, 16)) != std::string::npos);
+  BOOST_TEST(listed.body.find(key) == std::string::npos);
+
+  // heraldctl keys: create a Worker key, list it, revoke it; a second revoke is refused (3).
+  auto ctl_binary = env("HERALD_CTL_BINARY");
+  BOOST_REQUIRE_MESSAGE(!ctl_binary.empty(), "HERALD_CTL_BINARY is not set (ctest sets it)");
+  auto ctl = [&](const std::string& args) {
+    return run("'" + ctl_binary
+               + "' --server http://127.0.0.1:" + std::to_string(srv.process->http_port())
+               + " --api-key " + acme_user + " --org acme " + args);
+  };
+  auto [rc, out] = ctl("keys create --type Worker --name from-ctl");
+  BOOST_REQUIRE_MESSAGE(rc == 0, out);
+  auto worker_key = out.substr(0, out.find('\n'));
+  BOOST_TEST(worker_key.rfind("hwk_", 0) == 0u, out);
+  auto ctl_listed = ctl("--json keys list");
+  BOOST_REQUIRE_EQUAL(ctl_listed.first, 0);
+  std::string worker_key_id;
+  for (const auto& k : json_get(parse_json(ctl_listed.second), "apiKeys").GetArray())
+    if (string_member(k, "prefix") == worker_key.substr(0, 16))
+      worker_key_id = string_member(k, "id");
+  BOOST_REQUIRE_MESSAGE(!worker_key_id.empty(), ctl_listed.second);
+  BOOST_TEST(ctl("keys list").second.find("from-ctl") != std::string::npos);
+  BOOST_TEST(ctl("keys revoke " + worker_key_id).first == 0);
+  BOOST_TEST(ctl("keys revoke " + worker_key_id).first == 3);
+
+  // Revoked over REST: refused within the revocation check.
+  BOOST_TEST(acme.request("DELETE", "/api/orgs/acme/api-keys/" + key_id, "", "").status == 204);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{1500};
+  int status = 200;
+  while (status != 401 && std::chrono::steady_clock::now() < deadline) {
+    status = client(key).get("/api/orgs/acme").status;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  BOOST_TEST(status == 401);
 }
 
 BOOST_AUTO_TEST_CASE(stream_tokens_open_one_stream_expire_and_resume) {

@@ -87,8 +87,8 @@ BOOST_FIXTURE_TEST_CASE(banner_org_and_clean_stop, own_server_fixture) {
   auto lines = server->lines();
   std::vector<std::string> banner;
   for (auto& l : lines)
-    if (l.rfind("herald: ", 0) == 0)
-      banner.push_back(l);
+    if (auto message = herald_message(l); message.rfind("herald: ", 0) == 0)
+      banner.push_back(message);
   std::string all;
   for (auto& l : lines)
     all += "  | " + l + "\n";
@@ -143,6 +143,42 @@ BOOST_AUTO_TEST_CASE(serving_beyond_loopback_without_authentication_is_refused) 
   BOOST_TEST(WEXITSTATUS(status) == 2);
   BOOST_TEST(text.find("--allow-unauthenticated-network-access") != std::string::npos, text);
   BOOST_TEST(text.find("herald: ready") == std::string::npos, text);
+}
+
+// --log-format json --log-level debug: every line is a JSON object with a time, a level and a
+// message, and each HTTP request and gRPC call gets an access line, without the query (a stream
+// token would be there).
+BOOST_AUTO_TEST_CASE(json_logs_with_access_lines_at_debug) {
+  stop_shared_server();
+  auto options = options_from_env();
+  options.extra_args = {"--log-format", "json", "--log-level", "debug"};
+  herald_process server{options};
+  http_client http{server.http_port()};
+  BOOST_TEST(http.get("/_/health?token=hst_secret-in-the-url").status == 200);
+  auto id = start_workflow(server, "logged", "{}", "e2e-logs-" + make_uuid());
+  BOOST_REQUIRE(is_canonical_uuid(id));
+  server.stop();
+  bool http_line = false;
+  bool grpc_line = false;
+  for (const auto& line : server.lines()) {
+    if (line.rfind("[e2e]", 0) == 0)
+      continue;  // the harness's own notes
+    BOOST_TEST_CONTEXT(line) {
+      auto doc = parse_json(line);
+      BOOST_TEST_REQUIRE((!doc.HasParseError() && doc.IsObject()));
+      for (auto key : {"ts", "level", "logger", "msg"})
+        BOOST_TEST(has_member(doc, key));
+      auto msg = string_member(doc, "msg");
+      BOOST_TEST(msg.find("secret-in-the-url") == std::string::npos);
+      if (string_member(doc, "level") != "debug")
+        continue;
+      http_line = http_line || msg.find("GET /_/health 200") != std::string::npos;
+      grpc_line = grpc_line
+                  || msg.find("/flovyn.v1.WorkflowDispatch/StartWorkflow OK") != std::string::npos;
+    }
+  }
+  BOOST_TEST(http_line);
+  BOOST_TEST(grpc_line);
 }
 
 BOOST_FIXTURE_TEST_CASE(restart_and_crash_keep_everything, own_server_fixture) {

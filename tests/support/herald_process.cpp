@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <rapidjson/document.h>
+
 #include "tests/support/child_process.hpp"
 
 namespace herald::test {
@@ -175,7 +177,7 @@ void herald_process::start(uint16_t grpc_port, uint16_t http_port) {
     // The ready line may be followed by more output before we look: search backwards.
     auto saw_ready = [this] {
       for (auto i = lines_.rbegin(); i != lines_.rend(); ++i) {
-        if (*i == "herald: ready")
+        if (herald_message(*i) == "herald: ready")
           return true;
         if (starts_with(*i, start_marker))
           return false;
@@ -202,18 +204,34 @@ void herald_process::restart(bool same_ports) {
     start();
 }
 
+std::string herald_message(const std::string& line) {
+  if (starts_with(line, "herald: "))
+    return line;
+  if (starts_with(line, "{")) {  // --log-format json
+    rapidjson::Document doc;
+    doc.Parse(line.data(), line.size());
+    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("logger") && doc.HasMember("msg")
+        && doc["logger"].IsString() && doc["msg"].IsString())
+      return std::string{doc["logger"].GetString()} + ": " + doc["msg"].GetString();
+    return line;
+  }
+  auto at = line.find(" herald: ");
+  return at == std::string::npos ? line : line.substr(at + 1);
+}
+
 void herald_process::read_loop(int fd) {
   read_lines(fd, [this](std::string line) {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (starts_with(line, "herald: grpc listening on "))
-      grpc_port_ = port_of(line);
-    else if (starts_with(line, "herald: http listening on "))
-      http_port_ = port_of(line);
-    else if (starts_with(line, "herald: default org default "))
-      org_id_ = line.substr(std::strlen("herald: default org default "));
-    else if (starts_with(line, "herald: rehydrated "))
-      rehydrated_ = std::atoi(line.c_str() + std::strlen("herald: rehydrated "));
-    else if (starts_with(line, "herald: BUG:"))
+    auto message = herald_message(line);
+    if (starts_with(message, "herald: grpc listening on "))
+      grpc_port_ = port_of(message);
+    else if (starts_with(message, "herald: http listening on "))
+      http_port_ = port_of(message);
+    else if (starts_with(message, "herald: default org default "))
+      org_id_ = message.substr(std::strlen("herald: default org default "));
+    else if (starts_with(message, "herald: rehydrated "))
+      rehydrated_ = std::atoi(message.c_str() + std::strlen("herald: rehydrated "));
+    else if (starts_with(message, "herald: BUG:"))
       bugs_.push_back(line);
     lines_.push_back(std::move(line));
     while (lines_.size() > max_kept_lines)

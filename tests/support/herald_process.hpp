@@ -31,6 +31,12 @@ std::string backend_skip_reason();
 /// std::runtime_error that says what is missing. SQLite gets one temp file per test process.
 herald_options options_from_env();
 
+/// The `herald: ...` part of a line of herald's log: the text format puts the time and the level
+/// before it (`2026-12-08T10:00:00.123Z info herald: ready`), the JSON format has it as
+/// `logger` and `msg`; lines printed before logging starts (usage errors) have neither. Other
+/// lines come back unchanged.
+std::string herald_message(const std::string& line);
+
 /// The real `herald` binary in a child process: started with ephemeral ports, ready once it
 /// printed `herald: ready`; its output is drained by a thread and the last lines are kept.
 class herald_process {

@@ -91,15 +91,18 @@ void herald_server::read_loop(int fd) {
       std::string line = pending.substr(0, pos);
       pending.erase(0, pos + 1);
       std::lock_guard<std::mutex> guard{mtx_};
-      if (starts_with(line, "herald: grpc listening on "))
-        grpc_port_ = port_of(line);
-      else if (starts_with(line, "herald: http listening on "))
-        http_port_ = port_of(line);
-      else if (starts_with(line, "herald: default org default "))
-        org_id_ = line.substr(std::strlen("herald: default org default "));
-      else if (starts_with(line, "herald: database "))
-        backend_ = line.substr(std::strlen("herald: database "));
-      else if (line == "herald: ready")
+      // The log's text format puts the time and the level before `herald: `.
+      auto at = line.find("herald: ");
+      auto message = at == std::string::npos ? line : line.substr(at);
+      if (starts_with(message, "herald: grpc listening on "))
+        grpc_port_ = port_of(message);
+      else if (starts_with(message, "herald: http listening on "))
+        http_port_ = port_of(message);
+      else if (starts_with(message, "herald: default org default "))
+        org_id_ = message.substr(std::strlen("herald: default org default "));
+      else if (starts_with(message, "herald: database "))
+        backend_ = message.substr(std::strlen("herald: database "));
+      else if (message == "herald: ready")
         ready_ = true;
       lines_.push_back(std::move(line));
       while (lines_.size() > max_lines)

@@ -298,4 +298,57 @@ int retry_workflow(const global_options& g, const std::string& id, std::ostream&
   return success;
 }
 
+std::string keys_path(const global_options& g, const std::string& id = {}) {
+  auto path = "/api/orgs/" + encode(g.org) + "/api-keys";
+  return id.empty() ? path : path + "/" + encode(id);
+}
+
+int create_key(const global_options& g, const std::string& type, const std::string& name,
+               std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto request = json_object{}.string("principalType", type).string("displayName", name).str();
+  auto body = client.call(http::verb::post, keys_path(g), request).body;
+  if (g.json) {
+    out << body << '\n';
+    return success;
+  }
+  auto doc = parse(body);
+  out << str(doc, "token") << '\n'
+      << str(doc, "principalType") << " key " << str(doc, "id") << " of org " << g.org
+      << ": shown once, keep it now\n";
+  return success;
+}
+
+int list_keys(const global_options& g, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto body = client.call(http::verb::get, keys_path(g)).body;
+  if (g.json) {
+    out << body << '\n';
+    return success;
+  }
+  auto doc = parse(body);
+  out << std::left << std::setw(38) << "ID" << std::setw(18) << "PREFIX" << std::setw(8) << "TYPE"
+      << std::setw(26) << "CREATED" << std::setw(9) << "STATE"
+      << "NAME\n";
+  for (const auto& k : doc["apiKeys"].GetArray()) {
+    bool revoked = k.HasMember("revokedAt") && k["revokedAt"].IsString();
+    bool admin = k.HasMember("admin") && k["admin"].IsBool() && k["admin"].GetBool();
+    out << std::setw(38) << str(k, "id") << std::setw(18) << str(k, "prefix") << std::setw(8)
+        << str(k, "principalType") << std::setw(26) << str(k, "createdAt") << std::setw(9)
+        << (revoked ? "revoked"
+            : admin ? "admin"
+                    : "active")
+        << str(k, "displayName") << '\n';
+  }
+  return success;
+}
+
+int revoke_key(const global_options& g, const std::string& id, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  client.call(http::verb::delete_, keys_path(g, id));
+  if (!g.json)
+    out << "revoked " << id << '\n';
+  return success;
+}
+
 }  // namespace herald::ctl

@@ -40,4 +40,12 @@ int cancel_workflow(const global_options& g, const std::string& id, const std::s
                     std::ostream& out);
 int retry_workflow(const global_options& g, const std::string& id, std::ostream& out);
 
+/// `keys create`: a new API key of the org (`type` User or Worker), printed once.
+int create_key(const global_options& g, const std::string& type, const std::string& name,
+               std::ostream& out);
+/// `keys list`: the org's API keys and worker tokens, without their secrets.
+int list_keys(const global_options& g, std::ostream& out);
+/// `keys revoke`: revokes one by id.
+int revoke_key(const global_options& g, const std::string& id, std::ostream& out);
+
 }  // namespace herald::ctl

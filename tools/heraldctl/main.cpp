@@ -86,6 +86,22 @@ int main(int argc, char** argv) {
   retry_cmd->add_option("id", id, "workflow execution id")->required();
   retry_cmd->callback([&] { run = [&] { return retry_workflow(g, id, std::cout); }; });
 
+  auto* keys_cmd = app.add_subcommand("keys", "manage the org's API keys (a User key's right)");
+  keys_cmd->require_subcommand(1);
+  std::string key_type = "User";
+  std::string key_name;
+  auto* key_create = keys_cmd->add_subcommand("create", "create an API key; printed once");
+  key_create->add_option("--type", key_type, "User (REST, SSE, gRPC) or Worker (gRPC)")
+      ->check(CLI::IsMember({"User", "Worker"}))
+      ->capture_default_str();
+  key_create->add_option("--name", key_name, "a name to recognise it by");
+  key_create->callback([&] { run = [&] { return create_key(g, key_type, key_name, std::cout); }; });
+  auto* key_list = keys_cmd->add_subcommand("list", "list the org's keys and worker tokens");
+  key_list->callback([&] { run = [&] { return list_keys(g, std::cout); }; });
+  auto* key_revoke = keys_cmd->add_subcommand("revoke", "revoke a key or worker token by id");
+  key_revoke->add_option("id", id, "the key's id (see keys list)")->required();
+  key_revoke->callback([&] { run = [&] { return revoke_key(g, id, std::cout); }; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
