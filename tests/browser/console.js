@@ -107,7 +107,9 @@ async function main() {
     result.listLoadsWhileLive = result.listLoads;
 
     // 2. Its page, from the list's link; the test crashes herald while it runs.
-    await page.click(`${rowSelector} a[href^="#/executions/"]`);
+    // Clicked in the page: a puppeteer click is several protocol steps, between which the list
+    // may move the row.
+    await page.$eval(`${rowSelector} a[href^="#/executions/"]`, (a) => a.click());
     await page.waitForSelector(".exec-header h1", { timeout });
     await live();
     await page.waitForFunction(() => document.querySelectorAll("[data-role=timeline] li").length >= 3, { timeout });
@@ -141,8 +143,8 @@ async function main() {
     result.output = await page.$eval("[data-role=output]", (pre) => pre.textContent);
 
     // 3. A task's attempts and logs: the first look-up.
-    const task = await page.waitForSelector("[data-role=tasks] tr[data-task]", { timeout });
-    await task.click();
+    await page.waitForSelector("[data-role=tasks] tr[data-task]", { timeout });
+    await page.$eval("[data-role=tasks] tr[data-task]", (tr) => tr.click());
     await page.waitForSelector("[data-role=task-detail] [data-role=attempts] li", { timeout });
     result.attempts = await page.$$eval("[data-role=attempts] li", (lis) => lis.map((li) => li.textContent));
     result.logs = await page.$$eval("[data-role=logs]", (pres) => pres.map((p) => p.textContent).join("\n"));

@@ -388,26 +388,67 @@ function listView(root, params) {
     });
   }
 
+  // Rows are kept by id and updated in place: a row (and its link) stays the same element while
+  // events arrive, so a click or a selection is not lost to a re-render.
+  const rowElements = new Map(); // id -> {tr, status, updated}
+  const emptyRow = h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No executions yet."));
+
+  function rowElement(row) {
+    const cells = {
+      status: h("td", {}, badge(row.status)),
+      updated: h("td", { title: row.error }, formatTime(row.updatedMs)),
+    };
+    const tr = h(
+      "tr",
+      { "data-id": row.id, "data-status": row.status },
+      cells.status,
+      h("td", {}, row.kind),
+      h("td", {}, h("a", { href: `#/executions/${row.id}`, class: "mono" }, row.id)),
+      h("td", {}, row.parent ? h("a", { href: `#/executions/${row.parent}`, class: "mono" }, short(row.parent)) : ""),
+      h("td", {}, formatTime(row.createdMs)),
+      cells.updated,
+    );
+    return { tr, cells, status: row.status, updated: row.updatedMs };
+  }
+
   function render() {
     const sorted = [...rows.values()].sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : -1));
     for (const row of sorted.slice(shown)) rows.delete(row.id); // beyond the page: not shown
-    body.replaceChildren(
-      ...sorted.slice(0, shown).map((row) =>
-        h(
-          "tr",
-          { "data-id": row.id, "data-status": row.status, class: flashed.has(row.id) ? "flash" : "" },
-          h("td", {}, badge(row.status)),
-          h("td", {}, row.kind),
-          h("td", {}, h("a", { href: `#/executions/${row.id}`, class: "mono" }, row.id)),
-          h("td", {}, row.parent ? h("a", { href: `#/executions/${row.parent}`, class: "mono" }, short(row.parent)) : ""),
-          h("td", {}, formatTime(row.createdMs)),
-          h("td", { title: row.error }, formatTime(row.updatedMs)),
-        ),
-      ),
-    );
+    const visible = sorted.slice(0, shown);
+    const keep = new Set(visible.map((row) => row.id));
+    for (const [id, el] of rowElements) {
+      if (!keep.has(id)) {
+        el.tr.remove();
+        rowElements.delete(id);
+      }
+    }
+    let previous = null;
+    for (const row of visible) {
+      let el = rowElements.get(row.id);
+      if (!el) {
+        el = rowElement(row);
+        rowElements.set(row.id, el);
+      } else if (el.status !== row.status || el.updated !== row.updatedMs) {
+        el.cells.status.replaceChildren(badge(row.status));
+        el.cells.updated.textContent = formatTime(row.updatedMs);
+        el.cells.updated.title = row.error;
+        el.tr.dataset.status = row.status;
+        el.status = row.status;
+        el.updated = row.updatedMs;
+      }
+      const at = previous ? previous.nextSibling : body.firstChild;
+      if (at !== el.tr) body.insertBefore(el.tr, at);
+      if (flashed.has(row.id)) {
+        el.tr.classList.remove("flash");
+        void el.tr.offsetWidth; // restarts the animation
+        el.tr.classList.add("flash");
+      }
+      previous = el.tr;
+    }
     flashed.clear();
-    if (sorted.length === 0) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No executions yet.")));
-    footer.textContent = `${Math.min(sorted.length, shown)} of ${total} shown · ${updates} live updates`;
+    if (visible.length === 0) body.append(emptyRow);
+    else emptyRow.remove();
+    footer.textContent = `${visible.length} of ${total} shown · ${updates} live updates`;
     more.hidden = total <= shown || shown >= 100;
   }
 
