@@ -41,10 +41,7 @@ void histogram_metric::write(std::string& out, std::string_view name, std::strin
 
 metrics_text& metrics_text::scalar(std::string_view name, std::string_view type,
                                    std::string_view help, double value) {
-  std::string n{name};
-  out_ += "# HELP " + n + " " + std::string{help} + "\n# TYPE " + n + " " + std::string{type} + "\n"
-          + n + " " + metric_number(value) + "\n";
-  return *this;
+  return labelled(name, type, help, {series{{}, value}});
 }
 
 metrics_text& metrics_text::counter(std::string_view name, std::string_view help, double value) {
