@@ -50,4 +50,23 @@ bool event_sink::push_all(const std::vector<const stream_event*>& events) {
   return true;
 }
 
+query_answer answer_query(const query_request& query,
+                          const std::map<std::string, std::string>& state) {
+  if (auto i = state.find(query.name); i != state.end())
+    return {i->second, {}};
+  std::string keys;
+  size_t listed = 0;
+  for (const auto& [key, value] : state) {
+    if (listed++ == 20) {
+      keys += ", ...";
+      break;
+    }
+    keys += (keys.empty() ? "" : ", ") + key;
+  }
+  return {{},
+          "workflow execution " + query.workflow_id + " has no recorded state '" + query.name
+              + "' to answer the query with"
+              + (keys.empty() ? std::string{" (it has none)"} : " (it has: " + keys + ")")};
+}
+
 }  // namespace herald

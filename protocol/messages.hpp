@@ -191,6 +191,24 @@ struct signal_request {
   std::string value;  ///< JSON
 };
 
+/// A query of a workflow execution (QueryWorkflow): answered from its recorded state.
+struct query_request {
+  std::string workflow_id;
+  std::string name;    ///< the state key asked for
+  std::string params;  ///< JSON ("null" when none); recorded state takes no parameters
+};
+
+/// The answer to a query: the JSON `result`, or the reason there is none in `error`.
+struct query_answer {
+  std::string result;
+  std::string error;
+};
+
+/// Answers `query` from an execution's recorded `state` (key -> JSON value, what its SET_STATE
+/// commands left): the value under the query's name, or an error naming the keys there are.
+query_answer answer_query(const query_request& query,
+                          const std::map<std::string, std::string>& state);
+
 /// The answer to a SignalWithStart: the execution, whether this call created it, the signal's
 /// sequence number.
 struct signal_with_start_result {

@@ -646,4 +646,21 @@ void encode(const history_event& x, flovyn::v1::WorkflowEvent* out) {
   out->set_event_data(x.data.empty() ? "{}" : x.data);
 }
 
+caf::expected<query_request> decode(const flovyn::v1::QueryWorkflowRequest& x,
+                                    size_t max_input_bytes) {
+  query_request out;
+  auto id = decode_uuid("workflow_execution_id", x.workflow_execution_id());
+  if (!id)
+    return std::move(id.error());
+  out.workflow_id = std::move(*id);
+  if (auto problem = name_problem("query_name", x.query_name()); !problem.empty())
+    return make_herald_error(herald_errc::invalid_argument, problem);
+  out.name = x.query_name();
+  auto params = decode_json("params", x.params(), max_input_bytes);
+  if (!params)
+    return std::move(params.error());
+  out.params = std::move(*params);
+  return out;
+}
+
 }  // namespace herald

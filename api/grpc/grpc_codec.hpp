@@ -41,6 +41,10 @@ int64_t poll_timeout_ms(int64_t timeout_seconds, std::chrono::seconds max_poll,
 
 // -- requests ------------------------------------------------------------------------------------
 
+/// Decodes a QueryWorkflow: a UUID, a query name (as any name), params that are JSON.
+caf::expected<query_request> decode(const flovyn::v1::QueryWorkflowRequest& x,
+                                    size_t max_input_bytes);
+
 /// Decodes a registration with the definitions of its capabilities; a capability without a kind
 /// or with a malformed JSON field (schemas, retry policy, metadata) rejects it.
 caf::expected<worker_registration> decode(const flovyn::v1::WorkerRegistrationRequest& x,

@@ -13,6 +13,7 @@
 #include "api/grpc/unary_reactor.hpp"
 #include "api/grpc/worker_lifecycle_service.hpp"
 #include "api/grpc/workflow_dispatch_service.hpp"
+#include "api/grpc/workflow_query_service.hpp"
 #include "flovyn/v1/flovyn.grpc.pb.h"
 
 namespace herald {
@@ -41,23 +42,6 @@ void set_keepalive(grpc::ServerBuilder& builder) {
 }
 
 }  // namespace
-
-/// flovyn.v1.WorkflowQuery: QueryWorkflow is not implemented yet.
-class workflow_query_service final : public flovyn::v1::WorkflowQuery::CallbackService {
-public:
-  explicit workflow_query_service(const service_context& context) : context_(context) {
-    // nop
-  }
-
-  grpc::ServerUnaryReactor* QueryWorkflow(grpc::CallbackServerContext* ctx,
-                                          const flovyn::v1::QueryWorkflowRequest*,
-                                          flovyn::v1::QueryWorkflowResponse*) override {
-    return not_implemented(context_, ctx, "QueryWorkflow");
-  }
-
-private:
-  const service_context& context_;  ///< the server's, which outlives the service
-};
 
 struct grpc_server::impl {
   impl(engine_client engine, grpc_settings settings, std::shared_ptr<authenticator> auth)

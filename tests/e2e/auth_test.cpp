@@ -325,7 +325,7 @@ BOOST_AUTO_TEST_CASE(every_rpc_refuses_missing_and_foreign_credentials) {
   add("ReportExecutionSpans", code::UNIMPLEMENTED,
       HERALD_UNARY(dispatch, ReportExecutionSpans, v1::ReportExecutionSpansRequest,
                    v1::ReportExecutionSpansResponse, (void)req));
-  add("QueryWorkflow", code::UNIMPLEMENTED,
+  add("QueryWorkflow", code::NOT_FOUND,
       HERALD_UNARY(query, QueryWorkflow, v1::QueryWorkflowRequest, v1::QueryWorkflowResponse,
                    (req.set_workflow_execution_id(workflow_id), req.set_query_name("q"))));
   add("SubmitTask", code::PERMISSION_DENIED,

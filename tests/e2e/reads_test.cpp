@@ -332,6 +332,37 @@ BOOST_FIXTURE_TEST_CASE(state_is_replayed_from_the_history, reads_fixture) {
 
   check_http_error(http.get(executions_path(make_uuid()) + "/state"), 404, "unknown id");
   check_http_error(http.get(executions_path("xyz") + "/state"), 400, "malformed id");
+
+  // QueryWorkflow answers from the same recorded state: a value, or an error naming the keys.
+  auto stub = v1::WorkflowQuery::NewStub(
+      grpc::CreateChannel(server.grpc_target(), grpc::InsecureChannelCredentials()));
+  auto query = [&](const std::string& execution, const std::string& name, const std::string& params,
+                   v1::QueryWorkflowResponse& resp) {
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    v1::QueryWorkflowRequest req;
+    req.set_workflow_execution_id(execution);
+    req.set_query_name(name);
+    req.set_params(params);
+    return stub->QueryWorkflow(&ctx, req, &resp);
+  };
+  v1::QueryWorkflowResponse answer;
+  auto st = query(id, "b", "", answer);
+  BOOST_REQUIRE_MESSAGE(st.ok(), status_text(st));
+  BOOST_TEST(same_json(answer.result(), R"({"x":[1,"two"]})"));
+  BOOST_TEST(!answer.has_error());
+  v1::QueryWorkflowResponse missing;
+  BOOST_REQUIRE(query(id, "a", R"({"verbose":true})", missing).ok());  // cleared: not there
+  BOOST_TEST(missing.has_error());
+  BOOST_TEST(missing.error().find("'a'") != std::string::npos, missing.error());
+  BOOST_TEST(missing.error().find("b, c") != std::string::npos, missing.error());
+  BOOST_TEST(missing.result().empty());
+  v1::QueryWorkflowResponse ignored;
+  BOOST_TEST(query(make_uuid(), "b", "", ignored).error_code() == grpc::StatusCode::NOT_FOUND);
+  BOOST_TEST(query("xyz", "b", "", ignored).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  BOOST_TEST(query(id, "", "", ignored).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  BOOST_TEST(query(id, "b", "{not json", ignored).error_code()
+             == grpc::StatusCode::INVALID_ARGUMENT);
   check_server_serves("state");
 }
 
