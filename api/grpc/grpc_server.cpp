@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
 
 #include "api/grpc/call_stats.hpp"
 #include "api/grpc/stream_service.hpp"
@@ -64,7 +65,8 @@ struct grpc_server::impl {
   std::mutex mtx;
   std::unique_ptr<grpc::Server> server;
   uint16_t port = 0;
-  bool stopped = false;  ///< services register with one server only, so no restart
+  bool stopped = false;         ///< services register with one server only, so no restart
+  bool counting_calls = false;  ///< the call interceptor is installed (see `call_metrics`)
 };
 
 grpc_server::grpc_server(engine_client engine, grpc_settings settings,
@@ -91,9 +93,12 @@ uint16_t grpc_server::start() {
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<size_t>(settings.max_message_bytes, INT_MAX)));
   set_keepalive(builder);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(impl_->calls.interceptor_factory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  if (settings.call_metrics || spdlog::should_log(spdlog::level::debug)) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counting;
+    counting.push_back(impl_->calls.interceptor_factory());
+    builder.experimental().SetInterceptorCreators(std::move(counting));
+    impl_->counting_calls = true;
+  }
   builder.RegisterService(&impl_->lifecycle);
   builder.RegisterService(&impl_->dispatch);
   builder.RegisterService(&impl_->tasks);
@@ -123,7 +128,8 @@ void grpc_server::stop() {
 }
 
 std::string grpc_server::metrics_text() const {
-  return impl_->streams.metrics_text() + impl_->calls.metrics_text();
+  auto text = impl_->streams.metrics_text();
+  return impl_->counting_calls ? text + impl_->calls.metrics_text() : text;
 }
 
 }  // namespace herald

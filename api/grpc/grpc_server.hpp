@@ -22,6 +22,10 @@ struct grpc_settings {
   size_t max_input_bytes = 1024 * 1024;        ///< larger JSON payloads: RESOURCE_EXHAUSTED
   size_t max_message_bytes = 8 * 1024 * 1024;  ///< gRPC receive limit
   size_t stream_queue_bytes = 1 << 20;         ///< unsent bytes after which a subscriber is cut off
+  /// Count calls by method and code (`herald_grpc_calls_total`) and, at debug level, log each.
+  /// Off by default: gRPC's interceptor path costs about 5 % of the server's CPU per workflow on
+  /// the RPC-heaviest load (docs/benchmarks.md).
+  bool call_metrics = false;
 };
 
 /// The gRPC front end: Flovyn's `flovyn.v1` services (WorkerLifecycle, WorkflowDispatch,

@@ -157,6 +157,12 @@ BOOST_AUTO_TEST_CASE(json_logs_with_access_lines_at_debug) {
   BOOST_TEST(http.get("/_/health?token=hst_secret-in-the-url").status == 200);
   auto id = start_workflow(server, "logged", "{}", "e2e-logs-" + make_uuid());
   BOOST_REQUIRE(is_canonical_uuid(id));
+  // At debug level the calls are counted too (as with --grpc-call-metrics).
+  auto metrics = http.get("/_/metrics").body;
+  BOOST_TEST(metrics.find(R"(herald_grpc_calls_total{method="/flovyn.v1.WorkflowDispatch/)"
+                          R"(StartWorkflow",code="OK"} 1)")
+                 != std::string::npos,
+             metrics);
   server.stop();
   bool http_line = false;
   bool grpc_line = false;
