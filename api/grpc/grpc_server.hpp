@@ -24,7 +24,7 @@ struct grpc_settings {
   size_t stream_queue_bytes = 1 << 20;         ///< unsent bytes after which a subscriber is cut off
   /// Count calls by method and code (`herald_grpc_calls_total`) and, at debug level, log each.
   /// Off by default: gRPC's interceptor path costs about 5 % of the server's CPU per workflow on
-  /// the RPC-heaviest load (docs/benchmarks.md).
+  /// the RPC-heaviest load (docs/architecture.md, Observability).
   bool call_metrics = false;
 };
 
