@@ -1113,10 +1113,13 @@ std::optional<change> close_child(const workflow_data& data, const child_outcome
                      ? "child workflow execution cancelled"
                            + (outcome.error.empty() ? std::string{} : ": " + outcome.error)
                      : outcome.error;
+    // The SDKs read the child's id from `childworkflowExecutionId` (sic, reference
+    // flovyn-worker-protocol.md §6), so that key is written beside the consistent one.
     c.append("CHILD_WORKFLOW_FAILED", json_object{}
                                           .string("childExecutionName", child.name)
                                           .string("childExecutionId", child.id)
                                           .string("childWorkflowExecutionId", child.id)
+                                          .string("childworkflowExecutionId", child.id)
                                           .string("error", error)
                                           .str());
     c.emit(child_event("CHILD_WORKFLOW_FAILED", child, to_string(outcome.status), error, ts));

@@ -1,14 +1,13 @@
 #include "protocol/logging.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <memory>
 
-#include <spdlog/fmt/chrono.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "protocol/json.hpp"
+#include "protocol/records.hpp"
 
 namespace herald {
 
@@ -18,10 +17,8 @@ namespace {
 class json_formatter final : public spdlog::formatter {
 public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch())
-                  .count();
-    auto ts = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
-                          fmt::gmtime(static_cast<std::time_t>(ms / 1000)), ms % 1000);
+    auto ts = format_iso8601(
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count());
     auto level = spdlog::level::to_string_view(msg.level);
     auto line
         = json_object{}

@@ -192,4 +192,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_record& x) {
 /// Returns the current wall-clock time in epoch milliseconds.
 int64_t now_ms();
 
+/// Formats epoch milliseconds as ISO 8601 in UTC: `2026-12-08T10:00:00.123Z`.
+std::string format_iso8601(int64_t epoch_ms);
+
 }  // namespace herald

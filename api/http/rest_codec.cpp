@@ -61,36 +61,6 @@ std::string error_body(std::string_view message) {
   return json_object{}.string("error", message).str();
 }
 
-std::string format_iso8601(int64_t epoch_ms) {
-  // Floor division, so times before 1970 format correctly too.
-  auto days = epoch_ms / 86'400'000;
-  auto ms_of_day = epoch_ms % 86'400'000;
-  if (ms_of_day < 0) {
-    ms_of_day += 86'400'000;
-    --days;
-  }
-  // civil_from_days (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-  auto z = days + 719468;
-  auto era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = z - era * 146097;
-  auto yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  auto year = yoe + era * 400;
-  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  auto mp = (5 * doy + 2) / 153;
-  auto day = doy - (153 * mp + 2) / 5 + 1;
-  auto month = mp < 10 ? mp + 3 : mp - 9;
-  if (month <= 2)
-    ++year;
-  char buf[128];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(year), static_cast<long long>(month),
-                static_cast<long long>(day), static_cast<long long>(ms_of_day / 3'600'000),
-                static_cast<long long>(ms_of_day / 60'000 % 60),
-                static_cast<long long>(ms_of_day / 1000 % 60),
-                static_cast<long long>(ms_of_day % 1000));
-  return buf;
-}
-
 /// Embeds a timestamp, or null when unset (0).
 void time_field(json_object& obj, std::string_view key, int64_t ms) {
   if (ms == 0)

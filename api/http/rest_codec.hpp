@@ -39,9 +39,6 @@ void time_field(json_object& obj, std::string_view key, int64_t ms);
 /// Embeds a string, or null when empty.
 void optional_string(json_object& obj, std::string_view key, const std::string& value);
 
-/// Formats epoch milliseconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-29T16:26:48.123Z.
-std::string format_iso8601(int64_t epoch_ms);
-
 /// Parses the body of `POST .../workflow-executions` into `out` (everything but `org_id`).
 /// Returns the error to answer with if the body is malformed (400) or the input too large (413).
 std::optional<http_error> parse_start_request(std::string_view body, size_t max_input_bytes,

@@ -28,7 +28,8 @@ const std::map<std::string, std::vector<const char*>>& required_keys() {
       {"CHILD_WORKFLOW_INITIATED",
        {"childExecutionName", "childWorkflowKind", "childExecutionId", "childWorkflowExecutionId"}},
       {"CHILD_WORKFLOW_COMPLETED", {"childExecutionName", "output"}},
-      {"CHILD_WORKFLOW_FAILED", {"childExecutionName", "error"}},
+      {"CHILD_WORKFLOW_FAILED",
+       {"childExecutionName", "error", "childWorkflowExecutionId", "childworkflowExecutionId"}},
   };
   return keys;
 }
