@@ -5,30 +5,13 @@
 
 namespace herald {
 
-bool json_too_deep(std::string_view text) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_json_depth)
-        return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
+namespace {
 
-bool json_number_too_long(std::string_view text) {
-  size_t run = 0;
+/// Calls `visit(c)` for each character of `text` outside JSON strings (opening quotes included)
+/// until it returns true; returns whether it did. One pass, no parse: the guards below run
+/// before RapidJSON sees the text.
+template <class Visit>
+bool any_outside_strings(std::string_view text, Visit visit) {
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -39,14 +22,34 @@ bool json_number_too_long(std::string_view text) {
         in_string = false;
       continue;
     }
-    bool numeric
-        = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
-    run = numeric ? run + 1 : 0;
-    if (run > max_json_number_length)
+    if (visit(c))
       return true;
     in_string = c == '"';
   }
   return false;
+}
+
+}  // namespace
+
+bool json_too_deep(std::string_view text) {
+  size_t depth = 0;
+  return any_outside_strings(text, [&depth](char c) {
+    if (c == '[' || c == '{')
+      return ++depth > max_json_depth;
+    if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+    return false;
+  });
+}
+
+bool json_number_too_long(std::string_view text) {
+  size_t run = 0;
+  return any_outside_strings(text, [&run](char c) {
+    bool numeric
+        = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    run = numeric ? run + 1 : 0;
+    return run > max_json_number_length;
+  });
 }
 
 bool is_valid_json(std::string_view text) {
