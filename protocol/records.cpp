@@ -1,6 +1,9 @@
 #include "protocol/records.hpp"
 
 #include <chrono>
+#include <sstream>
+
+#include <date/date.h>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -21,6 +24,32 @@ std::string format_iso8601(int64_t epoch_ms) {
                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                      time.hours().count(), time.minutes().count(), time.seconds().count(),
                      time.subseconds().count());
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view text) {
+  if (text.size() < 20 || text.size() > 40)
+    return std::nullopt;
+  std::string normalized{text};
+  if (normalized.back() == 'Z' || normalized.back() == 'z')
+    normalized.replace(normalized.size() - 1, 1, "+00:00");
+  // Fractions of a second are taken apart: date::parse reads them through long double.
+  int64_t fraction_ms = 0;
+  if (normalized.size() > 19 && normalized[19] == '.') {
+    size_t end = 20;
+    int64_t scale = 100;
+    for (; end < normalized.size() && std::isdigit(static_cast<unsigned char>(normalized[end]));
+         ++end, scale /= 10)
+      fraction_ms += (normalized[end] - '0') * scale;
+    if (end == 20)
+      return std::nullopt;
+    normalized.erase(19, end - 19);
+  }
+  std::istringstream in{normalized};
+  date::sys_seconds t;
+  in >> date::parse("%FT%T%Ez", t);
+  if (in.fail() || in.peek() != std::char_traits<char>::eof())
+    return std::nullopt;
+  return t.time_since_epoch().count() * 1000 + fraction_ms;
 }
 
 bool valid_slug(std::string_view slug) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -194,5 +195,9 @@ int64_t now_ms();
 
 /// Formats epoch milliseconds as ISO 8601 in UTC: `2026-12-08T10:00:00.123Z`.
 std::string format_iso8601(int64_t epoch_ms);
+
+/// Parses an ISO 8601 date-time with a zone designator (`2026-12-08T10:00:00Z`,
+/// `2026-12-08T11:00:00.5+01:00`) into epoch milliseconds; nothing when malformed.
+std::optional<int64_t> parse_iso8601(std::string_view text);
 
 }  // namespace herald

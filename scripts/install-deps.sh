@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  rapidjson-dev libsodium-dev
+  rapidjson-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libsoci-dev libsqlite3-dev libpq-dev
   libboost-dev libboost-test-dev libboost-program-options-dev libcli11-dev libspdlog-dev
   libbenchmark-dev
