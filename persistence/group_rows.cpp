@@ -102,10 +102,14 @@ group_rows::group_rows(const std::vector<write_batch>& batches) {
   released_keys = all_of(batches, &write_batch::released_keys);
   for (const auto& batch : batches)
     purge_keys_expired_by_ms = std::max(purge_keys_expired_by_ms, batch.purge_keys_expired_by_ms);
+  schedules = latest_by_id(batches, &write_batch::schedules);
+  schedule_runs = latest_by_id(batches, &write_batch::schedule_runs);
+  deleted_schedules = all_of(batches, &write_batch::deleted_schedules);
 }
 
 bool group_rows::set_based() const {
-  return task_state.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0;
+  return task_state.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0
+         && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty();
 }
 
 }  // namespace herald

@@ -17,7 +17,7 @@ struct group_rows {
 
   /// Whether a set of inserts and updates that run at once (one statement) can write the group:
   /// false when it holds work that is ordered or deletes rows (task state, released keys, a
-  /// purge of expired keys).
+  /// purge of expired keys) or schedules (rare, and deleted with their runs).
   bool set_based() const;
 
   std::vector<const org_record*> orgs;
@@ -37,6 +37,9 @@ struct group_rows {
   std::vector<const idempotency_key_record*> keys;
   std::vector<const idempotency_key_record*> released_keys;
   int64_t purge_keys_expired_by_ms = 0;  ///< 0 = no purge
+  std::vector<const schedule_record*> schedules;
+  std::vector<const schedule_run_record*> schedule_runs;
+  std::vector<const std::string*> deleted_schedules;
 };
 
 }  // namespace herald

@@ -19,6 +19,7 @@
 #include "persistence/write_batch.hpp"
 #include "protocol/json.hpp"
 #include "protocol/records.hpp"
+#include "protocol/schedule.hpp"
 #include "protocol/status.hpp"
 
 namespace herald {
@@ -396,6 +397,109 @@ inline definition_record decode(const definition_row& r) {
   auto x = r.rec;
   x.tags = list_from_json(r.tags, "definition.tags");
   x.cancellable = r.cancellable != 0;
+  return x;
+}
+
+struct schedule_row {
+  schedule_record rec;
+  std::string kind;
+  std::string target_type;
+  std::string target_metadata;
+  std::string missed_run_policy;
+  std::string overlap_policy;
+  int enabled = 0;
+};
+
+template <class F>
+void columns(schedule_row& r, F&& f) {
+  auto& x = r.rec;
+  auto& spec = x.spec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("name", spec.name);
+  f("description", spec.description);
+  f("kind", r.kind);
+  f("run_at_ms", spec.run_at_ms);
+  f("cron", spec.cron);
+  f("time_zone", spec.time_zone);
+  f("end_at_ms", spec.end_at_ms);
+  f("target_type", r.target_type);
+  f("target_kind", spec.target.kind);
+  f("target_queue", spec.target.queue);
+  f("target_input", spec.target.input);
+  f("target_metadata", r.target_metadata);
+  f("target_max_retries", spec.target.max_retries);
+  f("missed_run_policy", r.missed_run_policy);
+  f("overlap_policy", r.overlap_policy);
+  f("enabled", r.enabled);
+  f("next_run_ms", x.next_run_ms);
+  f("last_run_ms", x.last_run_ms);
+  f("run_count", x.run_count);
+  f("last_target_id", x.last_target_id);
+  f("created_by", x.created_by);
+  f("created_ms", x.created_ms);
+  f("updated_ms", x.updated_ms);
+}
+
+inline void encode(const schedule_record& x, schedule_row& r) {
+  r.rec = x;
+  r.rec.spec.target.metadata.clear();
+  r.kind = to_string(x.spec.kind);
+  r.target_type = to_string(x.spec.target.type);
+  r.target_metadata = to_json(x.spec.target.metadata);
+  r.missed_run_policy = to_string(x.spec.missed_runs);
+  r.overlap_policy = to_string(x.spec.overlap);
+  r.enabled = x.enabled ? 1 : 0;
+}
+
+inline schedule_record decode(const schedule_row& r) {
+  auto x = r.rec;
+  auto& spec = x.spec;
+  if (!from_string(r.kind, spec.kind) || !from_string(r.target_type, spec.target.type)
+      || !from_string(r.missed_run_policy, spec.missed_runs)
+      || !from_string(r.overlap_policy, spec.overlap))
+    throw std::runtime_error("schedule " + x.id + " has an unknown kind or policy");
+  spec.target.metadata = map_from_json(r.target_metadata, "schedule.target_metadata");
+  x.enabled = r.enabled != 0;
+  return x;
+}
+
+struct schedule_run_row {
+  schedule_run_record rec;
+  std::string status;
+  std::string target_type;
+  int manual = 0;
+};
+
+template <class F>
+void columns(schedule_run_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("schedule_id", x.schedule_id);
+  f("org_id", x.org_id);
+  f("scheduled_ms", x.scheduled_ms);
+  f("started_ms", x.started_ms);
+  f("completed_ms", x.completed_ms);
+  f("status", r.status);
+  f("target_type", r.target_type);
+  f("target_id", x.target_id);
+  f("error", x.error);
+  f("manual", r.manual);
+  f("created_ms", x.created_ms);
+}
+
+inline void encode(const schedule_run_record& x, schedule_run_row& r) {
+  r.rec = x;
+  r.status = to_string(x.status);
+  r.target_type = to_string(x.target_type);
+  r.manual = x.manual ? 1 : 0;
+}
+
+inline schedule_run_record decode(const schedule_run_row& r) {
+  auto x = r.rec;
+  if (!from_string(r.status, x.status) || !from_string(r.target_type, x.target_type))
+    throw std::runtime_error("schedule run " + x.id + " has an unknown status or target");
+  x.manual = r.manual != 0;
   return x;
 }
 

@@ -444,6 +444,8 @@ struct soci_store::impl {
   task_state_writer state_writer;
   table_writer<idempotency_key_record> key_writer{"idempotency_key", true, {"org_id", "key"}};
   key_release_writer key_releaser;
+  table_writer<schedule_row> schedule_writer{"schedule", true};
+  table_writer<schedule_run_row> schedule_run_writer{"schedule_run", true};
 
   std::unique_ptr<select_query<org_record>> org_by_slug;
   std::unique_ptr<select_query<org_record>> org_by_id;
@@ -503,6 +505,11 @@ struct soci_store::impl {
   std::unique_ptr<select_query<definition_row>> definition_by_kind[2];
   std::unique_ptr<select_query<state_value_row>> task_state_value;
   std::unique_ptr<select_query<state_key_row>> task_state_keys;
+  std::unique_ptr<select_query<schedule_row>> all_schedules;
+  std::unique_ptr<select_query<schedule_row>> schedule_by_id;
+  std::unique_ptr<select_query<schedule_row>> schedules_of;
+  std::unique_ptr<select_query<schedule_run_row>> running_runs;
+  std::unique_ptr<select_query<schedule_run_row>> runs_of;
 };
 
 std::string open_session(soci::session& sql, const std::string& url) {
@@ -700,6 +707,12 @@ void soci_store::impl::write_statements(const group_rows& rows,
     sql << "DELETE FROM idempotency_key WHERE expires_ms <= :t", soci::use(purge_before);
   key_releaser.write(sql, rows.released_keys);
   key_writer.write(sql, rows.keys);
+  schedule_writer.write(sql, rows.schedules);
+  schedule_run_writer.write(sql, rows.schedule_runs);
+  for (const auto* id : rows.deleted_schedules) {
+    sql << "DELETE FROM schedule_run WHERE schedule_id = :id", soci::use(*id);
+    sql << "DELETE FROM schedule WHERE id = :id", soci::use(*id);
+  }
 }
 
 void soci_store::impl::forget_statements() {
@@ -726,6 +739,8 @@ void soci_store::impl::forget_statements() {
   state_writer.clear();
   key_writer.clear();
   key_releaser.clear();
+  schedule_writer.clear();
+  schedule_run_writer.clear();
 }
 
 std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches) {
@@ -1224,6 +1239,65 @@ bool is_storage_full(const std::exception& e) {
   std::string_view what{e.what()};
   return what.find("database or disk is full") != std::string_view::npos
          || what.find("No space left on device") != std::string_view::npos;
+}
+
+// -- schedules ----------------------------------------------------------------------------------
+
+std::vector<schedule_record> soci_store::load_schedules() {
+  auto& q
+      = lazy_select(impl_->all_schedules, impl_->sql, "FROM schedule ORDER BY created_ms, id", 0);
+  std::vector<schedule_record> result;
+  q.run([&](const schedule_row& row) { result.push_back(decode(row)); });
+  return result;
+}
+
+std::vector<schedule_run_record> soci_store::load_running_schedule_runs() {
+  auto& q = lazy_select(impl_->running_runs, impl_->sql,
+                        "FROM schedule_run WHERE status = 'running' ORDER BY created_ms, id", 0);
+  std::vector<schedule_run_record> result;
+  q.run([&](const schedule_run_row& row) { result.push_back(decode(row)); });
+  return result;
+}
+
+std::optional<schedule_record> soci_store::load_schedule(const std::string& id) {
+  auto& q = lazy_select(impl_->schedule_by_id, impl_->sql, "FROM schedule WHERE id = :id", 1);
+  q.text[0] = id;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
+}
+
+schedule_page soci_store::list_schedules(const std::string& org_id, int64_t limit, int64_t offset) {
+  auto& d = *impl_;
+  const std::string where = "FROM schedule WHERE org_id = :org_id";
+  schedule_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {org_id});
+  if (limit <= 0 || offset >= page.total)
+    return page;
+  auto& q = lazy_select(d.schedules_of, d.sql,
+                        where + " ORDER BY created_ms DESC, id DESC LIMIT :lim OFFSET :off", 1, 2);
+  q.text[0] = org_id;
+  q.numbers[0] = limit;
+  q.numbers[1] = offset;
+  q.run([&](const schedule_row& row) { page.schedules.push_back(decode(row)); });
+  return page;
+}
+
+schedule_run_page soci_store::list_schedule_runs(const std::string& schedule_id, int64_t limit,
+                                                 int64_t offset) {
+  auto& d = *impl_;
+  const std::string where = "FROM schedule_run WHERE schedule_id = :schedule_id";
+  schedule_run_page page;
+  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {schedule_id});
+  if (limit <= 0 || offset >= page.total)
+    return page;
+  auto& q = lazy_select(d.runs_of, d.sql,
+                        where + " ORDER BY created_ms DESC, id DESC LIMIT :lim OFFSET :off", 1, 2);
+  q.text[0] = schedule_id;
+  q.numbers[0] = limit;
+  q.numbers[1] = offset;
+  q.run([&](const schedule_run_row& row) { page.runs.push_back(decode(row)); });
+  return page;
 }
 
 }  // namespace herald

@@ -96,6 +96,12 @@ public:
   std::optional<std::string> load_task_state(const std::string& task_id,
                                              const std::string& key) override;
   std::vector<std::string> load_task_state_keys(const std::string& task_id) override;
+  std::vector<schedule_record> load_schedules() override;
+  std::vector<schedule_run_record> load_running_schedule_runs() override;
+  std::optional<schedule_record> load_schedule(const std::string& id) override;
+  schedule_page list_schedules(const std::string& org_id, int64_t limit, int64_t offset) override;
+  schedule_run_page list_schedule_runs(const std::string& schedule_id, int64_t limit,
+                                       int64_t offset) override;
 
   /// Returns the newest schema version recorded in the database (0 before `migrate`).
   int schema_version();

@@ -118,6 +118,21 @@ public:
       = 0;
   /// Returns the keys of the task's state, sorted.
   virtual std::vector<std::string> load_task_state_keys(const std::string& task_id) = 0;
+
+  // -- schedules --
+
+  /// Returns every schedule, oldest first: what the schedule actors start from.
+  virtual std::vector<schedule_record> load_schedules() = 0;
+  /// Returns the runs that were committed but whose start was not recorded (a crash between).
+  virtual std::vector<schedule_run_record> load_running_schedule_runs() = 0;
+  virtual std::optional<schedule_record> load_schedule(const std::string& id) = 0;
+  /// Returns a page of the org's schedules, newest first.
+  virtual schedule_page list_schedules(const std::string& org_id, int64_t limit, int64_t offset)
+      = 0;
+  /// Returns a page of a schedule's runs, newest first.
+  virtual schedule_run_page list_schedule_runs(const std::string& schedule_id, int64_t limit,
+                                               int64_t offset)
+      = 0;
 };
 
 /// Opens a store from a database URL: `postgresql://...` (or `postgres://`), `sqlite://PATH`,

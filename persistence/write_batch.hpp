@@ -8,6 +8,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
 #include "protocol/records.hpp"
+#include "protocol/schedule.hpp"
 
 namespace herald {
 
@@ -55,14 +56,18 @@ struct write_batch {
   std::vector<task_state_op> task_state;
   std::vector<idempotency_key_record> idempotency_keys;
   std::vector<idempotency_key_record> released_keys;
-  int64_t purge_keys_expired_by_ms = 0;  ///< 0 = no purge
+  int64_t purge_keys_expired_by_ms = 0;            ///< 0 = no purge
+  std::vector<schedule_record> schedules;          ///< upserted by id
+  std::vector<schedule_run_record> schedule_runs;  ///< upserted by id
+  std::vector<std::string> deleted_schedules;      ///< deleted with their runs
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && workflow_updates.empty() && tasks.empty()
            && task_updates.empty() && workers.empty() && promises.empty() && attempts.empty()
            && events.empty() && stream_events.empty() && logs.empty()
            && workflow_definitions.empty() && task_definitions.empty() && task_state.empty()
-           && idempotency_keys.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0;
+           && idempotency_keys.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0
+           && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty();
   }
 };
 
@@ -82,7 +87,8 @@ typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.orgs, x.workflows, x.workflow_updates, x.tasks,
            x.task_updates, x.workers, x.events, x.stream_events, x.logs, x.promises, x.attempts,
            x.workflow_definitions, x.task_definitions, x.task_state, x.idempotency_keys,
-           x.released_keys, x.purge_keys_expired_by_ms);
+           x.released_keys, x.purge_keys_expired_by_ms, x.schedules, x.schedule_runs,
+           x.deleted_schedules);
 }
 
 }  // namespace herald

@@ -10,6 +10,7 @@
 
 #include "protocol/messages.hpp"
 #include "protocol/records.hpp"
+#include "protocol/schedule.hpp"
 
 namespace herald {
 
@@ -48,6 +49,18 @@ struct task_query {
 /// One page of standalone tasks, newest first, and how many match in all.
 struct task_page {
   std::vector<task_record> tasks;
+  int64_t total = 0;
+};
+
+/// A page of an org's schedules, newest first, and how many there are.
+struct schedule_page {
+  std::vector<schedule_record> schedules;
+  int64_t total = 0;
+};
+
+/// A page of a schedule's runs, newest first, and how many there are.
+struct schedule_run_page {
+  std::vector<schedule_run_record> runs;
   int64_t total = 0;
 };
 
@@ -111,6 +124,16 @@ typename Inspector::result_type inspect(Inspector& f, task_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_page& x) {
   return f(caf::meta::type_name("task_page"), x.tasks, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_page& x) {
+  return f(caf::meta::type_name("schedule_page"), x.schedules, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_run_page& x) {
+  return f(caf::meta::type_name("schedule_run_page"), x.runs, x.total);
 }
 
 template <class Inspector>
