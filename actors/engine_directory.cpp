@@ -15,7 +15,8 @@ engine_directory::engine_directory(caf::actor_system& sys, queue_settings settin
     : sys_(sys),
       settings_(std::move(settings)),
       // Wall-clock microseconds: a later process's feed offsets are above an earlier one's.
-      feed_(spawn_execution_feed(sys, feed_settings, now_ms() * 1000)) {
+      feed_(spawn_execution_feed(sys, feed_settings, now_ms() * 1000)),
+      schedule_feed_(spawn_execution_feed(sys, feed_settings, now_ms() * 1000)) {
   // nop
 }
 
@@ -184,6 +185,7 @@ void engine_directory::stop() {
   for (auto& q : all)
     caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(feed_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(schedule_feed_, caf::exit_reason::user_shutdown);
 }
 
 int64_t engine_directory::clock_ms() const {

@@ -101,6 +101,9 @@ public:
   /// The org-level feed of execution lifecycle events; the handle never changes.
   const execution_feed_actor& feed() const { return feed_; }
 
+  /// The org-level feed of schedule events (changes and fires), an instance of the same actor.
+  const execution_feed_actor& schedule_feed() const { return schedule_feed_; }
+
   // -- workers ---------------------------------------------------------------------------------
 
   worker_activity& activity() { return activity_; }
@@ -133,6 +136,7 @@ private:
   worker_activity activity_;
   engine_stats stats_;
   execution_feed_actor feed_;
+  execution_feed_actor schedule_feed_;
 };
 
 using engine_directory_ptr = std::shared_ptr<engine_directory>;

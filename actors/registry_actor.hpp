@@ -18,6 +18,7 @@
 #include "persistence/store.hpp"
 #include "persistence/store_actor.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/schedule.hpp"
 #include "protocol/discovery.hpp"
 #include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
@@ -162,6 +163,7 @@ struct engine_settings {
   std::chrono::milliseconds stream_retention{std::chrono::hours{24}};
   /// How often streams past their retention are deleted.
   std::chrono::milliseconds stream_sweep_interval{std::chrono::minutes{10}};
+  schedule_settings schedules;  ///< the knobs of schedule fires
 };
 
 /// The handles every engine actor may talk to.

@@ -16,7 +16,8 @@ namespace {
 /// Reads what the engine starts from; creates the `default` org on the first start.
 /// Reads what the engine starts from; creates the `default` org on the first start, and the orgs
 /// of the config file that do not exist yet.
-registry_init load_state(store& db, const std::string& url, const auth_settings& auth) {
+registry_init load_state(store& db, const std::string& url, const auth_settings& auth,
+                         schedules_init& schedules) {
   registry_init init;
   auto ensure_org = [&db](const std::string& slug, const std::string& name) {
     auto org = db.find_org_by_slug(slug);
@@ -51,8 +52,10 @@ registry_init load_state(store& db, const std::string& url, const auth_settings&
   for (auto& row : active.tasks)
     if (row.workflow_id.empty())
       init.standalone_tasks.push_back(std::move(row));
-  spdlog::info("rehydrated {} unfinished workflow executions and {} standalone tasks",
-               init.workflows.size(), init.standalone_tasks.size());
+  schedules.schedules = db.load_schedules();
+  schedules.unfinished_runs = db.load_running_schedule_runs();
+  spdlog::info("rehydrated {} unfinished workflow executions, {} standalone tasks and {} schedules",
+               init.workflows.size(), init.standalone_tasks.size(), schedules.schedules.size());
   return init;
 }
 
@@ -70,7 +73,8 @@ void server::start() {
   auto db = open_store(cfg_.database);
   db->migrate();
   spdlog::info("database {}", db->backend());
-  auto init = load_state(*db, cfg_.database, cfg_.auth);
+  schedules_init schedules;
+  auto init = load_state(*db, cfg_.database, cfg_.auth, schedules);
   db.reset();
   auth_ = std::make_shared<authenticator>(cfg_.auth, cfg_.database, cfg_.loopback_only);
   store_settings store_cfg;
@@ -80,7 +84,10 @@ void server::start() {
   reader_ = spawn_store_reader(sys_, store_cfg);
   auto directory = std::make_shared<engine_directory>(sys_, cfg_.engine.queue);
   registry_ = spawn_registry(sys_, cfg_.engine, writer_, reader_, directory, std::move(init));
-  engine_client engine{registry_, directory, std::make_shared<engine_port>(sys_)};
+  schedule_context schedule_ctx{registry_, writer_, directory->schedule_feed(),
+                                cfg_.engine.schedules, [] { return now_ms(); }};
+  schedules_ = spawn_schedule_manager(sys_, schedule_ctx, reader_, std::move(schedules));
+  engine_client engine{registry_, schedules_, directory, std::make_shared<engine_port>(sys_)};
   grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc, auth_);
   auto grpc_port = grpc_->start();
   spdlog::info("grpc listening on {}:{}", cfg_.grpc.address, grpc_port);
@@ -106,10 +113,11 @@ void server::stop() {
     auth_->stop();
   // The engine first (it takes its linked actors along), then the store actors, whose exit
   // handler commits what the engine handed them.
-  for (auto hdl : {caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(writer_),
-                   caf::actor_cast<caf::actor>(reader_)})
+  for (auto hdl : {caf::actor_cast<caf::actor>(schedules_), caf::actor_cast<caf::actor>(registry_),
+                   caf::actor_cast<caf::actor>(writer_), caf::actor_cast<caf::actor>(reader_)})
     if (hdl)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  schedules_ = nullptr;
   registry_ = nullptr;
   writer_ = nullptr;
   reader_ = nullptr;

@@ -25,6 +25,7 @@ private:
   caf::actor_system& sys_;
   server_config cfg_;
   registry_actor registry_;
+  schedule_manager_actor schedules_;
   store_writer_actor writer_;
   store_reader_actor reader_;
   std::shared_ptr<authenticator> auth_;

@@ -20,6 +20,9 @@ void unsubscribe_stream(const engine_client& engine, stream_owner owner, const s
     case stream_owner::org:
       caf::anon_send(engine.directory->feed(), caf::unsubscribe_atom_v, std::move(sink));
       break;
+    case stream_owner::schedules:
+      caf::anon_send(engine.directory->schedule_feed(), caf::unsubscribe_atom_v, std::move(sink));
+      break;
   }
 }
 

@@ -9,9 +9,10 @@
 namespace herald {
 
 /// Whose stream a subscriber (SSE or gRPC) follows: one execution, one standalone task, an
-/// execution and all its descendants (the consolidated stream), or the lifecycle of all the
-/// executions of an org (the executions feed; the id is the org id).
-enum class stream_owner { workflow, task, tree, org };
+/// execution and all its descendants (the consolidated stream), the lifecycle of all the
+/// executions of an org (the executions feed; the id is the org id), or an org's schedule
+/// events (the id is the org id).
+enum class stream_owner { workflow, task, tree, org, schedules };
 
 /// Asks the registry (the feed, for `org`) to subscribe `sink` to the stream of `owner` `id`, from
 /// offset `after` on; `on_ok(caf::ok_atom)` or `on_error(caf::error&)` runs on a CAF thread.
@@ -33,6 +34,10 @@ void subscribe_stream(const engine_client& engine, stream_owner owner, const std
       break;
     case stream_owner::org:
       port.ask(engine.directory->feed(), on_ok, on_error, caf::subscribe_atom_v, id, after, sink);
+      break;
+    case stream_owner::schedules:
+      port.ask(engine.directory->schedule_feed(), on_ok, on_error, caf::subscribe_atom_v, id,
+               after, sink);
       break;
   }
 }

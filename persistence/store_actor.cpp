@@ -444,6 +444,20 @@ store_reader_actor::behavior_type store_reader(
                              }),
                      "task execution " + task_id);
       },
+      [=](caf::get_atom, schedule_atom, const std::string& id) -> caf::result<schedule_record> {
+        return reply(guarded(db(), [&](store& s) { return s.load_schedule(id); }),
+                     "schedule " + id);
+      },
+      [=](list_atom, schedule_atom, const std::string& org_id, int64_t limit,
+          int64_t offset) -> caf::result<schedule_page> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.list_schedules(org_id, limit, offset); }));
+      },
+      [=](list_atom, runs_atom, const std::string& id, int64_t limit,
+          int64_t offset) -> caf::result<schedule_run_page> {
+        return reply(
+            guarded(db(), [&](store& s) { return s.list_schedule_runs(id, limit, offset); }));
+      },
   };
 }
 

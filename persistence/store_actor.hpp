@@ -85,7 +85,13 @@ using store_reader_actor = caf::typed_actor<
     /// task.
     caf::replies_to<caf::get_atom, task_state_atom, std::string, std::string>::with<std::string>,
     /// task id -> the keys of its state; not_found for an unknown task.
-    caf::replies_to<list_atom, task_state_atom, std::string>::with<std::vector<std::string>>>;
+    caf::replies_to<list_atom, task_state_atom, std::string>::with<std::vector<std::string>>,
+    /// schedule id -> the schedule.
+    caf::replies_to<caf::get_atom, schedule_atom, std::string>::with<schedule_record>,
+    /// (org id, limit, offset) -> a page of the org's schedules.
+    caf::replies_to<list_atom, schedule_atom, std::string, int64_t, int64_t>::with<schedule_page>,
+    /// (schedule id, limit, offset) -> a page of its runs.
+    caf::replies_to<list_atom, runs_atom, std::string, int64_t, int64_t>::with<schedule_run_page>>;
 
 /// Knobs of the store actors.
 struct store_settings {

@@ -352,6 +352,18 @@ void http_session::handle_request() {
     case route_kind::list_workflow_task_logs:
       serve_task_route(route, query);
       return;
+    case route_kind::create_schedule:
+    case route_kind::list_schedules:
+    case route_kind::stream_schedules:
+    case route_kind::get_schedule:
+    case route_kind::update_schedule:
+    case route_kind::delete_schedule:
+    case route_kind::pause_schedule:
+    case route_kind::resume_schedule:
+    case route_kind::trigger_schedule:
+    case route_kind::list_schedule_runs:
+      serve_schedule_route(route, query);
+      return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");
       return;

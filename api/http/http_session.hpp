@@ -62,6 +62,9 @@ private:
   void call(OnReply on_reply, Ts&&... xs);
   template <class Reply, class OnReply, class OnError, class... Ts>
   void call_or(OnReply on_reply, OnError on_error, Ts&&... xs);
+  /// Like `call_or`, to another engine actor than the registry.
+  template <class Reply, class Handle, class OnReply, class OnError, class... Ts>
+  void ask_or(const Handle& dest, OnReply on_reply, OnError on_error, Ts&&... xs);
 
   // -- authentication (`http_auth.cpp`) --
   /// Checks the request's credentials against the route: 401 without valid ones or for worker
@@ -107,14 +110,14 @@ private:
   void open_stream(stream_request request);
   /// At debug level, logs the current request with its answer's `status` and body size.
   void log_access(unsigned status, size_t bytes) const;
-  /// The resume cursor (Last-Event-ID header or lastEventId parameter; 0 if none), or nothing
-  /// after answering 400.
   /// Reads where an SSE request resumes (`Last-Event-ID` or `lastEventId`) and its `types`;
   /// answers 400 and returns nothing when either is malformed.
   std::optional<stream_request> stream_params(std::string_view query);
   /// The task routes: standalone tasks (create, list, get, cancel, attempts, logs, stream) and
   /// the attempts of a workflow's task.
   void serve_task_route(const route_match& route, std::string_view query);
+  /// The schedule routes (`/schedules`), in http_schedules.cpp.
+  void serve_schedule_route(const route_match& route, std::string_view query);
   /// The read-only routes of lists, children, state and discovery (`http_reads.cpp`): one
   /// registry request each.
   void serve_read(const route_match& route, std::string_view query);

@@ -16,10 +16,16 @@ namespace herald {
 
 template <class Reply, class OnReply, class OnError, class... Ts>
 void http_session::call_or(OnReply on_reply, OnError on_error, Ts&&... xs) {
+  ask_or<Reply>(state_->registry(), std::move(on_reply), std::move(on_error),
+                std::forward<Ts>(xs)...);
+}
+
+template <class Reply, class Handle, class OnReply, class OnError, class... Ts>
+void http_session::ask_or(const Handle& dest, OnReply on_reply, OnError on_error, Ts&&... xs) {
   std::weak_ptr<http_session> weak = shared_from_this();
   auto state = state_;
   state_->engine().port->ask(
-      state_->registry(),
+      dest,
       [weak, state, on_reply](Reply& reply) {
         state->post_to(weak, [on_reply, reply = std::move(reply)](http_session& self) mutable {
           on_reply(self, reply);

@@ -134,15 +134,16 @@ std::optional<http_error> read_queue(const json_value& doc, start_workflow_reque
   return std::nullopt;
 }
 
-/// Reads the optional `metadata` object of strings of a start body into `out`.
-std::optional<http_error> read_metadata(const json_value& doc, start_workflow_request& out) {
+/// Reads the optional `metadata` object of strings of `doc` into `out`.
+std::optional<http_error> read_metadata(const json_value& doc,
+                                        std::map<std::string, std::string>& out) {
   if (auto metadata = member(doc, "metadata")) {
     if (!metadata->IsObject())
       return bad_request("metadata must be an object of strings");
     for (auto i = metadata->MemberBegin(); i != metadata->MemberEnd(); ++i) {
       if (!i->value.IsString())
         return bad_request("metadata values must be strings");
-      out.metadata[std::string{i->name.GetString(), i->name.GetStringLength()}]
+      out[std::string{i->name.GetString(), i->name.GetStringLength()}]
           = std::string{i->value.GetString(), i->value.GetStringLength()};
     }
   }
@@ -353,7 +354,7 @@ std::optional<http_error> parse_signal_with_start_request(std::string_view body,
         "workflowInput or signalValue exceeds " + std::to_string(max_input_bytes) + " bytes"};
   if (auto err = read_queue(doc, start))
     return err;
-  if (auto err = read_metadata(doc, start))
+  if (auto err = read_metadata(doc, start.metadata))
     return err;
   return std::nullopt;
 }
@@ -403,7 +404,7 @@ std::optional<http_error> parse_start_request(std::string_view body, size_t max_
   }
   if (auto err = read_key_ttl(doc, out.idempotency_ttl_ms))
     return err;
-  if (auto err = read_metadata(doc, out))
+  if (auto err = read_metadata(doc, out.metadata))
     return err;
   return std::nullopt;
 }
@@ -613,22 +614,156 @@ std::optional<http_error> parse_submit_task_request(std::string_view body, size_
       return bad_request("timeoutMs must be a non-negative integer");
     out.timeout_ms = timeout->GetInt64();
   }
-  if (auto metadata = member(doc, "metadata")) {
-    if (!metadata->IsObject())
-      return bad_request("metadata must be an object of strings");
-    for (const auto& m : metadata->GetObject()) {
-      if (!m.value.IsString())
-        return bad_request("metadata values must be strings");
-      out.metadata[std::string{m.name.GetString(), m.name.GetStringLength()}]
-          = std::string{m.value.GetString(), m.value.GetStringLength()};
-    }
-  }
+  if (auto err = read_metadata(doc, out.metadata))
+    return err;
   if (auto key = member(doc, "idempotencyKey", "idempotency_key")) {
     if (!key->IsString())
       return bad_request("idempotencyKey must be a string");
     out.idempotency_key.assign(key->GetString(), key->GetStringLength());
   }
   return read_key_ttl(doc, out.idempotency_ttl_ms);
+}
+
+namespace {
+
+/// Reads the optional string member `name` of `obj` into `out`; 400 if it is not a string.
+std::optional<http_error> read_string(const json_value& obj, const char* name, std::string& out,
+                                      const char* field) {
+  if (auto x = member(obj, name)) {
+    if (!x->IsString())
+      return bad_request(std::string{field} + " must be a string");
+    out.assign(x->GetString(), x->GetStringLength());
+  }
+  return std::nullopt;
+}
+
+/// Reads the optional ISO 8601 time `name` of `obj` into `out` (epoch ms).
+std::optional<http_error> read_time(const json_value& obj, const char* name, int64_t& out,
+                                    const char* field) {
+  std::string text;
+  if (auto err = read_string(obj, name, text, field))
+    return err;
+  if (text.empty())
+    return std::nullopt;
+  auto t = parse_iso8601(text);
+  if (!t)
+    return bad_request(std::string{field}
+                       + " must be an ISO 8601 time with a zone, e.g. 2026-12-08T10:00:00Z");
+  out = *t;
+  return std::nullopt;
+}
+
+template <class Enum>
+std::optional<http_error> read_enum(const json_value& obj, const char* name, Enum& out,
+                                    const char* choices) {
+  std::string text;
+  if (auto err = read_string(obj, name, text, name))
+    return err;
+  if (!text.empty() && !from_string(text, out))
+    return bad_request(std::string{name} + " must be " + choices);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http_error> parse_schedule_spec(std::string_view body, size_t max_input_bytes,
+                                              schedule_spec& out) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
+  auto name = member(doc, "name");
+  if (name == nullptr || !name->IsString())
+    return bad_request("name is required and must be a string");
+  out.name.assign(name->GetString(), name->GetStringLength());
+  if (auto err = read_string(doc, "description", out.description, "description"))
+    return err;
+  auto type = member(doc, "scheduleType", "schedule_type");
+  if (type == nullptr || !type->IsObject())
+    return bad_request("scheduleType is required: {type: \"once\", runAt} or "
+                       "{type: \"recurring\", cron, timezone?, endAt?}");
+  if (auto err = read_enum(*type, "type", out.kind, "\"once\" or \"recurring\""))
+    return err;
+  if (member(*type, "type") == nullptr)
+    return bad_request("scheduleType.type is required: \"once\" or \"recurring\"");
+  if (out.kind == schedule_kind::once) {
+    if (member(*type, "runAt", "run_at") == nullptr)
+      return bad_request("scheduleType.runAt is required for a once-schedule");
+    if (auto err = read_time(*type, "runAt", out.run_at_ms, "scheduleType.runAt"))
+      return err;
+  } else {
+    auto cron = member(*type, "cron", "cronExpression");
+    if (cron == nullptr || !cron->IsString())
+      return bad_request("scheduleType.cron is required for a recurring schedule");
+    out.cron.assign(cron->GetString(), cron->GetStringLength());
+    if (auto err = read_string(*type, "timezone", out.time_zone, "scheduleType.timezone"))
+      return err;
+    if (auto err = read_time(*type, "endAt", out.end_at_ms, "scheduleType.endAt"))
+      return err;
+  }
+  auto target = member(doc, "target");
+  if (target == nullptr || !target->IsObject())
+    return bad_request("target is required: {type: \"workflow\", workflowKind, ...} or "
+                       "{type: \"task\", taskKind, ...}");
+  auto& t = out.target;
+  if (auto err = read_enum(*target, "type", t.type, "\"workflow\" or \"task\""))
+    return err;
+  if (member(*target, "type") == nullptr)
+    return bad_request("target.type is required: \"workflow\" or \"task\"");
+  const char* kind_field = t.type == schedule_target_type::workflow ? "workflowKind" : "taskKind";
+  if (auto err = read_string(*target, kind_field, t.kind, kind_field))
+    return err;
+  if (auto err = read_string(*target, "queue", t.queue, "target.queue"))
+    return err;
+  if (auto input = member(*target, "input")) {
+    t.input = to_compact(*input);
+    if (t.input.size() > max_input_bytes)
+      return http_error{http::status::payload_too_large,
+                        "target.input exceeds " + std::to_string(max_input_bytes) + " bytes"};
+  }
+  if (auto err = read_metadata(*target, t.metadata))
+    return err;
+  if (auto retries = member(*target, "maxRetries", "max_retries")) {
+    if (!retries->IsInt())
+      return bad_request("target.maxRetries must be an integer");
+    t.max_retries = retries->GetInt();
+  }
+  if (auto err = read_enum(doc, "missedRunPolicy", out.missed_runs,
+                           "\"skip\" or \"execute_once\""))
+    return err;
+  return read_enum(doc, "overlapPolicy", out.overlap,
+                   "\"skip\", \"allow\" or \"cancel_previous\"");
+}
+
+std::string schedule_page_json(const schedule_page& page, int64_t limit, int64_t offset) {
+  std::string items = "[";
+  for (size_t i = 0; i < page.schedules.size(); ++i) {
+    if (i > 0)
+      items += ',';
+    items += schedule_json(page.schedules[i]);
+  }
+  items += ']';
+  return json_object{}
+      .raw("schedules", items)
+      .integer("total", page.total)
+      .integer("limit", limit)
+      .integer("offset", offset)
+      .str();
+}
+
+std::string schedule_runs_json(const schedule_run_page& page, int64_t limit, int64_t offset) {
+  std::string items = "[";
+  for (size_t i = 0; i < page.runs.size(); ++i) {
+    if (i > 0)
+      items += ',';
+    items += schedule_run_json(page.runs[i]);
+  }
+  items += ']';
+  return json_object{}
+      .raw("runs", items)
+      .integer("total", page.total)
+      .integer("limit", limit)
+      .integer("offset", offset)
+      .str();
 }
 
 }  // namespace herald

@@ -121,4 +121,17 @@ std::string logs_json(const log_page& page, int64_t limit, int64_t offset);
 std::optional<http_error> parse_submit_task_request(std::string_view body, size_t max_input_bytes,
                                                     submit_task_request& out);
 
+/// Parses a schedule body (create or PUT): `{name, description?, scheduleType:{type:"once",
+/// runAt} | {type:"recurring", cron, timezone?, endAt?}, target:{type:"workflow", workflowKind,
+/// queue?, input?, metadata?} | {type:"task", taskKind, queue?, input?, maxRetries?, metadata?},
+/// missedRunPolicy?, overlapPolicy?}`. Shapes only: `validate_schedule` decides the rest.
+std::optional<http_error> parse_schedule_spec(std::string_view body, size_t max_input_bytes,
+                                              schedule_spec& out);
+
+/// `{"schedules":[...],"total","limit","offset"}`.
+std::string schedule_page_json(const schedule_page& page, int64_t limit, int64_t offset);
+
+/// `{"runs":[...],"total","limit","offset"}`.
+std::string schedule_runs_json(const schedule_run_page& page, int64_t limit, int64_t offset);
+
 }  // namespace herald

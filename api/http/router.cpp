@@ -15,8 +15,6 @@ struct route_entry {
   route_kind kind;
 };
 
-constexpr auto ni = route_kind::not_implemented;
-
 // Literal segments come before `{}` at the same position so that, e.g.,
 // `/workflow-executions/signal-with-start` wins over `/workflow-executions/{}`.
 constexpr route_entry routes[] = {
@@ -70,15 +68,16 @@ constexpr route_entry routes[] = {
     {http::verb::post, "/api/orgs/{}/promises/{}/resolve", route_kind::resolve_promise},
     {http::verb::post, "/api/orgs/{}/promises/{}/reject", route_kind::reject_promise},
     // schedules
-    {http::verb::post, "/api/orgs/{}/schedules", ni},
-    {http::verb::get, "/api/orgs/{}/schedules", ni},
-    {http::verb::get, "/api/orgs/{}/schedules/{}", ni},
-    {http::verb::put, "/api/orgs/{}/schedules/{}", ni},
-    {http::verb::delete_, "/api/orgs/{}/schedules/{}", ni},
-    {http::verb::post, "/api/orgs/{}/schedules/{}/pause", ni},
-    {http::verb::post, "/api/orgs/{}/schedules/{}/resume", ni},
-    {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", ni},
-    {http::verb::get, "/api/orgs/{}/schedules/{}/runs", ni},
+    {http::verb::post, "/api/orgs/{}/schedules", route_kind::create_schedule},
+    {http::verb::get, "/api/orgs/{}/schedules", route_kind::list_schedules},
+    {http::verb::get, "/api/orgs/{}/schedules/stream", route_kind::stream_schedules},
+    {http::verb::get, "/api/orgs/{}/schedules/{}", route_kind::get_schedule},
+    {http::verb::put, "/api/orgs/{}/schedules/{}", route_kind::update_schedule},
+    {http::verb::delete_, "/api/orgs/{}/schedules/{}", route_kind::delete_schedule},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/pause", route_kind::pause_schedule},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/resume", route_kind::resume_schedule},
+    {http::verb::post, "/api/orgs/{}/schedules/{}/trigger", route_kind::trigger_schedule},
+    {http::verb::get, "/api/orgs/{}/schedules/{}/runs", route_kind::list_schedule_runs},
     // discovery
     {http::verb::get, "/api/orgs/{}/workers", route_kind::list_workers},
     {http::verb::get, "/api/orgs/{}/workers/{}", route_kind::get_worker},
@@ -127,7 +126,8 @@ bool match_pattern(const std::vector<std::string_view>& path, std::string_view p
 
 bool is_stream_route(route_kind kind) {
   return kind == route_kind::stream_workflow || kind == route_kind::stream_consolidated
-         || kind == route_kind::stream_task || kind == route_kind::stream_executions;
+         || kind == route_kind::stream_task || kind == route_kind::stream_executions
+         || kind == route_kind::stream_schedules;
 }
 
 std::vector<std::pair<std::string, std::string>> route_patterns() {

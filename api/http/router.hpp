@@ -59,6 +59,16 @@ enum class route_kind {
   console,                ///< the web console's page
   console_script,         ///< the web console's script
   console_style,          ///< the web console's style sheet
+  create_schedule,
+  list_schedules,
+  stream_schedules,  ///< the org's schedule events
+  get_schedule,
+  update_schedule,
+  delete_schedule,
+  pause_schedule,
+  resume_schedule,
+  trigger_schedule,
+  list_schedule_runs,
   not_implemented,        ///< listed by the reference, answered with 501
 };
 
