@@ -42,8 +42,11 @@ void arm(self_ptr self) {
   auto& st = self->state;
   if (!st.record.enabled || st.record.next_run_ms == 0)
     return;
-  auto delay = std::max<int64_t>(0, st.record.next_run_ms - st.ctx.now());
-  self->delayed_send(self, std::chrono::milliseconds{delay}, fire_atom_v, st.record.next_run_ms);
+  auto delay = st.record.next_run_ms - st.ctx.now();
+  if (delay <= 0)
+    self->send(self, fire_atom_v, st.record.next_run_ms);
+  else
+    self->delayed_send(self, std::chrono::milliseconds{delay}, fire_atom_v, st.record.next_run_ms);
 }
 
 /// Commits `batch`, awaiting it: no other message of this actor runs meanwhile.
