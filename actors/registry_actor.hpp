@@ -18,11 +18,11 @@
 #include "persistence/store.hpp"
 #include "persistence/store_actor.hpp"
 #include "protocol/caf_types.hpp"
-#include "protocol/schedule.hpp"
 #include "protocol/discovery.hpp"
 #include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
+#include "protocol/schedule.hpp"
 
 namespace herald {
 

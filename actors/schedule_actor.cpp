@@ -58,8 +58,7 @@ void commit(self_ptr self, write_batch batch, OnOk on_ok, OnError on_error) {
 
 /// Commits `next` as the schedule's new row, adopts it and streams `event_name`.
 template <class Promise>
-void commit_record(self_ptr self, schedule_record next, std::string_view event_name,
-                   Promise rp) {
+void commit_record(self_ptr self, schedule_record next, std::string_view event_name, Promise rp) {
   write_batch batch;
   batch.schedules.push_back(next);
   std::string name{event_name};
@@ -110,9 +109,8 @@ void start_run(self_ptr self, schedule_run_record run, run_done done) {
   auto& st = self->state;
   const auto& s = st.record;
   const auto& target = s.spec.target;
-  auto on_error = [self, run, done](caf::error& err) {
-    finish_run(self, run, "", error_message(err), done);
-  };
+  auto on_error
+      = [self, run, done](caf::error& err) { finish_run(self, run, "", error_message(err), done); };
   if (target.type == schedule_target_type::workflow) {
     start_workflow_request req;
     req.org_id = s.org_id;
@@ -123,11 +121,9 @@ void start_run(self_ptr self, schedule_run_record run, run_done done) {
     req.idempotency_key = schedule_run_key(s, run);
     req.idempotency_ttl_ms = st.ctx.settings.key_ttl_ms;
     self->request(st.ctx.registry, caf::infinite, start_atom_v, std::move(req))
-        .await(
-            [self, run, done](start_workflow_result& r) {
-              finish_run(self, run, r.workflow_id, "", done);
-            },
-            on_error);
+        .await([self, run,
+                done](start_workflow_result& r) { finish_run(self, run, r.workflow_id, "", done); },
+               on_error);
   } else {
     submit_task_request req;
     req.org_id = s.org_id;
@@ -139,11 +135,9 @@ void start_run(self_ptr self, schedule_run_record run, run_done done) {
     req.idempotency_key = schedule_run_key(s, run);
     req.idempotency_ttl_ms = st.ctx.settings.key_ttl_ms;
     self->request(st.ctx.registry, caf::infinite, start_atom_v, task_atom_v, std::move(req))
-        .await(
-            [self, run, done](submit_task_result& r) {
-              finish_run(self, run, r.task.id, "", done);
-            },
-            on_error);
+        .await([self, run,
+                done](submit_task_result& r) { finish_run(self, run, r.task.id, "", done); },
+               on_error);
   }
 }
 
@@ -162,8 +156,7 @@ void previous_running(self_ptr self, Callback cb) {
                   s.last_target_id)
         .await([cb](workflow_record& wf) { cb(!is_terminal(wf.status)); }, ended);
   else
-    self->request(st.ctx.registry, caf::infinite, caf::get_atom_v, task_atom_v,
-                  s.last_target_id)
+    self->request(st.ctx.registry, caf::infinite, caf::get_atom_v, task_atom_v, s.last_target_id)
         .await([cb](task_record& task) { cb(!is_terminal(task.status)); }, ended);
 }
 
@@ -209,9 +202,8 @@ void fire(self_ptr self, int64_t due) {
               start_run(self, plan.run, nothing);
               break;
             case fire_action::cancel_and_start:
-              cancel_previous(self, [self, run = plan.run, nothing] {
-                start_run(self, run, nothing);
-              });
+              cancel_previous(self,
+                              [self, run = plan.run, nothing] { start_run(self, run, nothing); });
               break;
             default:
               emit(self, run_event("SCHEDULE_SKIPPED", plan.run, plan.run.created_ms));
@@ -231,8 +223,7 @@ stream_event schedule_state_event(std::string_view name, const schedule_record& 
 }
 
 schedule_actor spawn_schedule(caf::actor_system& sys, const schedule_context& ctx,
-                              schedule_record record,
-                              std::vector<schedule_run_record> unfinished) {
+                              schedule_record record, std::vector<schedule_run_record> unfinished) {
   return sys.spawn([ctx, record = std::move(record), unfinished = std::move(unfinished)](
                        self_ptr self) -> schedule_actor::behavior_type {
     auto& st = self->state;
@@ -273,9 +264,9 @@ schedule_actor spawn_schedule(caf::actor_system& sys, const schedule_context& ct
           auto now = st.ctx.now();
           auto next_fire = next_schedule_fire(st.record.spec, now);
           if (next_fire == 0)
-            return make_herald_error(herald_errc::failed_precondition,
-                                     "schedule " + st.record.id
-                                         + " has no fire time in the future");
+            return make_herald_error(
+                herald_errc::failed_precondition,
+                "schedule " + st.record.id + " has no fire time in the future");
           auto rp = self->make_response_promise<schedule_record>();
           auto next = st.record;
           next.enabled = true;

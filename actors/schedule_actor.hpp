@@ -48,8 +48,7 @@ struct schedule_context {
 /// Spawns the actor of committed schedule `record`; `unfinished` are its runs that were
 /// committed `running` and whose start was not recorded.
 schedule_actor spawn_schedule(caf::actor_system& sys, const schedule_context& ctx,
-                              schedule_record record,
-                              std::vector<schedule_run_record> unfinished);
+                              schedule_record record, std::vector<schedule_run_record> unfinished);
 
 /// Returns the state event of a schedule change: SCHEDULE_CREATED, SCHEDULE_UPDATED,
 /// SCHEDULE_PAUSED, SCHEDULE_RESUMED or SCHEDULE_DELETED with the schedule as its data.

@@ -24,7 +24,7 @@ struct schedule_manager_state {
   schedule_context ctx;
   store_reader_actor reader;
   std::unordered_map<std::string, schedule_entry> entries;  ///< by schedule id
-  std::set<std::pair<std::string, std::string>> names;       ///< (org id, name), taken or claimed
+  std::set<std::pair<std::string, std::string>> names;      ///< (org id, name), taken or claimed
 
   static inline const char* name = "schedule_manager";
 };
@@ -74,8 +74,7 @@ schedule_manager_actor spawn_schedule_manager(caf::actor_system& sys, const sche
     }
     return {
         [self](caf::add_atom, schedule_atom, const std::string& org_id,
-               const std::string& created_by,
-               schedule_spec& spec) -> caf::result<schedule_record> {
+               const std::string& created_by, schedule_spec& spec) -> caf::result<schedule_record> {
           auto& st = self->state;
           auto now = st.ctx.now();
           if (auto err = validate_schedule(spec, now))

@@ -30,8 +30,7 @@ using schedule_manager_actor = caf::typed_actor<
     caf::replies_to<pause_atom, std::string, std::string>::with<schedule_record>,
     caf::replies_to<resume_atom, std::string, std::string>::with<schedule_record>,
     caf::replies_to<trigger_atom, std::string, std::string>::with<schedule_run_record>,
-    caf::replies_to<caf::delete_atom, schedule_atom, std::string,
-                    std::string>::with<caf::ok_atom>,
+    caf::replies_to<caf::delete_atom, schedule_atom, std::string, std::string>::with<caf::ok_atom>,
     caf::replies_to<caf::get_atom, schedule_atom, std::string, std::string>::with<schedule_record>,
     /// (org id, limit, offset) -> a page of the org's schedules, newest first.
     caf::replies_to<list_atom, schedule_atom, std::string, int64_t, int64_t>::with<schedule_page>,

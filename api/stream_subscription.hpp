@@ -36,8 +36,8 @@ void subscribe_stream(const engine_client& engine, stream_owner owner, const std
       port.ask(engine.directory->feed(), on_ok, on_error, caf::subscribe_atom_v, id, after, sink);
       break;
     case stream_owner::schedules:
-      port.ask(engine.directory->schedule_feed(), on_ok, on_error, caf::subscribe_atom_v, id,
-               after, sink);
+      port.ask(engine.directory->schedule_feed(), on_ok, on_error, caf::subscribe_atom_v, id, after,
+               sink);
       break;
   }
 }

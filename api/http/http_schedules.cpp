@@ -82,8 +82,8 @@ void http_session::serve_schedule_route(const route_match& route, std::string_vi
             [limit, offset](http_session& self, schedule_page& page) {
               self.send(http::status::ok, schedule_page_json(page, limit, offset));
             },
-            [](http_session&, caf::error&) { return false; }, list_atom_v, schedule_atom_v,
-            org.id, limit, offset);
+            [](http_session&, caf::error&) { return false; }, list_atom_v, schedule_atom_v, org.id,
+            limit, offset);
       });
       return;
     }
@@ -115,8 +115,8 @@ void http_session::serve_schedule_route(const route_match& route, std::string_vi
             [limit, offset](http_session& self, schedule_run_page& page) {
               self.send(http::status::ok, schedule_runs_json(page, limit, offset));
             },
-            [](http_session&, caf::error&) { return false; }, list_atom_v, runs_atom_v, org.id,
-            id, limit, offset);
+            [](http_session&, caf::error&) { return false; }, list_atom_v, runs_atom_v, org.id, id,
+            limit, offset);
       });
       return;
     }
@@ -141,8 +141,7 @@ void http_session::serve_schedule_route(const route_match& route, std::string_vi
         self.ask_or<schedule_record>(schedules, send_record, no_special, pause_atom_v, org.id, id);
         return;
       case route_kind::resume_schedule:
-        self.ask_or<schedule_record>(schedules, send_record, no_special, resume_atom_v, org.id,
-                                     id);
+        self.ask_or<schedule_record>(schedules, send_record, no_special, resume_atom_v, org.id, id);
         return;
       case route_kind::trigger_schedule:
         self.ask_or<schedule_run_record>(
@@ -155,9 +154,7 @@ void http_session::serve_schedule_route(const route_match& route, std::string_vi
       case route_kind::delete_schedule:
         self.ask_or<caf::ok_atom>(
             schedules,
-            [](http_session& self, caf::ok_atom) {
-              self.send(http::status::no_content, "");
-            },
+            [](http_session& self, caf::ok_atom) { self.send(http::status::no_content, ""); },
             no_special, caf::delete_atom_v, schedule_atom_v, org.id, id);
         return;
       default:

@@ -679,8 +679,9 @@ std::optional<http_error> parse_schedule_spec(std::string_view body, size_t max_
     return err;
   auto type = member(doc, "scheduleType", "schedule_type");
   if (type == nullptr || !type->IsObject())
-    return bad_request("scheduleType is required: {type: \"once\", runAt} or "
-                       "{type: \"recurring\", cron, timezone?, endAt?}");
+    return bad_request(
+        "scheduleType is required: {type: \"once\", runAt} or "
+        "{type: \"recurring\", cron, timezone?, endAt?}");
   if (auto err = read_enum(*type, "type", out.kind, "\"once\" or \"recurring\""))
     return err;
   if (member(*type, "type") == nullptr)
@@ -702,8 +703,9 @@ std::optional<http_error> parse_schedule_spec(std::string_view body, size_t max_
   }
   auto target = member(doc, "target");
   if (target == nullptr || !target->IsObject())
-    return bad_request("target is required: {type: \"workflow\", workflowKind, ...} or "
-                       "{type: \"task\", taskKind, ...}");
+    return bad_request(
+        "target is required: {type: \"workflow\", workflowKind, ...} or "
+        "{type: \"task\", taskKind, ...}");
   auto& t = out.target;
   if (auto err = read_enum(*target, "type", t.type, "\"workflow\" or \"task\""))
     return err;
@@ -727,11 +729,9 @@ std::optional<http_error> parse_schedule_spec(std::string_view body, size_t max_
       return bad_request("target.maxRetries must be an integer");
     t.max_retries = retries->GetInt();
   }
-  if (auto err = read_enum(doc, "missedRunPolicy", out.missed_runs,
-                           "\"skip\" or \"execute_once\""))
+  if (auto err = read_enum(doc, "missedRunPolicy", out.missed_runs, "\"skip\" or \"execute_once\""))
     return err;
-  return read_enum(doc, "overlapPolicy", out.overlap,
-                   "\"skip\", \"allow\" or \"cancel_previous\"");
+  return read_enum(doc, "overlapPolicy", out.overlap, "\"skip\", \"allow\" or \"cancel_previous\"");
 }
 
 std::string schedule_page_json(const schedule_page& page, int64_t limit, int64_t offset) {

@@ -69,7 +69,7 @@ enum class route_kind {
   resume_schedule,
   trigger_schedule,
   list_schedule_runs,
-  not_implemented,        ///< listed by the reference, answered with 501
+  not_implemented,  ///< listed by the reference, answered with 501
 };
 
 /// The outcome of matching a request line against the route table.

@@ -83,8 +83,8 @@ struct schedule_fixture : engine_fixture {
 
   /// The schedule's runs, oldest first.
   std::vector<schedule_run_record> runs(const std::string& id) {
-    auto page = call<schedule_run_page>(manager, list_atom_v, runs_atom_v, org_id, id,
-                                        int64_t{100}, int64_t{0});
+    auto page = call<schedule_run_page>(manager, list_atom_v, runs_atom_v, org_id, id, int64_t{100},
+                                        int64_t{0});
     BOOST_REQUIRE(page);
     return {page->runs.rbegin(), page->runs.rend()};
   }
@@ -293,8 +293,8 @@ BOOST_AUTO_TEST_CASE(pause_resume_trigger_update_and_delete) {
   BOOST_REQUIRE(resumed);
   BOOST_TEST(resumed->next_run_ms == at("2026-12-08T10:06:00Z"));
   auto changed = recurring("renamed", "*/10 * * * *");
-  auto updated = call<schedule_record>(manager, caf::update_atom_v, schedule_atom_v, org_id,
-                                       s.id, changed);
+  auto updated
+      = call<schedule_record>(manager, caf::update_atom_v, schedule_atom_v, org_id, s.id, changed);
   BOOST_REQUIRE(updated);
   BOOST_TEST(updated->spec.name == "renamed");
   BOOST_TEST(updated->next_run_ms == at("2026-12-08T10:10:00Z"));

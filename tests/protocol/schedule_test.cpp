@@ -132,8 +132,8 @@ BOOST_AUTO_TEST_CASE(an_on_time_fire_starts_and_advances) {
 BOOST_AUTO_TEST_CASE(missed_fires_collapse_and_follow_their_policy) {
   auto created = at("2026-12-08T10:00:30Z");
   auto s = active(every_minute(), created);
-  auto due = s.next_run_ms;                   // 10:01
-  auto back = at("2026-12-08T11:30:10Z");      // herald was down for 89 minutes
+  auto due = s.next_run_ms;                // 10:01
+  auto back = at("2026-12-08T11:30:10Z");  // herald was down for 89 minutes
   auto skip = plan_fire(s, due, back, false, "r1", {});
   BOOST_TEST((skip.action == fire_action::skip_missed));
   BOOST_TEST((skip.run.status == schedule_run_status::skipped));

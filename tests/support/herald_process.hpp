@@ -65,6 +65,8 @@ public:
   uint16_t http_port() const { return http_port_; }
   const std::string& org_id() const { return org_id_; }
   const std::string& backend() const { return options_.backend; }
+  /// How the server runs (its database URL among them).
+  const herald_options& options() const { return options_; }
   /// `herald: rehydrated N ...` from the last start.
   int rehydrated() const { return rehydrated_; }
   /// "127.0.0.1:<grpc port>" for grpc::CreateChannel.
