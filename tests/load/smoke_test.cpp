@@ -39,10 +39,17 @@ boost::test_tools::assertion_result backend_available(boost::unit_test::test_uni
   return result;
 }
 
-/// Runs herald-load with `args` on the backend of this test process, checks its report and
-/// returns it.
-rapidjson::Document smoke(const std::string& scenario, const std::string& args) {
-  rapidjson::Document doc;
+/// What one herald-load run left: its exit code, its output and its JSON report.
+struct load_run {
+  int code = -1;
+  std::string output;
+  rapidjson::Document report;
+};
+
+/// Runs herald-load's `scenario` with `args` on the backend of this test process and requires
+/// a JSON report.
+load_run run_herald_load(const std::string& scenario, const std::string& args) {
+  load_run run;
   auto binary = env("HERALD_LOAD_BINARY");
   BOOST_REQUIRE_MESSAGE(!binary.empty(), "HERALD_LOAD_BINARY is not set");
   std::string spawn = "--spawn sqlite";
@@ -60,26 +67,35 @@ rapidjson::Document smoke(const std::string& scenario, const std::string& args) 
   auto command = "'" + binary + "' " + spawn + " --scenario " + scenario + " " + args
                  + " --max-errors 0 --quiet --json '" + json + "' > '" + log + "' 2>&1";
   int status = std::system(command.c_str());
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.output = read_file(log);
   BOOST_TEST_MESSAGE(command);
-  BOOST_TEST(code == 0, scenario << ": herald-load exited with " << code << "; its output:\n"
-                                 << read_file(log));
+  BOOST_TEST(run.code == 0, scenario << ": herald-load exited with " << run.code
+                                     << "; its output:\n"
+                                     << run.output);
   auto text = read_file(json);
-  doc.Parse(text.c_str());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError() && doc.IsObject(), scenario
-                                                                    << ": no JSON report; output:\n"
-                                                                    << read_file(log));
-  BOOST_TEST(doc["passed"].GetBool(), scenario << ": violations:\n" << read_file(log));
+  run.report.Parse(text.c_str());
+  BOOST_REQUIRE_MESSAGE(!run.report.HasParseError() && run.report.IsObject(),
+                        scenario << ": no JSON report; output:\n"
+                                 << run.output);
+  std::error_code ec;
+  if (run.code == 0)
+    std::filesystem::remove_all(dir, ec);
+  return run;
+}
+
+/// Runs a workflow scenario, checks its report and returns it.
+rapidjson::Document smoke(const std::string& scenario, const std::string& args) {
+  auto run = run_herald_load(scenario, args);
+  auto& doc = run.report;
+  BOOST_TEST(doc["passed"].GetBool(), scenario << ": violations:\n" << run.output);
   BOOST_TEST(doc["violation_total"].GetUint64() == 0u);
   BOOST_TEST(doc["error_total"].GetUint64() == 0u);
   const auto& counts = doc["counts"];
   BOOST_TEST(counts["started"].GetUint64() > 0u);
   BOOST_TEST(counts["completed"].GetUint64() == counts["started"].GetUint64());
   BOOST_TEST(counts["verified"].GetUint64() == counts["started"].GetUint64());
-  std::error_code ec;
-  if (code == 0)
-    std::filesystem::remove_all(dir, ec);
-  return doc;
+  return std::move(run.report);
 }
 
 }  // namespace
@@ -158,6 +174,27 @@ BOOST_AUTO_TEST_CASE(mixed) {
 
 BOOST_AUTO_TEST_CASE(closed_loop) {
   smoke("one-task", "--count 30 --concurrency 5");
+}
+
+BOOST_AUTO_TEST_CASE(schedules_across_a_kill_9) {
+  auto run
+      = run_herald_load("schedules", "--schedules 20 --duration 6 --kill-after 2 --down-seconds 1");
+  const auto& r = run.report;
+  BOOST_TEST(r["ok"].GetBool(), run.output);
+  BOOST_TEST(r["schedules"].GetInt() == 20);
+  BOOST_TEST(r["fires"].GetInt64() > 20);
+  BOOST_TEST(r["started"].GetInt64() == r["fires"].GetInt64());
+  BOOST_TEST(r["tasks"].GetInt64() == r["started"].GetInt64());
+  BOOST_TEST(r["doubled"].GetInt64() == 0);
+  BOOST_TEST(r["missing"].GetInt64() == 0);
+  BOOST_TEST(r["unfinished"].GetInt64() == 0);
+  BOOST_TEST(r["kill_at_ms"].GetInt64() > 0);
+  BOOST_TEST(r["back_at_ms"].GetInt64() > r["kill_at_ms"].GetInt64());
+  for (const char* key : {"fire_lateness", "start_lateness", "recovery_lateness"}) {
+    BOOST_REQUIRE_MESSAGE(r[key].IsObject(), key);
+    BOOST_TEST(r[key]["p99_us"].GetInt64() >= r[key]["p50_us"].GetInt64());
+  }
+  BOOST_TEST(r["recovery_lateness"]["count"].GetUint64() > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

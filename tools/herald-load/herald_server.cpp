@@ -33,11 +33,44 @@ uint16_t port_of(const std::string& line) {
 }  // namespace
 
 herald_server::herald_server(std::string binary, std::string database,
-                             std::vector<std::string> extra_args) {
-  std::vector<std::string> args{binary,      "--database",  database, "--listen-address",
-                                "127.0.0.1", "--grpc-port", "0",      "--http-port",
-                                "0"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+                             std::vector<std::string> extra_args)
+    : binary_(std::move(binary)),
+      database_(std::move(database)),
+      extra_args_(std::move(extra_args)) {
+  launch(0, 0);
+}
+
+void herald_server::restart() {
+  launch(grpc_port_, http_port_);
+}
+
+void herald_server::kill9() {
+  if (pid_ <= 0)
+    return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  if (reader_.joinable())
+    reader_.join();
+}
+
+void herald_server::launch(uint16_t grpc_port, uint16_t http_port) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ready_ = eof_ = false;
+  }
+  std::vector<std::string> args{binary_,
+                                "--database",
+                                database_,
+                                "--listen-address",
+                                "127.0.0.1",
+                                "--grpc-port",
+                                std::to_string(grpc_port),
+                                "--http-port",
+                                std::to_string(http_port)};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -67,7 +100,7 @@ herald_server::herald_server(std::string binary, std::string database,
   lock.unlock();
   if (!ok) {
     stop();
-    throw std::runtime_error("herald (" + binary + ") did not become ready; its output:\n"
+    throw std::runtime_error("herald (" + binary_ + ") did not become ready; its output:\n"
                              + output_tail());
   }
 }

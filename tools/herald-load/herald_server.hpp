@@ -28,6 +28,13 @@ public:
   /// Sends SIGTERM, waits (SIGKILL after 15 s); returns the exit status or -1.
   int stop();
 
+  /// Kills the server with SIGKILL (a crash) and reaps it.
+  void kill9();
+
+  /// Starts the server again on the same database and ports after `kill9` or `stop`, and waits
+  /// for `herald: ready`; throws std::runtime_error if it does not get there.
+  void restart();
+
   pid_t pid() const { return pid_; }
   uint16_t grpc_port() const { return grpc_port_; }
   uint16_t http_port() const { return http_port_; }
@@ -38,7 +45,13 @@ public:
   std::string output_tail(size_t lines = 40) const;
 
 private:
+  /// Forks and execs the server on these ports (0 = free ones) and waits until it is ready.
+  void launch(uint16_t grpc_port, uint16_t http_port);
   void read_loop(int fd);
+
+  std::string binary_;
+  std::string database_;
+  std::vector<std::string> extra_args_;
 
   pid_t pid_ = -1;
   std::thread reader_;

@@ -82,6 +82,14 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
        "every later event is delivered live to all of them")  //
       ("connect-parallel", po::value(&o.connect_parallel)->default_value(o.connect_parallel),
        "idle-streams: SSE connections opening at once")  //
+      ("schedules", po::value(&o.schedules)->default_value(o.schedules),
+       "schedules: how many schedules")  //
+      ("cron", po::value(&o.cron)->default_value(o.cron),
+       "schedules: their cron (6 fields with seconds, or 5)")  //
+      ("kill-after", po::value(&o.kill_after_s),
+       "schedules, with --spawn: kill -9 herald this many seconds in, and restart it")  //
+      ("down-seconds", po::value(&o.down_s)->default_value(o.down_s),
+       "schedules: how long herald stays down after the kill")  //
       ("token-interval-ms",
        po::value(&o.shape.token_interval_ms)->default_value(o.shape.token_interval_ms),
        "pause between two tokens of a task (0: back to back, as fast as they commit)")  //
@@ -173,6 +181,12 @@ std::optional<load_options> parse_options(int argc, char** argv, std::string& me
     message
         = "idle-streams needs --idle-workflows and --subscribers of at least 1, and no "
           "--subscribe-first";
+    return std::nullopt;
+  }
+  if (o.selected->mode == scenario_mode::schedules
+      && (o.schedules < 1 || o.kill_after_s < 0 || o.down_s < 0
+          || (o.kill_after_s > 0 && o.spawn.empty()))) {
+    message = "schedules needs --schedules of at least 1; --kill-after needs --spawn";
     return std::nullopt;
   }
   if (o.seed == 0)

@@ -33,10 +33,14 @@ struct load_options {
   int task_polls = 10;
   int poll_timeout_s = 30;
   int64_t task_ms = 0;
-  int subscribers = -1;          ///< -1 = the scenario's default
-  int idle_workflows = -1;       ///< -1 = the scenario's default
-  bool subscribe_first = false;  ///< workflows wait until their subscribers have the replay
-  int connect_parallel = 500;    ///< idle-streams: connections opening at once
+  int subscribers = -1;              ///< -1 = the scenario's default
+  int idle_workflows = -1;           ///< -1 = the scenario's default
+  bool subscribe_first = false;      ///< workflows wait until their subscribers have the replay
+  int connect_parallel = 500;        ///< idle-streams: connections opening at once
+  int schedules = 1000;              ///< schedules: how many
+  std::string cron = "* * * * * *";  ///< schedules: their cron
+  double kill_after_s = 0;           ///< schedules: kill -9 the spawned herald this far in (0: no)
+  double down_s = 2;                 ///< schedules: how long herald stays down
   shape_settings shape;
   std::string queue;  ///< default: a fresh name per run
 

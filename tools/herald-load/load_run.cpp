@@ -28,6 +28,7 @@
 #include "tools/herald-load/proc_stats.hpp"
 #include "tools/herald-load/progress_line.hpp"
 #include "tools/herald-load/run_report.hpp"
+#include "tools/herald-load/schedule_load.hpp"
 #include "tools/herald-load/server_metrics.hpp"
 #include "tools/herald-load/verifier.hpp"
 
@@ -146,6 +147,58 @@ target connect_target(const load_options& o, run_info& info) {
   return t;
 }
 
+/// Stops the load workers and the I/O threads.
+template <class Guard>
+void stop_workers(std::vector<std::shared_ptr<load_worker>>& workers, net::io_context& ioc,
+                  Guard& guard, std::vector<std::thread>& io_threads) {
+  for (auto& w : workers)
+    w->stop();
+  auto idle_deadline = std::chrono::steady_clock::now() + 10s;
+  for (auto& w : workers)
+    while (!w->idle() && std::chrono::steady_clock::now() < idle_deadline)
+      std::this_thread::sleep_for(5ms);
+  guard.reset();
+  ioc.stop();
+  for (auto& th : io_threads)
+    th.join();
+  workers.clear();
+}
+
+/// The `schedules` scenario: schedules fire standalone tasks that the workers run.
+template <class Guard>
+int run_schedules(const load_options& o, target& t, run_info& info,
+                  std::vector<std::shared_ptr<load_worker>>& workers, net::io_context& ioc,
+                  Guard& guard, std::vector<std::thread>& io_threads) {
+  schedule_load_settings s;
+  s.host = t.http.host;
+  s.port = t.http.port;
+  s.api_key = t.http.api_key;
+  s.queue = o.queue;
+  s.schedules = o.schedules;
+  s.cron = o.cron;
+  s.duration_s = o.duration_s > 0 ? o.duration_s : 30;
+  s.kill_after_s = o.kill_after_s;
+  s.down_s = o.down_s;
+  double cpu_before = t.server_pid > 0 ? sample_process(t.server_pid).cpu_seconds : 0;
+  schedule_load_report report;
+  run_schedule_load(s, t.server.get(), report);
+  // After a kill the process is another one: its CPU is not comparable.
+  double cpu = t.server_pid > 0 && report.kill_at_ms == 0
+                   ? sample_process(t.server_pid).cpu_seconds - cpu_before
+                   : 0;
+  stop_workers(workers, ioc, guard, io_threads);
+  print_schedule_report(std::cout, report);
+  if (report.kill_at_ms == 0 && cpu > 0)
+    std::cout << "herald CPU: " << cpu << " s, "
+              << cpu * 1000.0 / std::max<int64_t>(1, report.fires) << " ms per fire\n";
+  if (!o.json_path.empty())
+    std::ofstream{o.json_path} << schedule_report_json(report, cpu, info.backend, o.command_line)
+                               << "\n";
+  if (t.server)
+    t.server->stop();
+  return schedule_load_ok(report) ? exit_ok : exit_violations;
+}
+
 double own_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -199,6 +252,9 @@ int run_load(const load_options& o) {
     workers.back()->start();
   }
 
+  if (o.selected->mode == scenario_mode::schedules)
+    return run_schedules(o, t, info, workers, ioc, guard, io_threads);
+
   double cpu_before = t.server_pid > 0 ? sample_process(t.server_pid).cpu_seconds : 0;
   double db_before = t.postmaster_pid > 0 ? tree_cpu_seconds(t.postmaster_pid) : 0;
   double tool_before = own_cpu_seconds();
@@ -251,17 +307,7 @@ int run_load(const load_options& o) {
     }
   }
 
-  for (auto& w : workers)
-    w->stop();
-  auto idle_deadline = std::chrono::steady_clock::now() + 10s;
-  for (auto& w : workers)
-    while (!w->idle() && std::chrono::steady_clock::now() < idle_deadline)
-      std::this_thread::sleep_for(5ms);
-  guard.reset();
-  ioc.stop();
-  for (auto& th : io_threads)
-    th.join();
-  workers.clear();
+  stop_workers(workers, ioc, guard, io_threads);
 
   info.wall_seconds
       = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

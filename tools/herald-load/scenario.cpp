@@ -51,6 +51,15 @@ const std::vector<scenario>& scenarios() {
        100,
        100,
        scenario_mode::idle_streams},
+      {"schedules",
+       "--schedules (1000) schedules firing every second (--cron), each fire a standalone task "
+       "the workers run, for --duration; measures fire lateness p50/p99 and checks that no fire "
+       "is lost or doubled, across a kill -9 of the spawned herald with --kill-after",
+       {},
+       0,
+       0,
+       100,
+       scenario_mode::schedules},
       {"mixed",
        "one-task 50%, chain-5 15%, fan-out-10 10%, timers 15%, tokens 10%",
        {{"load-one-task", 50},

@@ -49,6 +49,7 @@ struct shape_settings {
 enum class scenario_mode {
   workflows,     ///< starts workflows open or closed loop and measures them
   idle_streams,  ///< holds many idle SSE connections and measures the server's memory per stream
+  schedules,     ///< many schedules fire standalone tasks; measures fire lateness, checks fires
 };
 
 /// A named load shape: which workflow kinds to start (weighted) and its default knobs.
