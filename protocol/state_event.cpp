@@ -18,6 +18,20 @@ stream_event make_state_event(std::string_view name, std::string snapshot, int64
   return ev;
 }
 
+namespace {
+
+/// Links what a schedule started back to it: `scheduleId` and `scheduleRunId` from the
+/// metadata the schedule gave it.
+void schedule_link(json_object& snap, const std::map<std::string, std::string>& metadata) {
+  if (metadata.empty())
+    return;
+  for (const char* key : {"scheduleId", "scheduleRunId"})
+    if (auto i = metadata.find(key); i != metadata.end())
+      snap.string(key, i->second);
+}
+
+}  // namespace
+
 stream_event workflow_state_event(std::string_view name, const workflow_record& wf, int64_t ts_ms,
                                   std::string_view suspend_type) {
   json_object snap;
@@ -30,6 +44,7 @@ stream_event workflow_state_event(std::string_view name, const workflow_record& 
     snap.string("parentWorkflowExecutionId", wf.parent_id);
   if (!suspend_type.empty())
     snap.string("suspendType", suspend_type);
+  schedule_link(snap, wf.metadata);
   return make_state_event(name, snap.str(), ts_ms);
 }
 
@@ -44,6 +59,7 @@ stream_event task_state_event(std::string_view name, const task_record& task, in
     snap.string("workerId", task.worker_id);
   if (!task.error.empty())
     snap.string("error", task.error);
+  schedule_link(snap, task.metadata);
   return make_state_event(name, snap.str(), ts_ms);
 }
 

@@ -15,6 +15,7 @@ namespace herald {
 stream_event make_state_event(std::string_view name, std::string snapshot, int64_t ts_ms);
 
 /// Returns a stream event carrying a WorkflowSnapshot; `suspend_type` only for WORKFLOW_SUSPENDED.
+/// What a schedule started also carries `scheduleId` and `scheduleRunId` (as the task snapshot).
 stream_event workflow_state_event(std::string_view name, const workflow_record& wf, int64_t ts_ms,
                                   std::string_view suspend_type = {});
 

@@ -7,6 +7,7 @@
 
 #include "protocol/uuid.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/test_worker.hpp"
 
 namespace herald::test {
 namespace {
@@ -364,6 +365,54 @@ BOOST_FIXTURE_TEST_CASE(state_is_replayed_from_the_history, reads_fixture) {
   BOOST_TEST(query(id, "b", "{not json", ignored).error_code()
              == grpc::StatusCode::INVALID_ARGUMENT);
   check_server_serves("state");
+}
+
+BOOST_FIXTURE_TEST_CASE(query_workflow_reads_what_workers_of_both_sdk_styles_record,
+                        reads_fixture) {
+  auto stub = v1::WorkflowQuery::NewStub(
+      grpc::CreateChannel(server.grpc_target(), grpc::InsecureChannelCredentials()));
+  // QueryWorkflow "status" until it answers `expected` (a running workflow's state moves).
+  auto wait_for_answer = [&](const std::string& id, const std::string& expected) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{15};
+    std::string last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      grpc::ClientContext ctx;
+      set_deadline(ctx);
+      v1::QueryWorkflowRequest req;
+      req.set_workflow_execution_id(id);
+      req.set_query_name("status");
+      v1::QueryWorkflowResponse resp;
+      auto st = stub->QueryWorkflow(&ctx, req, &resp);
+      BOOST_REQUIRE_MESSAGE(st.ok(), status_text(st));
+      last = resp.has_error() ? "error: " + resp.error() : resp.result();
+      if (!resp.has_error() && same_json(resp.result(), expected))
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+    BOOST_FAIL("QueryWorkflow(" << id << ", status) never answered " << expected
+                                << "; last: " << last);
+  };
+  for (auto style : {sdk_style::native, sdk_style::ffi}) {
+    bool native = style == sdk_style::native;
+    BOOST_TEST_CONTEXT((native ? "native Rust SDK" : "FFI/NAPI SDK")) {
+      auto q = queue + (native ? "-query-native" : "-query-ffi");
+      test_worker worker{{style, server.grpc_target(), server.org_id(), q}};
+      worker.start();
+      auto id = start_grpc("queryable", "{}", q);
+      // Suspended, waiting for its signal: the query reads the state recorded so far.
+      wait_for_answer(id, R"("waiting")");
+      auto signal = http.post_json(executions_path(id) + "/signal",
+                                   R"({"signalName":"go","signalValue":{"n":1}})");
+      BOOST_REQUIRE_MESSAGE(signal.status == 200, signal.status << " " << signal.body);
+      auto history = wait_for_terminal_history(id);
+      BOOST_REQUIRE(!history.empty());
+      BOOST_TEST(history.back().event_type() == "WORKFLOW_COMPLETED", dump(history));
+      wait_for_answer(id, R"({"done":true,"signal":{"n":1}})");
+      worker.stop();
+      for (const auto& e : worker.errors())
+        BOOST_ERROR(e);
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(registration_feeds_discovery, reads_fixture) {

@@ -153,6 +153,14 @@ BOOST_FIXTURE_TEST_CASE(routes_validate_and_change_nothing_on_bad_input, schedul
   BOOST_CHECK_EQUAL(string_member(json_get(wf, "metadata"), "scheduleId"), id);
   BOOST_CHECK_EQUAL(string_member(json_get(wf, "metadata"), "team"), "ops");
   BOOST_CHECK(same_json(to_json(json_get(wf, "input")), R"({"n":1})"));
+  // Its stream links back too: the snapshot of WORKFLOW_CREATED names the schedule and the run.
+  sse_client started{server.http_port(), executions_path(target) + "/stream"};
+  BOOST_REQUIRE(started.wait_for([](auto& evs) { return !evs.empty(); }, 10s));
+  auto first = parse_json(started.events().front().data);
+  BOOST_CHECK_EQUAL(string_member(first, "event"), "WORKFLOW_CREATED");
+  BOOST_CHECK_EQUAL(string_member(json_get(first, "data"), "scheduleId"), id);
+  BOOST_CHECK_EQUAL(string_member(json_get(first, "data"), "scheduleRunId"),
+                    string_member(run, "id"));
   auto resumed = parse_json(http.post_json(schedules_path(id, "/resume"), "").body);
   BOOST_CHECK(json_get(resumed, "enabled").GetBool());
   BOOST_CHECK_EQUAL(json_get(resumed, "runCount").GetInt(), 1);
@@ -244,10 +252,19 @@ BOOST_FIXTURE_TEST_CASE(a_restart_finishes_a_fire_cut_short_and_fires_what_fell_
   due.spec = spec("due");
   due.next_run_ms = now - 1500;
   due.run_count = 0;
+  // Two more that fell due ten minutes ago (herald was down): missed, under each policy.
+  schedule_record missed_skip = due;
+  missed_skip.id = make_uuid();
+  missed_skip.spec = spec("missed-skip");
+  missed_skip.next_run_ms = now - 600'000;
+  schedule_record missed_once = missed_skip;
+  missed_once.id = make_uuid();
+  missed_once.spec = spec("missed-once");
+  missed_once.spec.missed_runs = missed_run_policy::execute_once;
   {
     auto db = open_store(server.options().database);
     write_batch batch;
-    batch.schedules = {committed, due};
+    batch.schedules = {committed, due, missed_skip, missed_once};
     batch.schedule_runs = {run};
     db->commit({batch});
   }
@@ -264,8 +281,66 @@ BOOST_FIXTURE_TEST_CASE(a_restart_finishes_a_fire_cut_short_and_fires_what_fell_
   BOOST_CHECK_EQUAL(json_get(after, "runCount").GetInt(), 1);
   BOOST_CHECK_EQUAL(string_member(after, "nextRunAt"),
                     format_iso8601(next_schedule_fire(due.spec, now_ms())));
-  for (const auto& s : {committed.id, due.id})
+  auto once = wait_runs(missed_once.id, 1);
+  BOOST_CHECK_EQUAL(json_get(once, "total").GetInt(), 1);  // ten minutes of backlog, one run
+  BOOST_CHECK_EQUAL(
+      json_get(parse_json(http.get(schedules_path(missed_once.id)).body), "runCount").GetInt(), 1);
+  auto skipped = runs(missed_skip.id);
+  BOOST_REQUIRE_EQUAL(json_get(skipped, "total").GetInt(), 1);
+  const auto& skip_run = json_get(skipped, "runs")[0];
+  BOOST_CHECK_EQUAL(string_member(skip_run, "status"), "skipped");
+  BOOST_CHECK(json_get(skip_run, "targetId").IsNull());
+  BOOST_CHECK(string_member(skip_run, "error").find("missed") != std::string::npos);
+  BOOST_CHECK_EQUAL(
+      json_get(parse_json(http.get(schedules_path(missed_skip.id)).body), "runCount").GetInt(), 0);
+  for (const auto& s : {committed.id, due.id, missed_skip.id, missed_once.id})
     BOOST_CHECK_EQUAL(http.request("DELETE", schedules_path(s), "").status, 204);
+}
+
+BOOST_FIXTURE_TEST_CASE(overlap_policies_decide_while_the_previous_run_goes_on, schedule_fixture) {
+  // Every second, a workflow nobody runs: each earlier run is still going at the next fire.
+  std::map<std::string, std::string> ids;
+  for (const char* policy : {"skip", "allow", "cancel_previous"})
+    ids[policy] = string_member(create(body(std::string{"overlap-"} + policy, "* * * * * *",
+                                            std::string{R"(,"overlapPolicy":")"} + policy + "\"")),
+                                "id");
+  std::this_thread::sleep_for(3500ms);
+  for (const auto& [policy, id] : ids)
+    BOOST_REQUIRE_EQUAL(http.post_json(schedules_path(id, "/pause"), "").status, 200);
+  auto statuses = [&](const std::string& id) {
+    std::vector<std::pair<std::string, std::string>> out;  // (run status, execution status)
+    auto doc = runs(id);
+    for (const auto& run : json_get(doc, "runs").GetArray()) {
+      auto target = string_member(run, "targetId");
+      auto status
+          = target.empty()
+                ? std::string{}
+                : string_member(parse_json(http.get(executions_path(target)).body), "status");
+      out.emplace_back(string_member(run, "status"), status);
+    }
+    std::reverse(out.begin(), out.end());  // oldest first
+    return out;
+  };
+  auto skip = statuses(ids["skip"]);
+  BOOST_REQUIRE_GE(skip.size(), 3u);
+  BOOST_CHECK_EQUAL(skip[0].first, "completed");
+  BOOST_CHECK_EQUAL(skip[0].second, "PENDING");
+  for (size_t i = 1; i < skip.size(); ++i)
+    BOOST_CHECK_EQUAL(skip[i].first, "skipped");
+  auto allow = statuses(ids["allow"]);
+  BOOST_REQUIRE_GE(allow.size(), 3u);
+  for (const auto& [run, execution] : allow) {
+    BOOST_CHECK_EQUAL(run, "completed");
+    BOOST_CHECK_EQUAL(execution, "PENDING");
+  }
+  auto cancel = statuses(ids["cancel_previous"]);
+  BOOST_REQUIRE_GE(cancel.size(), 3u);
+  for (size_t i = 0; i < cancel.size(); ++i) {
+    BOOST_CHECK_EQUAL(cancel[i].first, "completed");
+    BOOST_CHECK_EQUAL(cancel[i].second, i + 1 < cancel.size() ? "CANCELLED" : "PENDING");
+  }
+  for (const auto& [policy, id] : ids)
+    BOOST_CHECK_EQUAL(http.request("DELETE", schedules_path(id), "").status, 204);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -208,6 +208,16 @@ workflow_outcome await_signal(replay_context& ctx) {
   return ctx.complete(R"({"signal":)" + json_string(name) + R"(,"value":)" + value + "}");
 }
 
+/// Records its progress in state "status" ("waiting", then the signal's value once one came), as
+/// a query handler reads it; completes after the first signal.
+workflow_outcome queryable(replay_context& ctx) {
+  ctx.set_state("status", R"("waiting")");
+  if (ctx.signals().empty())
+    return ctx.suspend();
+  ctx.set_state("status", R"({"done":true,"signal":)" + ctx.signals().front().second + "}");
+  return ctx.complete(R"({"done":true})");
+}
+
 /// Records one side effect ("pick-a-number") and completes with its result.
 workflow_outcome record_operation(replay_context& ctx) {
   auto result = ctx.record_operation("pick-a-number", R"({"number":42})");
@@ -337,6 +347,8 @@ replay_context::replay_context(std::string workflow_id, std::string input,
       auto result = data.FindMember("result");
       operations_.emplace_back(member_string(data, "operationName"),
                                result != data.MemberEnd() ? to_json(result->value) : "null");
+    } else if (type == "STATE_SET") {
+      state_keys_.push_back(member_string(data, "key"));
     } else if (type == "SIGNAL_RECEIVED") {
       auto value = data.FindMember("signalValue");
       signals_.emplace_back(member_string(data, "signalName"),
@@ -429,6 +441,21 @@ std::string replay_context::record_operation(const std::string& name, const std:
   return result;
 }
 
+void replay_context::set_state(const std::string& key, const std::string& value) {
+  if (state_cursor_ < state_keys_.size()) {
+    if (state_keys_[state_cursor_++] != key)
+      determinism_error_ = "state " + std::to_string(state_cursor_ - 1) + ": history sets '"
+                           + state_keys_[state_cursor_ - 1] + "', code sets '" + key + "'";
+    return;
+  }
+  ++state_cursor_;
+  v1::WorkflowCommand cmd;
+  cmd.set_command_type(v1::SET_STATE);
+  cmd.mutable_set_state()->set_key(key);
+  cmd.mutable_set_state()->set_value(value);
+  commands_.push_back(std::move(cmd));
+}
+
 void replay_context::cancel_child(const std::string& name, const std::string& reason) {
   v1::WorkflowCommand cmd;
   cmd.set_command_type(v1::REQUEST_CANCEL_CHILD_WORKFLOW);
@@ -486,6 +513,7 @@ test_worker::test_worker(worker_options options) : options_(std::move(options)) 
                 {"tasks-and-timer", tasks_and_timer},
                 {"stream-tokens", stream_tokens},
                 {"await-signal", await_signal},
+                {"queryable", queryable},
                 {"record-operation", record_operation},
                 {"stream-steps", stream_steps},
                 {"wait-on-everything", wait_on_everything},

@@ -83,6 +83,10 @@ public:
   /// recorded for it, like the SDKs' `ctx.run`.
   std::string record_operation(const std::string& name, const std::string& result);
 
+  /// Records workflow state `key` = `value` (JSON) with SET_STATE, unless the history already
+  /// has this STATE_SET (replay).
+  void set_state(const std::string& key, const std::string& value);
+
   /// Asks the server to cancel the child started as `name` (a command, no replay state).
   void cancel_child(const std::string& name, const std::string& reason);
 
@@ -124,6 +128,8 @@ private:
   size_t timer_cursor_ = 0;
   std::vector<std::pair<std::string, std::string>> operations_;  ///< (name, result) in order
   size_t operation_cursor_ = 0;
+  std::vector<std::string> state_keys_;  ///< keys of the STATE_SET events, in order
+  size_t state_cursor_ = 0;
   std::vector<std::pair<std::string, std::string>> signals_;
   int uuid_counter_ = 0;
   std::vector<flovyn::v1::WorkflowCommand> commands_;
