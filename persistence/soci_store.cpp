@@ -1036,6 +1036,25 @@ const char* definition_table(definition_type type) {
   return type == definition_type::workflow ? "workflow_definition" : "task_definition";
 }
 
+/// Reads one page of the rows that `where` (one text parameter, `key`) selects, in `order`:
+/// calls `on_row` for each and returns how many rows `where` selects in all.
+template <class Row, class OnRow>
+int64_t select_page(soci::session& sql,
+                    std::map<std::string, std::unique_ptr<select_query<count_row>>>& counts,
+                    std::unique_ptr<select_query<Row>>& q, const std::string& where,
+                    const char* order, const std::string& key, int64_t limit, int64_t offset,
+                    OnRow on_row) {
+  auto total = count_of(cached_select(counts, sql, where, 1), {key});
+  if (limit <= 0 || offset >= total)
+    return total;
+  auto& page = lazy_select(q, sql, where + " ORDER BY " + order + " LIMIT :lim OFFSET :off", 1, 2);
+  page.text[0] = key;
+  page.numbers[0] = limit;
+  page.numbers[1] = offset;
+  page.run(on_row);
+  return total;
+}
+
 }  // namespace
 
 workflow_page soci_store::list_workflows(const workflow_query& query) {
@@ -1105,17 +1124,10 @@ std::vector<history_event> soci_store::load_state_events(const std::string& work
 
 worker_page soci_store::list_workers(const std::string& org_id, int64_t limit, int64_t offset) {
   auto& d = *impl_;
-  const std::string where = "FROM worker WHERE org_id = :org_id";
   worker_page page;
-  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {org_id});
-  if (limit <= 0 || offset >= page.total)
-    return page;
-  auto& q = lazy_select(d.workers_of, d.sql,
-                        where + " ORDER BY heartbeat_ms DESC, id LIMIT :lim OFFSET :off", 1, 2);
-  q.text[0] = org_id;
-  q.numbers[0] = limit;
-  q.numbers[1] = offset;
-  q.run([&](const worker_row& row) { page.workers.push_back(decode(row)); });
+  page.total = select_page(d.sql, d.counts, d.workers_of, "FROM worker WHERE org_id = :org_id",
+                           "heartbeat_ms DESC, id", org_id, limit, offset,
+                           [&](const worker_row& row) { page.workers.push_back(decode(row)); });
   return page;
 }
 
@@ -1269,34 +1281,21 @@ std::optional<schedule_record> soci_store::load_schedule(const std::string& id) 
 
 schedule_page soci_store::list_schedules(const std::string& org_id, int64_t limit, int64_t offset) {
   auto& d = *impl_;
-  const std::string where = "FROM schedule WHERE org_id = :org_id";
   schedule_page page;
-  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {org_id});
-  if (limit <= 0 || offset >= page.total)
-    return page;
-  auto& q = lazy_select(d.schedules_of, d.sql,
-                        where + " ORDER BY created_ms DESC, id DESC LIMIT :lim OFFSET :off", 1, 2);
-  q.text[0] = org_id;
-  q.numbers[0] = limit;
-  q.numbers[1] = offset;
-  q.run([&](const schedule_row& row) { page.schedules.push_back(decode(row)); });
+  page.total = select_page(d.sql, d.counts, d.schedules_of, "FROM schedule WHERE org_id = :org_id",
+                           "created_ms DESC, id DESC", org_id, limit, offset,
+                           [&](const schedule_row& row) { page.schedules.push_back(decode(row)); });
   return page;
 }
 
 schedule_run_page soci_store::list_schedule_runs(const std::string& schedule_id, int64_t limit,
                                                  int64_t offset) {
   auto& d = *impl_;
-  const std::string where = "FROM schedule_run WHERE schedule_id = :schedule_id";
   schedule_run_page page;
-  page.total = count_of(cached_select(d.counts, d.sql, where, 1), {schedule_id});
-  if (limit <= 0 || offset >= page.total)
-    return page;
-  auto& q = lazy_select(d.runs_of, d.sql,
-                        where + " ORDER BY created_ms DESC, id DESC LIMIT :lim OFFSET :off", 1, 2);
-  q.text[0] = schedule_id;
-  q.numbers[0] = limit;
-  q.numbers[1] = offset;
-  q.run([&](const schedule_run_row& row) { page.runs.push_back(decode(row)); });
+  page.total = select_page(d.sql, d.counts, d.runs_of,
+                           "FROM schedule_run WHERE schedule_id = :schedule_id",
+                           "created_ms DESC, id DESC", schedule_id, limit, offset,
+                           [&](const schedule_run_row& row) { page.runs.push_back(decode(row)); });
   return page;
 }
 

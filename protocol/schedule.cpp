@@ -38,6 +38,20 @@ caf::error invalid(std::string message) {
   return make_herald_error(herald_errc::invalid_argument, std::move(message));
 }
 
+/// A run of `s` for fire time `scheduled_ms`, created at `now_ms`, started then.
+schedule_run_record new_run(const schedule_record& s, std::string id, int64_t scheduled_ms,
+                            int64_t now_ms) {
+  schedule_run_record run;
+  run.id = std::move(id);
+  run.schedule_id = s.id;
+  run.org_id = s.org_id;
+  run.scheduled_ms = scheduled_ms;
+  run.started_ms = now_ms;
+  run.created_ms = now_ms;
+  run.target_type = s.spec.target.type;
+  return run;
+}
+
 std::string iso_or_empty(int64_t ms) {
   return ms > 0 ? format_iso8601(ms) : "";
 }
@@ -137,12 +151,7 @@ fire_plan plan_fire(const schedule_record& s, int64_t due_ms, int64_t now_ms, bo
   plan.schedule = s;
   auto& next = plan.schedule;
   auto& run = plan.run;
-  run.id = std::move(run_id);
-  run.schedule_id = s.id;
-  run.org_id = s.org_id;
-  run.scheduled_ms = due_ms;
-  run.created_ms = now_ms;
-  run.target_type = s.spec.target.type;
+  run = new_run(s, std::move(run_id), due_ms, now_ms);
   bool missed = now_ms - due_ms > settings.missed_grace_ms;
   if (missed && s.spec.missed_runs == missed_run_policy::skip) {
     plan.action = fire_action::skip_missed;
@@ -156,11 +165,11 @@ fire_plan plan_fire(const schedule_record& s, int64_t due_ms, int64_t now_ms, bo
   bool starts = plan.action == fire_action::start || plan.action == fire_action::cancel_and_start;
   if (starts) {
     run.status = schedule_run_status::running;
-    run.started_ms = now_ms;
     next.run_count += 1;
     next.last_run_ms = now_ms;
   } else {
     run.status = schedule_run_status::skipped;
+    run.started_ms = 0;
     run.completed_ms = now_ms;
   }
   next.next_run_ms = next_schedule_fire(s.spec, std::max(due_ms, now_ms));
@@ -176,15 +185,8 @@ fire_plan plan_trigger(const schedule_record& s, int64_t now_ms, std::string run
   plan.schedule.run_count += 1;
   plan.schedule.last_run_ms = now_ms;
   plan.schedule.updated_ms = now_ms;
-  auto& run = plan.run;
-  run.id = std::move(run_id);
-  run.schedule_id = s.id;
-  run.org_id = s.org_id;
-  run.scheduled_ms = now_ms;
-  run.started_ms = now_ms;
-  run.created_ms = now_ms;
-  run.target_type = s.spec.target.type;
-  run.manual = true;
+  plan.run = new_run(s, std::move(run_id), now_ms, now_ms);
+  plan.run.manual = true;
   return plan;
 }
 

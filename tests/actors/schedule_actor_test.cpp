@@ -236,12 +236,9 @@ BOOST_AUTO_TEST_CASE(a_run_interrupted_after_its_start_finds_what_it_started) {
   // A crash after the start but before its outcome was recorded: the start's idempotency key
   // gives the same execution back; nothing new starts.
   auto s = stored(recurring("tick", "* * * * *"), at("2026-12-08T10:02:00Z"));
-  schedule_run_record run;
-  run.id = make_uuid();
-  run.schedule_id = s.id;
-  run.org_id = org_id;
-  run.scheduled_ms = at("2026-12-08T10:01:00Z");
-  run.started_ms = run.created_ms = run.scheduled_ms;
+  auto run
+      = plan_fire(s, at("2026-12-08T10:01:00Z"), at("2026-12-08T10:01:00Z"), false, make_uuid(), {})
+            .run;
   store(s, run);
   start_workflow_request earlier;
   earlier.org_id = org_id;
@@ -259,12 +256,9 @@ BOOST_AUTO_TEST_CASE(a_run_interrupted_after_its_start_finds_what_it_started) {
 
 BOOST_AUTO_TEST_CASE(a_run_interrupted_before_its_start_starts_once) {
   auto s = stored(recurring("tick", "* * * * *"), at("2026-12-08T10:02:00Z"));
-  schedule_run_record run;
-  run.id = make_uuid();
-  run.schedule_id = s.id;
-  run.org_id = org_id;
-  run.scheduled_ms = at("2026-12-08T10:01:00Z");
-  run.started_ms = run.created_ms = run.scheduled_ms;
+  auto run
+      = plan_fire(s, at("2026-12-08T10:01:00Z"), at("2026-12-08T10:01:00Z"), false, make_uuid(), {})
+            .run;
   store(s, run);
   boot(at("2026-12-08T10:01:30Z"), schedules_init{{s}, {run}});
   auto all = runs(s.id);
