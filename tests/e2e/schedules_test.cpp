@@ -9,6 +9,7 @@
 #include "protocol/records.hpp"
 #include "protocol/uuid.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/e2e/quickstart_fixture.hpp"
 
 namespace herald::test {
 namespace {
@@ -341,6 +342,42 @@ BOOST_FIXTURE_TEST_CASE(overlap_policies_decide_while_the_previous_run_goes_on, 
   }
   for (const auto& [policy, id] : ids)
     BOOST_CHECK_EQUAL(http.request("DELETE", schedules_path(id), "").status, 204);
+}
+
+BOOST_FIXTURE_TEST_CASE(heraldctl_manages_schedules, schedule_fixture) {
+  quickstart qs;
+  auto name = name_prefix + "ctl";
+  auto created = qs.ctl(server, {"schedules", "create", name, "--cron", "0 9 * * MON-FRI",
+                                 "--timezone", "Europe/Berlin", "--workflow", "report", "--queue",
+                                 "e2e-schedules", "--input", R"({"n":2})"});
+  BOOST_REQUIRE_MESSAGE(created.exit == 0 && created.lines.size() == 2, created.output);
+  auto id = created.lines[0];
+  BOOST_REQUIRE(is_canonical_uuid(id));
+  BOOST_TEST(
+      created.lines[1].find("At 09:00, Monday through Friday; next run ") != std::string::npos,
+      created.output);
+  auto bad = qs.ctl(server, {"schedules", "create", name + "-bad", "--cron", "99 * * * *",
+                             "--workflow", "report"});
+  BOOST_TEST(bad.exit == 3, bad.output);
+  BOOST_TEST(bad.output.find("minute field '99'") != std::string::npos, bad.output);
+  BOOST_TEST(qs.ctl(server, {"schedules", "create", name + "-both", "--workflow", "report"}).exit
+             == 2);
+  auto listed = qs.ctl(server, {"schedules", "list"});
+  BOOST_REQUIRE_EQUAL(listed.exit, 0);
+  BOOST_TEST(listed.output.find(id + "  " + name) != std::string::npos, listed.output);
+  auto triggered = qs.ctl(server, {"schedules", "trigger", id});
+  BOOST_REQUIRE(triggered.exit == 0 && !triggered.lines.empty());
+  BOOST_TEST(triggered.lines[0].rfind("completed ", 0) == 0u, triggered.output);
+  auto paused = qs.ctl(server, {"schedules", "pause", id});
+  BOOST_REQUIRE(paused.exit == 0 && !paused.lines.empty());
+  BOOST_TEST(paused.lines[0].rfind("paused " + id, 0) == 0u, paused.output);
+  auto shown = qs.ctl(server, {"schedules", "show", id});
+  BOOST_REQUIRE_EQUAL(shown.exit, 0);
+  BOOST_TEST(shown.output.find("state:    paused, 1 runs") != std::string::npos, shown.output);
+  BOOST_TEST(shown.output.find("workflow report on queue e2e-schedules") != std::string::npos,
+             shown.output);
+  BOOST_TEST(qs.ctl(server, {"schedules", "delete", id}).exit == 0);
+  BOOST_TEST(qs.ctl(server, {"schedules", "show", id}).exit == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -351,4 +351,139 @@ int revoke_key(const global_options& g, const std::string& id, std::ostream& out
   return success;
 }
 
+namespace {
+
+std::string schedules_path(const global_options& g, const std::string& id = {}) {
+  return "/api/orgs/" + encode(g.org) + "/schedules" + (id.empty() ? "" : "/" + encode(id));
+}
+
+/// "30 2 * * * (Europe/Berlin)" or "once at 2026-12-09T10:00:00.000Z".
+std::string when_of(const rapidjson::Value& s) {
+  const auto& type = s["scheduleType"];
+  if (str(type, "type") == "once")
+    return "once at " + str(type, "runAt");
+  return str(type, "cron") + " (" + str(type, "timezone") + ")";
+}
+
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
+
+}  // namespace
+
+int create_schedule(const global_options& g, const schedule_options& o, std::ostream& out) {
+  if (o.cron.empty() == o.at.empty())
+    throw cli_error(usage_error, "give either --cron or --at");
+  if (o.workflow.empty() == o.task.empty())
+    throw cli_error(usage_error, "give either --workflow KIND or --task KIND");
+  json_object type;
+  if (!o.at.empty()) {
+    type.string("type", "once").string("runAt", o.at);
+  } else {
+    type.string("type", "recurring").string("cron", o.cron);
+    if (!o.timezone.empty())
+      type.string("timezone", o.timezone);
+    if (!o.end_at.empty())
+      type.string("endAt", o.end_at);
+  }
+  json_object target;
+  if (!o.workflow.empty())
+    target.string("type", "workflow").string("workflowKind", o.workflow);
+  else
+    target.string("type", "task").string("taskKind", o.task);
+  target.raw("input", checked_json(o.input, "--input"));
+  if (!o.queue.empty())
+    target.string("queue", o.queue);
+  json_object body;
+  body.string("name", o.name)
+      .string("description", o.description)
+      .raw("scheduleType", type.str())
+      .raw("target", target.str());
+  if (!o.missed.empty())
+    body.string("missedRunPolicy", o.missed);
+  if (!o.overlap.empty())
+    body.string("overlapPolicy", o.overlap);
+  rest_client client{g.server, g.api_key};
+  auto created = client.call(http::verb::post, schedules_path(g), body.str()).body;
+  if (g.json) {
+    out << created << '\n';
+    return success;
+  }
+  auto doc = parse(created);
+  out << str(doc, "id") << '\n'
+      << str(doc, "cronDescription") << "; next run " << or_dash(str(doc, "nextRunAtLocal"))
+      << '\n';
+  return success;
+}
+
+int list_schedules(const global_options& g, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto body = client.call(http::verb::get, schedules_path(g) + "?limit=100").body;
+  if (g.json) {
+    out << body << '\n';
+    return success;
+  }
+  auto doc = parse(body);
+  out << std::left << std::setw(38) << "ID" << std::setw(24) << "NAME" << std::setw(36) << "WHEN"
+      << std::setw(22) << "NEXT RUN (LOCAL)" << std::setw(7) << "RUNS"
+      << "STATE\n";
+  for (const auto& s : doc["schedules"].GetArray()) {
+    bool enabled = s["enabled"].IsBool() && s["enabled"].GetBool();
+    out << std::setw(38) << str(s, "id") << std::setw(24) << str(s, "name") << std::setw(36)
+        << when_of(s) << std::setw(22) << or_dash(str(s, "nextRunAtLocal")) << std::setw(7)
+        << raw(s, "runCount") << (enabled ? "active" : "paused") << '\n';
+  }
+  return success;
+}
+
+int show_schedule(const global_options& g, const std::string& id, std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  auto body = client.call(http::verb::get, schedules_path(g, id)).body;
+  auto runs = client.call(http::verb::get, schedules_path(g, id) + "/runs?limit=20").body;
+  if (g.json) {
+    out << R"({"schedule":)" << body << R"(,"runs":)" << runs << "}\n";
+    return success;
+  }
+  auto s = parse(body);
+  bool enabled = s["enabled"].IsBool() && s["enabled"].GetBool();
+  const auto& target = s["target"];
+  auto kind
+      = str(target, "type") == "workflow" ? str(target, "workflowKind") : str(target, "taskKind");
+  out << str(s, "name") << "  " << str(s, "id") << '\n'
+      << "  when:     " << when_of(s) << ": " << str(s, "cronDescription") << '\n'
+      << "  target:   " << str(target, "type") << " " << kind << " on queue "
+      << str(target, "queue") << '\n'
+      << "  policies: missed runs " << str(s, "missedRunPolicy") << ", overlap "
+      << str(s, "overlapPolicy") << '\n'
+      << "  state:    " << (enabled ? "active" : "paused") << ", " << raw(s, "runCount")
+      << " runs, next " << or_dash(str(s, "nextRunAtLocal")) << '\n'
+      << "  runs (newest first):\n";
+  for (const auto& r : parse(runs)["runs"].GetArray())
+    out << "    " << std::left << std::setw(26) << str(r, "scheduledAt") << std::setw(11)
+        << str(r, "status") << or_dash(str(r, "targetId")) << "  " << str(r, "error") << '\n';
+  return success;
+}
+
+int act_on_schedule(const global_options& g, const std::string& id, const std::string& action,
+                    std::ostream& out) {
+  rest_client client{g.server, g.api_key};
+  if (action.empty()) {
+    client.call(http::verb::delete_, schedules_path(g, id));
+    if (!g.json)
+      out << "deleted " << id << '\n';
+    return success;
+  }
+  auto body = client.call(http::verb::post, schedules_path(g, id) + "/" + action).body;
+  if (g.json) {
+    out << body << '\n';
+    return success;
+  }
+  auto doc = parse(body);
+  if (action == "trigger")
+    out << str(doc, "status") << " " << or_dash(str(doc, "targetId")) << '\n';
+  else
+    out << action << "d " << id << "; next run " << or_dash(str(doc, "nextRunAtLocal")) << '\n';
+  return success;
+}
+
 }  // namespace herald::ctl

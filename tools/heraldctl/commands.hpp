@@ -48,4 +48,30 @@ int list_keys(const global_options& g, std::ostream& out);
 /// `keys revoke`: revokes one by id.
 int revoke_key(const global_options& g, const std::string& id, std::ostream& out);
 
+/// What `schedules create` sends (docs/schedules.md has the semantics).
+struct schedule_options {
+  std::string name;
+  std::string description;
+  std::string cron;      ///< recurring ...
+  std::string timezone;  ///< ... in this zone ("" = UTC)
+  std::string end_at;    ///< ... until (ISO 8601)
+  std::string at;        ///< or once, at (ISO 8601)
+  std::string workflow;  ///< target: a workflow kind ...
+  std::string task;      ///< ... or a standalone task kind
+  std::string input = "{}";
+  std::string queue;
+  std::string missed;   ///< skip | execute_once
+  std::string overlap;  ///< skip | allow | cancel_previous
+};
+
+/// `schedules create`: creates a schedule and prints its id and next fire.
+int create_schedule(const global_options& g, const schedule_options& o, std::ostream& out);
+/// `schedules list`: the org's schedules with their next fire.
+int list_schedules(const global_options& g, std::ostream& out);
+/// `schedules show`: one schedule and its latest runs.
+int show_schedule(const global_options& g, const std::string& id, std::ostream& out);
+/// `schedules pause|resume|trigger|delete`: `action` is the route's last segment ("" = delete).
+int act_on_schedule(const global_options& g, const std::string& id, const std::string& action,
+                    std::ostream& out);
+
 }  // namespace herald::ctl

@@ -102,6 +102,45 @@ int main(int argc, char** argv) {
   key_revoke->add_option("id", id, "the key's id (see keys list)")->required();
   key_revoke->callback([&] { run = [&] { return revoke_key(g, id, std::cout); }; });
 
+  auto* schedules_cmd = app.add_subcommand("schedules", "manage the org's schedules");
+  schedules_cmd->require_subcommand(1);
+  schedule_options sched;
+  auto* sched_create = schedules_cmd->add_subcommand(
+      "create", "create a schedule: --cron (or --at) and --workflow (or --task)");
+  sched_create->add_option("name", sched.name, "unique in the org")->required();
+  sched_create->add_option("--cron", sched.cron, "5 fields, or 6 with leading seconds");
+  sched_create->add_option("--timezone", sched.timezone, "IANA zone for --cron (default UTC)");
+  sched_create->add_option("--end-at", sched.end_at, "no fires after this ISO 8601 time");
+  sched_create->add_option("--at", sched.at, "fire once at this ISO 8601 time");
+  sched_create->add_option("--workflow", sched.workflow, "start a workflow of this kind");
+  sched_create->add_option("--task", sched.task, "start a standalone task of this kind");
+  sched_create->add_option("--input", sched.input, "input as JSON")->capture_default_str();
+  sched_create->add_option("--queue", sched.queue, "queue (default: herald's default queue)");
+  sched_create->add_option("--description", sched.description, "what it is for");
+  sched_create->add_option("--missed", sched.missed, "missed runs: skip or execute_once")
+      ->check(CLI::IsMember({"skip", "execute_once"}));
+  sched_create->add_option("--overlap", sched.overlap, "skip, allow or cancel_previous")
+      ->check(CLI::IsMember({"skip", "allow", "cancel_previous"}));
+  sched_create->callback([&] { run = [&] { return create_schedule(g, sched, std::cout); }; });
+  auto* sched_list = schedules_cmd->add_subcommand("list", "list the org's schedules");
+  sched_list->callback([&] { run = [&] { return list_schedules(g, std::cout); }; });
+  auto* sched_show = schedules_cmd->add_subcommand("show", "a schedule and its latest runs");
+  sched_show->add_option("id", id, "schedule id")->required();
+  sched_show->callback([&] { run = [&] { return show_schedule(g, id, std::cout); }; });
+  std::string action;
+  for (const auto& [verb, help] : std::vector<std::pair<std::string, std::string>>{
+           {"pause", "stop firing"},
+           {"resume", "fire again from now on"},
+           {"trigger", "run now and print the run's status and target"},
+           {"delete", "delete it and its runs"}}) {
+    auto* sub = schedules_cmd->add_subcommand(verb, help);
+    sub->add_option("id", id, "schedule id")->required();
+    sub->callback([&, verb = verb] {
+      action = verb == "delete" ? "" : verb;
+      run = [&] { return act_on_schedule(g, id, action, std::cout); };
+    });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
