@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace herald {
+
+// The Durable Streams protocol's pure decisions (spec: PROTOCOL.md of
+// durable-streams/durable-streams; what its conformance suite checks: docs/durable-streams.md):
+// offsets, header values, content types, JSON mode, Stream-Seq, the long-poll cursor and
+// idempotent producers. The HTTP front end and the stream actors apply them.
+
+/// Renders the position after `records` records as a protocol offset:
+/// "0000000000000000_" and the record count in 16 digits. Offsets sort as strings, and the
+/// offset after record N of a Herald stream is the one whose number is its SSE id N.
+std::string format_ds_offset(int64_t records);
+
+/// Where a read starts, from the `offset` query parameter.
+struct ds_read_start {
+  enum class kind_t : uint8_t {
+    start,  ///< absent or "-1": the beginning
+    now,    ///< "now": the current tail, skipping what is there
+    at,     ///< after `records` records
+  };
+  kind_t kind = kind_t::start;
+  int64_t records = 0;
+};
+
+/// Parses an `offset` value: "-1", "now", or "<digits>_<digits>" (at most 16 each; the part
+/// before `_` must be 0). Anything else, including "", is an `invalid_argument` error.
+caf::expected<ds_read_start> parse_ds_offset(std::string_view text);
+
+/// A content type as streams compare it: lower case, without parameters, trimmed;
+/// "application/octet-stream" when absent or not of the form type/subtype.
+std::string normalize_content_type(std::string_view text);
+
+/// Whether a stream of (normalised) `content_type` is in JSON mode.
+bool is_json_content_type(std::string_view content_type);
+
+/// Whether SSE carries a stream's data as text (text/*, JSON) rather than base64.
+bool is_text_content_type(std::string_view content_type);
+
+/// Whether a `Stream-Closed` header value means closed: exactly "true", in any case.
+bool ds_closed_value(std::string_view text);
+
+/// Parses `Stream-TTL` seconds: "0" or digits without a leading zero; nothing otherwise.
+std::optional<int64_t> parse_ds_ttl(std::string_view text);
+
+/// Parses `Stream-Expires-At` (RFC 3339) into epoch milliseconds; nothing when malformed.
+std::optional<int64_t> parse_ds_expires_at(std::string_view text);
+
+/// Whether `next` may follow `last` as a `Stream-Seq` value: strictly greater, byte by byte
+/// (any value may follow none).
+bool ds_seq_advances(std::string_view last, std::string_view next);
+
+/// The messages of a JSON-mode body: a top-level array gives its elements (one level only),
+/// any other value is one message; each compact. An `invalid_argument` error for malformed JSON,
+/// or for `[]` unless `allow_empty` (a create may start a stream empty).
+caf::expected<std::vector<std::string>> ds_json_messages(std::string_view body, bool allow_empty);
+
+/// The `Stream-Cursor` of a live read at `now_ms`: the number of 20 s intervals since
+/// 2024-10-09T00:00:00Z, or, when the client's `cursor` is not behind it, the cursor plus a
+/// jitter of 1 to 180 (from `random` in 1..3600), so that it always moves on.
+int64_t ds_cursor(int64_t now_ms, std::optional<int64_t> client_cursor, uint32_t random);
+
+/// What a stream remembers of one producer (`Producer-Id`).
+struct ds_producer_state {
+  int64_t epoch = 0;
+  int64_t last_seq = 0;
+};
+
+/// The verdict on an append by a producer (`Producer-Epoch`, `Producer-Seq`).
+enum class ds_producer_verdict : uint8_t {
+  accept,       ///< append; the producer's state becomes (epoch, seq)
+  duplicate,    ///< already appended: answer 204 without appending
+  stale_epoch,  ///< 403: an older epoch than the stream knows
+  gap,          ///< 409: a sequence number was skipped (or a new producer not at 0)
+  bad_epoch,    ///< 400: a new epoch must start at sequence 0
+};
+
+/// Decides on (`epoch`, `seq`) from a producer whose state is `known` (nothing for a new one).
+ds_producer_verdict decide_ds_producer(const std::optional<ds_producer_state>& known, int64_t epoch,
+                                       int64_t seq);
+
+/// Parses `Producer-Epoch` or `Producer-Seq`: digits, at most 2^53 - 1; nothing otherwise.
+std::optional<int64_t> parse_ds_producer_number(std::string_view text);
+
+}  // namespace herald
