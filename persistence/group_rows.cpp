@@ -105,11 +105,14 @@ group_rows::group_rows(const std::vector<write_batch>& batches) {
   schedules = latest_by_id(batches, &write_batch::schedules);
   schedule_runs = latest_by_id(batches, &write_batch::schedule_runs);
   deleted_schedules = all_of(batches, &write_batch::deleted_schedules);
+  ds_streams = latest_by_id(batches, &write_batch::ds_streams);
+  deleted_ds_streams = all_of(batches, &write_batch::deleted_ds_streams);
 }
 
 bool group_rows::set_based() const {
   return task_state.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0
-         && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty();
+         && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty()
+         && ds_streams.empty() && deleted_ds_streams.empty();
 }
 
 }  // namespace herald

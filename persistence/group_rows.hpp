@@ -17,7 +17,7 @@ struct group_rows {
 
   /// Whether a set of inserts and updates that run at once (one statement) can write the group:
   /// false when it holds work that is ordered or deletes rows (task state, released keys, a
-  /// purge of expired keys) or schedules (rare, and deleted with their runs).
+  /// purge of expired keys), schedules or durable streams (deleted with what they hold).
   bool set_based() const;
 
   std::vector<const org_record*> orgs;
@@ -40,6 +40,8 @@ struct group_rows {
   std::vector<const schedule_record*> schedules;
   std::vector<const schedule_run_record*> schedule_runs;
   std::vector<const std::string*> deleted_schedules;
+  std::vector<const ds_stream_record*> ds_streams;
+  std::vector<const std::string*> deleted_ds_streams;
 };
 
 }  // namespace herald

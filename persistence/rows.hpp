@@ -503,6 +503,38 @@ inline schedule_run_record decode(const schedule_run_row& r) {
   return x;
 }
 
+struct ds_stream_row {
+  ds_stream_record rec;
+  int closed = 0;
+};
+
+template <class F>
+void columns(ds_stream_row& r, F&& f) {
+  auto& x = r.rec;
+  f("id", x.id);
+  f("org_id", x.org_id);
+  f("path", x.path);
+  f("content_type", x.content_type);
+  f("records", x.records);
+  f("closed", r.closed);
+  f("last_seq", x.last_seq);
+  f("ttl_s", x.ttl_s);
+  f("expires_at_ms", x.expires_at_ms);
+  f("last_access_ms", x.last_access_ms);
+  f("created_ms", x.created_ms);
+}
+
+inline void encode(const ds_stream_record& x, ds_stream_row& r) {
+  r.rec = x;
+  r.closed = x.closed ? 1 : 0;
+}
+
+inline ds_stream_record decode(const ds_stream_row& r) {
+  auto x = r.rec;
+  x.closed = r.closed != 0;
+  return x;
+}
+
 /// The single column of a COUNT(*) query.
 struct count_row {
   int64_t count = 0;

@@ -446,6 +446,7 @@ struct soci_store::impl {
   key_release_writer key_releaser;
   table_writer<schedule_row> schedule_writer{"schedule", true};
   table_writer<schedule_run_row> schedule_run_writer{"schedule_run", true};
+  table_writer<ds_stream_row> ds_stream_writer{"ds_stream", true};
 
   std::unique_ptr<select_query<org_record>> org_by_slug;
   std::unique_ptr<select_query<org_record>> org_by_id;
@@ -510,6 +511,7 @@ struct soci_store::impl {
   std::unique_ptr<select_query<schedule_row>> schedules_of;
   std::unique_ptr<select_query<schedule_run_row>> running_runs;
   std::unique_ptr<select_query<schedule_run_row>> runs_of;
+  std::unique_ptr<select_query<ds_stream_row>> ds_stream_at;
 };
 
 std::string open_session(soci::session& sql, const std::string& url) {
@@ -713,6 +715,12 @@ void soci_store::impl::write_statements(const group_rows& rows,
     sql << "DELETE FROM schedule_run WHERE schedule_id = :id", soci::use(*id);
     sql << "DELETE FROM schedule WHERE id = :id", soci::use(*id);
   }
+  // Deletes before upserts: a stream created again at its path takes the path's unique key.
+  for (const auto* id : rows.deleted_ds_streams) {
+    sql << "DELETE FROM stream_event WHERE stream_id = :id", soci::use(*id);
+    sql << "DELETE FROM ds_stream WHERE id = :id", soci::use(*id);
+  }
+  ds_stream_writer.write(sql, rows.ds_streams);
 }
 
 void soci_store::impl::forget_statements() {
@@ -741,6 +749,7 @@ void soci_store::impl::forget_statements() {
   key_releaser.clear();
   schedule_writer.clear();
   schedule_run_writer.clear();
+  ds_stream_writer.clear();
 }
 
 std::vector<int64_t> soci_store::commit(const std::vector<write_batch>& batches) {
@@ -1297,6 +1306,19 @@ schedule_run_page soci_store::list_schedule_runs(const std::string& schedule_id,
                            "created_ms DESC, id DESC", schedule_id, limit, offset,
                            [&](const schedule_run_row& row) { page.runs.push_back(decode(row)); });
   return page;
+}
+
+// -- durable streams ----------------------------------------------------------------------------
+
+std::optional<ds_stream_record> soci_store::find_ds_stream(const std::string& org_id,
+                                                           const std::string& path) {
+  auto& q = lazy_select(impl_->ds_stream_at, impl_->sql,
+                        "FROM ds_stream WHERE org_id = :org_id AND path = :path", 2);
+  q.text[0] = org_id;
+  q.text[1] = path;
+  if (auto row = first_row(q))
+    return decode(*row);
+  return std::nullopt;
 }
 
 }  // namespace herald

@@ -102,6 +102,8 @@ public:
   schedule_page list_schedules(const std::string& org_id, int64_t limit, int64_t offset) override;
   schedule_run_page list_schedule_runs(const std::string& schedule_id, int64_t limit,
                                        int64_t offset) override;
+  std::optional<ds_stream_record> find_ds_stream(const std::string& org_id,
+                                                 const std::string& path) override;
 
   /// Returns the newest schema version recorded in the database (0 before `migrate`).
   int schema_version();

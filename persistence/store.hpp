@@ -129,6 +129,10 @@ public:
   /// Returns a page of the org's schedules, newest first.
   virtual schedule_page list_schedules(const std::string& org_id, int64_t limit, int64_t offset)
       = 0;
+  /// Returns org `org_id`'s durable stream at `path`, if any (its records: `load_stream`).
+  virtual std::optional<ds_stream_record> find_ds_stream(const std::string& org_id,
+                                                         const std::string& path)
+      = 0;
   /// Returns a page of a schedule's runs, newest first.
   virtual schedule_run_page list_schedule_runs(const std::string& schedule_id, int64_t limit,
                                                int64_t offset)

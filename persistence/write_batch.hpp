@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "protocol/discovery.hpp"
+#include "protocol/durable_stream.hpp"
 #include "protocol/idempotency.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/queries.hpp"
@@ -60,6 +61,8 @@ struct write_batch {
   std::vector<schedule_record> schedules;          ///< upserted by id
   std::vector<schedule_run_record> schedule_runs;  ///< upserted by id
   std::vector<std::string> deleted_schedules;      ///< deleted with their runs
+  std::vector<ds_stream_record> ds_streams;        ///< upserted by id
+  std::vector<std::string> deleted_ds_streams;     ///< deleted with their records
 
   bool empty() const {
     return orgs.empty() && workflows.empty() && workflow_updates.empty() && tasks.empty()
@@ -67,7 +70,8 @@ struct write_batch {
            && events.empty() && stream_events.empty() && logs.empty()
            && workflow_definitions.empty() && task_definitions.empty() && task_state.empty()
            && idempotency_keys.empty() && released_keys.empty() && purge_keys_expired_by_ms == 0
-           && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty();
+           && schedules.empty() && schedule_runs.empty() && deleted_schedules.empty()
+           && ds_streams.empty() && deleted_ds_streams.empty();
   }
 };
 
@@ -88,7 +92,7 @@ typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
            x.task_updates, x.workers, x.events, x.stream_events, x.logs, x.promises, x.attempts,
            x.workflow_definitions, x.task_definitions, x.task_state, x.idempotency_keys,
            x.released_keys, x.purge_keys_expired_by_ms, x.schedules, x.schedule_runs,
-           x.deleted_schedules);
+           x.deleted_schedules, x.ds_streams, x.deleted_ds_streams);
 }
 
 }  // namespace herald

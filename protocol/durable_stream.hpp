@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 namespace herald {
 
@@ -89,5 +90,28 @@ ds_producer_verdict decide_ds_producer(const std::optional<ds_producer_state>& k
 
 /// Parses `Producer-Epoch` or `Producer-Seq`: digits, at most 2^53 - 1; nothing otherwise.
 std::optional<int64_t> parse_ds_producer_number(std::string_view text);
+
+/// A durable stream as stored. Its records are stream events (`stream_event`, stream id = `id`,
+/// offsets 1, 2, 3, ...), like the streams of executions and tasks.
+struct ds_stream_record {
+  std::string id;            ///< this incarnation: a stream created again at a path gets a new one
+  std::string org_id;        ///< whose it is
+  std::string path;          ///< its name under /v1/stream/
+  std::string content_type;  ///< normalised
+  int64_t records = 0;       ///< how many records it has: its tail offset
+  bool closed = false;
+  std::string last_seq;       ///< the last `Stream-Seq` appended with, "" none
+  int64_t ttl_s = -1;         ///< sliding time to live in seconds, -1 none
+  int64_t expires_at_ms = 0;  ///< absolute expiry, 0 none
+  int64_t last_access_ms = 0;
+  int64_t created_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_stream_record& x) {
+  return f(caf::meta::type_name("ds_stream_record"), x.id, x.org_id, x.path, x.content_type,
+           x.records, x.closed, x.last_seq, x.ttl_s, x.expires_at_ms, x.last_access_ms,
+           x.created_ms);
+}
 
 }  // namespace herald
