@@ -444,6 +444,11 @@ store_reader_actor::behavior_type store_reader(
                              }),
                      "task execution " + task_id);
       },
+      [=](caf::get_atom, ds_atom, const std::string& org_id,
+          const std::string& path) -> caf::result<ds_stream_record> {
+        return reply(guarded(db(), [&](store& s) { return s.find_ds_stream(org_id, path); }),
+                     "durable stream " + path);
+      },
       [=](caf::get_atom, schedule_atom, const std::string& id) -> caf::result<schedule_record> {
         return reply(guarded(db(), [&](store& s) { return s.load_schedule(id); }),
                      "schedule " + id);

@@ -90,6 +90,8 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, schedule_atom, std::string>::with<schedule_record>,
     /// (org id, limit, offset) -> a page of the org's schedules.
     caf::replies_to<list_atom, schedule_atom, std::string, int64_t, int64_t>::with<schedule_page>,
+    /// (org id, path) -> the org's durable stream at that path.
+    caf::replies_to<caf::get_atom, ds_atom, std::string, std::string>::with<ds_stream_record>,
     /// (schedule id, limit, offset) -> a page of its runs.
     caf::replies_to<list_atom, runs_atom, std::string, int64_t, int64_t>::with<schedule_run_page>>;
 

@@ -62,5 +62,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, trigger_atom, "trigger")
   CAF_ADD_ATOM(herald, herald, fire_atom, "fire")
   CAF_ADD_ATOM(herald, herald, runs_atom, "runs")
+  CAF_ADD_ATOM(herald, herald, ds_atom, "ds")
 
 CAF_END_TYPE_ID_BLOCK(herald)

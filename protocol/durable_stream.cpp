@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sodium.h>
 #include <spdlog/fmt/fmt.h>
 
 #include "protocol/errors.hpp"
@@ -173,6 +174,59 @@ std::optional<int64_t> parse_ds_producer_number(std::string_view text) {
   if (x > max_safe_integer)
     return std::nullopt;
   return x;
+}
+
+bool ds_expired(const ds_stream_record& s, int64_t now_ms) {
+  if (s.ttl_s >= 0 && now_ms >= s.last_access_ms + s.ttl_s * 1000)
+    return true;
+  return s.expires_at_ms != 0 && now_ms >= s.expires_at_ms;
+}
+
+std::string ds_record_payload(const std::vector<std::string>& json_messages) {
+  std::string out = "[";
+  for (size_t i = 0; i < json_messages.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += json_messages[i];
+  }
+  out += ']';
+  return out;
+}
+
+std::string ds_record_payload(std::string_view bytes) {
+  constexpr int variant = sodium_base64_VARIANT_ORIGINAL;
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), variant);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::string ds_read_body(bool json_mode, const std::vector<std::string>& payloads) {
+  std::string out;
+  if (json_mode) {
+    out = "[";
+    for (const auto& p : payloads) {
+      // Each payload is a non-empty array: join their insides.
+      if (p.size() <= 2)
+        continue;
+      if (out.size() > 1)
+        out += ',';
+      out.append(p, 1, p.size() - 2);
+    }
+    out += ']';
+    return out;
+  }
+  for (const auto& p : payloads) {
+    std::string bytes(p.size(), '\0');
+    size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), p.data(),
+                          p.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL)
+        != 0)
+      throw std::runtime_error("a durable stream record is not base64");
+    out.append(bytes.data(), len);
+  }
+  return out;
 }
 
 }  // namespace herald

@@ -107,6 +107,89 @@ struct ds_stream_record {
   int64_t created_ms = 0;
 };
 
+/// Whether `s` has expired at `now_ms` (its sliding TTL or its absolute expiry passed): it is
+/// then gone, as if deleted.
+bool ds_expired(const ds_stream_record& s, int64_t now_ms);
+
+/// Encodes the body of one append (or of a create) as the payload of its record: the compact
+/// JSON array of its messages in JSON mode, base64 of its bytes otherwise.
+std::string ds_record_payload(const std::vector<std::string>& json_messages);
+std::string ds_record_payload(std::string_view bytes);
+
+/// Decodes the payloads of records, in order, into the body of a read: their bytes, or in JSON
+/// mode one JSON array of all their messages.
+std::string ds_read_body(bool json_mode, const std::vector<std::string>& payloads);
+
+/// PUT: creates a stream (or confirms one created with the same configuration).
+struct ds_create_request {
+  std::string org_id;
+  std::string path;
+  std::string content_type;   ///< normalised
+  int64_t ttl_s = -1;         ///< -1 none
+  int64_t expires_at_ms = 0;  ///< 0 none
+  bool closed = false;        ///< created closed: the body is all it will hold
+  std::string body;           ///< initial data, raw
+};
+
+/// POST: appends a body, closes the stream, or both.
+struct ds_append_request {
+  std::string org_id;
+  std::string path;
+  std::string content_type;  ///< normalised; "" for a close without a body
+  std::string body;          ///< raw; "" only with `close`
+  bool close = false;
+  std::string seq;  ///< `Stream-Seq`, "" none
+};
+
+/// What a create or an append did.
+enum class ds_outcome : uint8_t {
+  created,   ///< 201
+  exists,    ///< 200: the same configuration already
+  appended,  ///< 204
+  closed,    ///< 409: the stream is closed (`stream` has its final tail)
+};
+
+/// The answer to a create, an append or a HEAD: the outcome and the stream after it.
+struct ds_reply {
+  ds_outcome outcome = ds_outcome::appended;
+  ds_stream_record stream;
+};
+
+/// The answer to a catch-up read: the body and where the reader is now.
+struct ds_read_reply {
+  ds_stream_record stream;
+  int64_t from = 0;  ///< records before the first one returned
+  int64_t next = 0;  ///< records read through: the `Stream-Next-Offset`
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_create_request& x) {
+  return f(caf::meta::type_name("ds_create_request"), x.org_id, x.path, x.content_type, x.ttl_s,
+           x.expires_at_ms, x.closed, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_append_request& x) {
+  return f(caf::meta::type_name("ds_append_request"), x.org_id, x.path, x.content_type, x.body,
+           x.close, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_reply& x) {
+  return f(caf::meta::type_name("ds_reply"), x.outcome, x.stream);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_read_reply& x) {
+  return f(caf::meta::type_name("ds_read_reply"), x.stream, x.from, x.next, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_read_start& x) {
+  return f(caf::meta::type_name("ds_read_start"), x.kind, x.records);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ds_stream_record& x) {
   return f(caf::meta::type_name("ds_stream_record"), x.id, x.org_id, x.path, x.content_type,
