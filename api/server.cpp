@@ -87,7 +87,10 @@ void server::start() {
   schedule_context schedule_ctx{registry_, writer_, directory->schedule_feed(),
                                 cfg_.engine.schedules, [] { return now_ms(); }};
   schedules_ = spawn_schedule_manager(sys_, schedule_ctx, reader_, std::move(schedules));
-  engine_client engine{registry_, schedules_, directory, std::make_shared<engine_port>(sys_)};
+  ds_context streams_ctx{writer_, reader_, [] { return now_ms(); }};
+  durable_streams_ = spawn_durable_streams(sys_, streams_ctx);
+  engine_client engine{registry_, schedules_, durable_streams_, directory,
+                       std::make_shared<engine_port>(sys_)};
   grpc_ = std::make_unique<grpc_server>(engine, cfg_.grpc, auth_);
   auto grpc_port = grpc_->start();
   spdlog::info("grpc listening on {}:{}", cfg_.grpc.address, grpc_port);
@@ -113,11 +116,14 @@ void server::stop() {
     auth_->stop();
   // The engine first (it takes its linked actors along), then the store actors, whose exit
   // handler commits what the engine handed them.
-  for (auto hdl : {caf::actor_cast<caf::actor>(schedules_), caf::actor_cast<caf::actor>(registry_),
-                   caf::actor_cast<caf::actor>(writer_), caf::actor_cast<caf::actor>(reader_)})
+  for (auto hdl :
+       {caf::actor_cast<caf::actor>(schedules_), caf::actor_cast<caf::actor>(durable_streams_),
+        caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(writer_),
+        caf::actor_cast<caf::actor>(reader_)})
     if (hdl)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
   schedules_ = nullptr;
+  durable_streams_ = nullptr;
   registry_ = nullptr;
   writer_ = nullptr;
   reader_ = nullptr;

@@ -26,6 +26,7 @@ private:
   server_config cfg_;
   registry_actor registry_;
   schedule_manager_actor schedules_;
+  durable_streams_actor durable_streams_;
   store_writer_actor writer_;
   store_reader_actor reader_;
   std::shared_ptr<authenticator> auth_;

@@ -14,6 +14,9 @@ bool http_session::authorize(const route_match& route, std::string_view query) {
   if (route.kind == route_kind::health || route.kind == route_kind::metrics
       || static_asset_of(route.kind) != nullptr)
     return true;
+  // A browser's CORS preflight carries no credentials; it reveals nothing.
+  if (route.kind == route_kind::durable_stream && req_.method() == http::verb::options)
+    return true;
   auto& auth = state_->auth();
   auto header = to_std(req_[http::field::authorization]);
   auto url_token = is_stream_route(route.kind) ? query_param(query, "token") : std::nullopt;

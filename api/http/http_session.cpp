@@ -149,6 +149,20 @@ std::shared_ptr<http_session::response> http_session::make_response(http::status
   auto res = std::make_shared<response>(status, req_.version());
   res->set(http::field::server, "herald");
   res->set(http::field::content_type, "application/json");
+  res->set("X-Content-Type-Options", "nosniff");
+  if (durable_stream_) {
+    res->set("Cross-Origin-Resource-Policy", "cross-origin");
+    res->set(http::field::access_control_allow_origin, "*");
+    res->set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+    res->set(http::field::access_control_allow_headers,
+             "content-type, authorization, if-none-match, Stream-Seq, Stream-TTL, "
+             "Stream-Expires-At, Stream-Closed, Producer-Id, Producer-Epoch, Producer-Seq, "
+             "Stream-Forked-From, Stream-Fork-Offset, Stream-Fork-Sub-Offset");
+    res->set(http::field::access_control_expose_headers,
+             "Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, "
+             "Producer-Epoch, Producer-Seq, Producer-Expected-Seq, Producer-Received-Seq, etag, "
+             "content-type, content-encoding, vary, Stream-SSE-Data-Encoding");
+  }
   res->body() = std::move(body);
   return res;
 }
@@ -157,6 +171,8 @@ void http_session::write(std::shared_ptr<response> res, bool close) {
   if (closed_)
     return;
   res->keep_alive(!close && req_.keep_alive());
+  if (req_.method() == http::verb::head)
+    res->body().clear();  // the headers only
   res->prepare_payload();
   log_access(res->result_int(), res->body().size());
   res_ = std::move(res);
@@ -207,6 +223,7 @@ void http_session::evict() {
 void http_session::handle_request() {
   auto [path, query] = split_target(to_std(req_.target()));
   auto route = match_route(req_.method(), path);
+  durable_stream_ = route.kind == route_kind::durable_stream;
   if (route.result == route_match::outcome::no_route) {
     send_error(http::status::not_found, "no route for " + std::string{to_std(req_.method_string())}
                                             + " " + std::string{path});
@@ -363,6 +380,9 @@ void http_session::handle_request() {
     case route_kind::trigger_schedule:
     case route_kind::list_schedule_runs:
       serve_schedule_route(route, query);
+      return;
+    case route_kind::durable_stream:
+      serve_durable_stream(route, query);
       return;
     case route_kind::not_implemented:
       send_error(http::status::not_implemented, "not implemented yet");

@@ -118,6 +118,8 @@ private:
   void serve_task_route(const route_match& route, std::string_view query);
   /// The schedule routes (`/schedules`), in http_schedules.cpp.
   void serve_schedule_route(const route_match& route, std::string_view query);
+  /// The Durable Streams routes (`/v1/stream/{name}`), in http_durable_streams.cpp.
+  void serve_durable_stream(const route_match& route, std::string_view query);
   /// The read-only routes of lists, children, state and discovery (`http_reads.cpp`): one
   /// registry request each.
   void serve_read(const route_match& route, std::string_view query);
@@ -135,6 +137,9 @@ private:
   bool awaiting_request_ = false;  ///< idle: reading the header of the next request
   bool closed_ = false;
   caller caller_;  ///< of the current request, once `authorize` accepted it
+  /// The current request is a Durable Streams one: its answers carry the protocol's browser
+  /// headers (CORS, nosniff, resource policy), errors included.
+  bool durable_stream_ = false;
   std::chrono::steady_clock::time_point received_;  ///< when the current request was read
 };
 

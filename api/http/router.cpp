@@ -85,6 +85,13 @@ constexpr route_entry routes[] = {
     {http::verb::get, "/api/orgs/{}/workflow-definitions/{}", route_kind::get_workflow_definition},
     {http::verb::get, "/api/orgs/{}/task-definitions", route_kind::list_task_definitions},
     {http::verb::get, "/api/orgs/{}/task-definitions/{}", route_kind::get_task_definition},
+    // Durable Streams (docs/durable-streams.md); the name is the id, there is no slug
+    {http::verb::put, "/v1/stream/{}", route_kind::durable_stream},
+    {http::verb::post, "/v1/stream/{}", route_kind::durable_stream},
+    {http::verb::get, "/v1/stream/{}", route_kind::durable_stream},
+    {http::verb::head, "/v1/stream/{}", route_kind::durable_stream},
+    {http::verb::delete_, "/v1/stream/{}", route_kind::durable_stream},
+    {http::verb::options, "/v1/stream/{}", route_kind::durable_stream},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -150,6 +157,10 @@ route_match match_route(http::verb method, std::string_view path) {
     if (entry.method == method) {
       result.result = route_match::outcome::matched;
       result.kind = entry.kind;
+      if (entry.kind == route_kind::durable_stream) {
+        result.id = url_decode(captures[0]);
+        return result;
+      }
       if (!captures.empty())
         result.slug = url_decode(captures[0]);
       if (captures.size() > 1)
@@ -215,19 +226,28 @@ std::string url_decode(std::string_view text, bool plus_is_space) {
   return result;
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+std::vector<std::string> query_params(std::string_view query, std::string_view name) {
+  std::vector<std::string> values;
   while (!query.empty()) {
     auto pos = query.find('&');
     auto pair = query.substr(0, pos);
     auto eq = pair.find('=');
     auto key = url_decode(pair.substr(0, eq), true);
     if (key == name)
-      return eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
+      values.push_back(eq == std::string_view::npos ? std::string{}
+                                                    : url_decode(pair.substr(eq + 1), true));
     if (pos == std::string_view::npos)
       break;
     query.remove_prefix(pos + 1);
   }
-  return std::nullopt;
+  return values;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  auto values = query_params(query, name);
+  if (values.empty())
+    return std::nullopt;
+  return std::move(values.front());
 }
 
 std::optional<int64_t> parse_non_negative(std::string_view text) {

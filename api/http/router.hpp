@@ -69,6 +69,7 @@ enum class route_kind {
   resume_schedule,
   trigger_schedule,
   list_schedule_runs,
+  durable_stream,   ///< `/v1/stream/{name}`, every method of the Durable Streams protocol
   not_implemented,  ///< listed by the reference, answered with 501
 };
 
@@ -78,7 +79,7 @@ struct route_match {
   outcome result = outcome::no_route;
   route_kind kind = route_kind::not_implemented;
   std::string slug;    ///< `{slug}` of `/api/orgs/{slug}/...`, percent-decoded
-  std::string id;      ///< the execution id segment, percent-decoded
+  std::string id;      ///< the execution id segment (a durable stream's name), percent-decoded
   std::string sub_id;  ///< a third `{}` segment (a task id under an execution), percent-decoded
   std::string allow;   ///< for wrong_method: the methods the path accepts, e.g. "GET, POST"
 };
@@ -99,6 +100,9 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 
 /// Decodes %XX escapes (and '+' as a space when `plus_is_space`); invalid escapes are kept.
 std::string url_decode(std::string_view text, bool plus_is_space = false);
+
+/// Returns the decoded values of every `name` parameter of `query`, in order.
+std::vector<std::string> query_params(std::string_view query, std::string_view name);
 
 /// Returns the decoded value of the first `name` parameter of `query`, if any.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);

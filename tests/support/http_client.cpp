@@ -28,7 +28,8 @@ http_response http_client::post_json(const std::string& target, const std::strin
 }
 
 http_response http_client::request(const std::string& method, const std::string& target,
-                                   const std::string& body, const std::string& content_type) const {
+                                   const std::string& body, const std::string& content_type,
+                                   const std::map<std::string, std::string>& headers) const {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
@@ -38,6 +39,8 @@ http_response http_client::request(const std::string& method, const std::string&
     req.set(http::field::authorization, "Bearer " + bearer_);
   if (!content_type.empty())
     req.set(http::field::content_type, content_type);
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
   if (!body.empty() || method == "POST" || method == "PUT")
     req.body() = body;
   req.prepare_payload();

@@ -27,9 +27,10 @@ public:
   /// POST `body` as application/json to `target`.
   http_response post_json(const std::string& target, const std::string& body) const;
 
-  /// Any request; `content_type` is sent only when not empty.
+  /// Any request; `content_type` is sent only when not empty, `headers` as given.
   http_response request(const std::string& method, const std::string& target,
-                        const std::string& body = "", const std::string& content_type = "") const;
+                        const std::string& body = "", const std::string& content_type = "",
+                        const std::map<std::string, std::string>& headers = {}) const;
 
   /// Sends `Authorization: Bearer <token>` from now on ("" = no header).
   void set_bearer(std::string token) { bearer_ = std::move(token); }
