@@ -41,16 +41,16 @@ ds_stream_record* live(self_ptr self) {
   return &*st.record;
 }
 
-/// The records an append (or a create) of `body` adds, after `base` records: none for an empty
+/// The records an append (or a create) of `body` adds after the stream's: none for an empty
 /// body (or an empty JSON array when `allow_empty`).
 caf::expected<std::vector<keyed_stream_event>> records_of(const ds_stream_record& s,
                                                           const std::string& body, bool allow_empty,
                                                           int64_t now) {
   std::vector<keyed_stream_event> out;
   std::string payload;
+  if (body.empty())
+    return out;  // a create or a close without data
   if (is_json_content_type(s.content_type)) {
-    if (body.empty() && allow_empty)
-      return out;
     auto messages = ds_json_messages(body, allow_empty);
     if (!messages)
       return std::move(messages.error());
@@ -58,8 +58,6 @@ caf::expected<std::vector<keyed_stream_event>> records_of(const ds_stream_record
       return out;
     payload = ds_record_payload(*messages);
   } else {
-    if (body.empty())
-      return out;
     payload = ds_record_payload(std::string_view{body});
   }
   out.push_back(keyed_stream_event{

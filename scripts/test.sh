@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing (Chromium, the browser test's and the example
-# worker's npm packages too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
+# The whole test suite: installs what is missing (Chromium, the npm packages of the browser test,
+# the example worker and the Durable Streams conformance suite too), builds every target, starts a throwaway PostgreSQL 15 and runs all tests (SQLite and
 # PostgreSQL) with ctest, then runs each libFuzzer target for 30 s (HERALD_FUZZ_SECONDS; 0 skips
 # them). Extra arguments are passed to ctest, e.g. bash scripts/test.sh -R persistence
 set -euo pipefail
@@ -15,6 +15,8 @@ bash scripts/install-deps.sh --test
 # The example worker's gRPC packages (pinned by examples/worker/package-lock.json), for the
 # quickstart test.
 (cd examples/worker && npm ci --no-audit --no-fund --loglevel=error)
+# The Durable Streams conformance suite and vitest (pinned by tests/conformance/package-lock.json).
+(cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
 bash scripts/build.sh
 
 pg_dir=""

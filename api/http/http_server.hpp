@@ -27,6 +27,8 @@ struct http_settings {
   std::chrono::seconds keep_alive_interval{15};  ///< SSE keep-alive comment period
   std::chrono::seconds sse_idle_timeout{300};    ///< an SSE stream without events ends (0 = never)
   size_t max_body_bytes = 2 * 1024 * 1024;
+  /// The largest body of a Durable Streams append or create (`/v1/stream/...`).
+  size_t max_stream_body_bytes = 16 * 1024 * 1024;
   size_t max_input_bytes = 1024 * 1024;   ///< bound on the compact `input` of a start request
   size_t sse_queue_bytes = 1 << 20;       ///< unsent bytes after which an SSE subscriber is cut off
   int retry_ms = 2000;                    ///< SSE `retry:` hint

@@ -51,7 +51,11 @@ void http_session::do_read() {
   if (closed_)
     return;
   parser_.emplace();
-  parser_->body_limit(state_->settings().max_body_bytes);
+  // Beast checks a Content-Length against the limit as the header ends: the larger limit of
+  // Durable Streams first, narrowed in on_header for every other route.
+  body_limit_
+      = std::max(state_->settings().max_body_bytes, state_->settings().max_stream_body_bytes);
+  parser_->body_limit(body_limit_);
   req_ = {};
   awaiting_request_ = true;
   slot_->idle([weak = weak_from_this(), state = state_] {
@@ -70,6 +74,16 @@ void http_session::on_header(beast::error_code ec, size_t) {
     return;
   }
   auto& req = parser_->get();
+  if (to_std(req.target()).rfind("/v1/stream/", 0) != 0) {
+    body_limit_ = state_->settings().max_body_bytes;
+    parser_->body_limit(body_limit_);
+    if (auto length = parser_->content_length(); length && *length > body_limit_) {
+      fail_read(http::error::body_limit);
+      return;
+    }
+  } else {
+    body_limit_ = state_->settings().max_stream_body_bytes;
+  }
   if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
     continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                    req.version());
@@ -123,10 +137,8 @@ void http_session::fail_read(beast::error_code ec) {
     // The rest of the body is still on the wire: answer, then close.
     if (parser_ && parser_->is_header_done())
       req_.version(parser_->get().version());
-    send_error(
-        http::status::payload_too_large,
-        "request body exceeds " + std::to_string(state_->settings().max_body_bytes) + " bytes",
-        true);
+    send_error(http::status::payload_too_large,
+               "request body exceeds " + std::to_string(body_limit_) + " bytes", true);
     return;
   }
   if (ec.category() == http::make_error_code(http::error::bad_target).category()

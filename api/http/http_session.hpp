@@ -140,6 +140,7 @@ private:
   /// The current request is a Durable Streams one: its answers carry the protocol's browser
   /// headers (CORS, nosniff, resource policy), errors included.
   bool durable_stream_ = false;
+  size_t body_limit_ = 0;                           ///< of the request being read
   std::chrono::steady_clock::time_point received_;  ///< when the current request was read
 };
 
