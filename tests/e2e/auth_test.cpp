@@ -146,9 +146,10 @@ std::pair<std::string, std::string> start_acme_work(const std::string& queue) {
   return {workflow_id, string_member(parse_json(task.body), "id")};
 }
 
-/// The concrete path of a route pattern: acme's slug and entities in place of `{}`.
+/// The concrete path of a route pattern: acme's slug and entities in place of `{}` (for a durable
+/// stream, `stream_name`).
 std::string concrete_path(const std::string& pattern, const std::string& workflow_id,
-                          const std::string& task_id) {
+                          const std::string& task_id, const std::string& stream_name) {
   std::string out;
   size_t pos = 0;
   while (true) {
@@ -168,6 +169,8 @@ std::string concrete_path(const std::string& pattern, const std::string& workflo
       out += "id:" + make_uuid();
     else if (segment.find("definitions") != std::string::npos)
       out += "some-kind";
+    else if (segment == "stream" && before.rfind("/v1/", 0) == 0)
+      out += stream_name;
     else
       out += make_uuid();
     pos = hole + 2;
@@ -192,10 +195,15 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
   auto queue = "auth-rest-" + make_uuid();
   auto [workflow_id, task_id] = start_acme_work(queue);
   auto before = rest_snapshot(workflow_id, task_id);
+  // A durable stream of acme: beta's key reaches only beta's streams of the same name.
+  auto stream_name = "auth-ds-" + make_uuid();
+  auto stream_path = "/v1/stream/" + stream_name;
+  BOOST_REQUIRE_EQUAL(
+      client(acme_user).request("PUT", stream_path, "acme-data", "text/plain").status, 201);
 
   // What a beta User key gets on each route of acme: the expectation table. A route added to
   // the router without an entry here fails the test.
-  enum class expect { public_route, foreign_not_found, admin_only };
+  enum class expect { public_route, foreign_not_found, admin_only, preflight, own_streams };
   const std::map<std::pair<std::string, std::string>, expect> table = {
       {{"GET", "/_/health"}, expect::public_route},
       {{"GET", "/_/metrics"}, expect::public_route},
@@ -205,6 +213,12 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
       {{"GET", "/console/console.js"}, expect::public_route},
       {{"GET", "/console/console.css"}, expect::public_route},
       {{"POST", "/api/orgs"}, expect::admin_only},
+      {{"OPTIONS", "/v1/stream/{}"}, expect::preflight},
+      {{"PUT", "/v1/stream/{}"}, expect::own_streams},
+      {{"POST", "/v1/stream/{}"}, expect::own_streams},
+      {{"GET", "/v1/stream/{}"}, expect::own_streams},
+      {{"HEAD", "/v1/stream/{}"}, expect::own_streams},
+      {{"DELETE", "/v1/stream/{}"}, expect::own_streams},
   };
   size_t checked = 0;
   for (const auto& [method, pattern] : route_patterns()) {
@@ -213,18 +227,19 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
       bool org_route = pattern.rfind("/api/orgs/{}", 0) == 0;
       BOOST_TEST((i != table.end() || org_route), "no expectation for this route");
       auto what = i != table.end() ? i->second : expect::foreign_not_found;
-      auto path = concrete_path(pattern, workflow_id, task_id);
+      auto path = concrete_path(pattern, workflow_id, task_id, stream_name);
       std::string body = method == "POST" || method == "PUT" ? "{}" : "";
       auto ct = body.empty() ? "" : "application/json";
       auto anonymous = client("").request(method, path, body, ct);
       auto worker = client(acme_worker).request(method, path, body, ct);
       auto foreign = client(beta_user).request(method, path, body, ct);
-      if (what == expect::public_route) {
-        BOOST_TEST(anonymous.status == 200);
+      if (what == expect::public_route || what == expect::preflight) {
+        BOOST_TEST(anonymous.status == (what == expect::preflight ? 204 : 200));
         continue;
       }
       BOOST_TEST(anonymous.status == 401);
-      BOOST_TEST(has_member(parse_json(anonymous.body), "error"), anonymous.body);
+      if (method != "HEAD")
+        BOOST_TEST(has_member(parse_json(anonymous.body), "error"), anonymous.body);
       BOOST_TEST(worker.status == 401, worker.body);
       switch (what) {
         case expect::foreign_not_found:
@@ -233,7 +248,18 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
         case expect::admin_only:
           BOOST_TEST(foreign.status == 403, foreign.body);
           break;
+        case expect::own_streams:
+          // Beta's key names beta's streams: a PUT creates beta's own (deleted again at once),
+          // the rest find none; acme's is never reached.
+          if (method == "PUT") {
+            BOOST_TEST(foreign.status == 201, foreign.body);
+            BOOST_TEST(client(beta_user).request("DELETE", path).status == 204);
+          } else {
+            BOOST_TEST(foreign.status == 404, foreign.body);
+          }
+          break;
         case expect::public_route:
+        case expect::preflight:
           break;  // answered above
       }
       ++checked;
@@ -241,6 +267,7 @@ BOOST_AUTO_TEST_CASE(every_rest_route_refuses_missing_worker_and_foreign_credent
   }
   BOOST_TEST(checked >= 40u);
   BOOST_TEST(rest_snapshot(workflow_id, task_id) == before);
+  BOOST_TEST(client(acme_user).request("GET", stream_path).body == "acme-data");
 }
 
 BOOST_AUTO_TEST_CASE(every_rpc_refuses_missing_and_foreign_credentials) {
