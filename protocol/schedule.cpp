@@ -52,10 +52,6 @@ schedule_run_record new_run(const schedule_record& s, std::string id, int64_t sc
   return run;
 }
 
-std::string iso_or_empty(int64_t ms) {
-  return ms > 0 ? format_iso8601(ms) : "";
-}
-
 }  // namespace
 
 const char* to_string(schedule_kind x) {
@@ -269,7 +265,7 @@ std::string schedule_run_json(const schedule_run_record& run) {
       .string("scheduledAt", format_iso8601(run.scheduled_ms));
   auto time = [&out](const char* key, int64_t ms) {
     if (ms != 0)
-      out.string(key, iso_or_empty(ms));
+      out.string(key, format_iso8601(ms));
     else
       out.null(key);
   };

@@ -14,12 +14,6 @@ using namespace herald::test;
 
 namespace {
 
-void commit_one(store& s, write_batch batch) {
-  std::vector<write_batch> batches;
-  batches.push_back(std::move(batch));
-  s.commit(batches);
-}
-
 ds_stream_record sample_stream(const std::string& id, const std::string& path) {
   ds_stream_record x;
   x.id = id;

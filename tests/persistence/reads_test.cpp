@@ -14,12 +14,6 @@ using namespace herald::test;
 
 namespace {
 
-void commit_one(store& s, write_batch batch) {
-  std::vector<write_batch> batches;
-  batches.push_back(std::move(batch));
-  s.commit(batches);
-}
-
 /// A workflow of `org` created at `created` with the given kind, status and metadata.
 workflow_record listed_workflow(const std::string& id, const std::string& org,
                                 const std::string& kind, workflow_status status, int64_t created,

@@ -13,12 +13,6 @@ using namespace herald::test;
 
 namespace {
 
-void commit_one(store& s, write_batch batch) {
-  std::vector<write_batch> batches;
-  batches.push_back(std::move(batch));
-  s.commit(batches);
-}
-
 schedule_record sample_schedule(const std::string& id, const std::string& org,
                                 const std::string& name, int64_t created) {
   schedule_record x;

@@ -28,12 +28,6 @@ int schema_version_of(store& s) {
   return db->schema_version();
 }
 
-void commit_one(store& s, write_batch batch) {
-  std::vector<write_batch> batches;
-  batches.push_back(std::move(batch));
-  s.commit(batches);
-}
-
 std::vector<int32_t> sequences(const std::vector<history_event>& xs) {
   std::vector<int32_t> result;
   for (const auto& x : xs)

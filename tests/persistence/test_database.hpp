@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -28,6 +29,13 @@ inline std::string unique_suffix() {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%d_%d_%08x", static_cast<int>(getpid()), ++counter, dist(rd));
   return buf;
+}
+
+/// Commits `batch` alone, in one transaction.
+inline void commit_one(store& s, write_batch batch) {
+  std::vector<write_batch> batches;
+  batches.push_back(std::move(batch));
+  s.commit(batches);
 }
 
 /// A database for one test case.
